@@ -1,0 +1,18 @@
+//! terraform-provider-partnercenter: Microsoft Partner Center customer qualifications as
+//! Terraform resources.
+//!
+//! The layers, from Terraform inwards:
+//! - [`plugin`]: the go-plugin host (handshake, AutoMTLS, controller, stdio, health);
+//! - [`protocol`]: tfplugin6 on the wire (generated types, value codec, schemas, diagnostics);
+//! - [`framework`]: one trait per resource / data source behind one gRPC service;
+//! - [`provider`]: the partnercenter provider, its resources and data sources;
+//! - [`partnercenter`]: the Partner Center HTTP client (no Terraform types);
+//! - [`sandbox`]: a local Partner Center server for the demo, tests and benchmarks.
+
+pub mod framework;
+pub mod logging;
+pub mod partnercenter;
+pub mod plugin;
+pub mod protocol;
+pub mod provider;
+pub mod sandbox;
