@@ -1,0 +1,161 @@
+//! Schemas as plain data: one definition gives Terraform its schema, gives the codec the value
+//! type, and gives the docs generator its text, so the three cannot drift apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::tfplugin6 as proto;
+use super::value::Type;
+
+/// A resource's, data source's or the provider's schema (a single top-level block).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub version: i64,
+    /// Markdown, shown in the docs.
+    pub description: &'static str,
+    pub attributes: Vec<Attribute>,
+}
+
+/// Whether the user sets an attribute, the provider does, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    Computed,
+    OptionalComputed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub name: &'static str,
+    /// A plain cty type. Protocol 6's nested attributes are not used: Terraform 1.0 cannot
+    /// index into them.
+    pub ty: Type,
+    pub presence: Presence,
+    pub sensitive: bool,
+    /// Markdown.
+    pub description: &'static str,
+}
+
+impl Attribute {
+    pub fn new(
+        name: &'static str,
+        ty: Type,
+        presence: Presence,
+        description: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            ty,
+            presence,
+            sensitive: false,
+            description,
+        }
+    }
+
+    #[must_use]
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    fn to_proto(&self) -> proto::schema::Attribute {
+        proto::schema::Attribute {
+            name: self.name.to_owned(),
+            r#type: self.ty.to_json(),
+            nested_type: None,
+            description: self.description.to_owned(),
+            required: self.presence == Presence::Required,
+            optional: matches!(
+                self.presence,
+                Presence::Optional | Presence::OptionalComputed
+            ),
+            computed: matches!(
+                self.presence,
+                Presence::Computed | Presence::OptionalComputed
+            ),
+            sensitive: self.sensitive,
+            description_kind: proto::StringKind::Markdown.into(),
+            deprecated: false,
+            write_only: false,
+        }
+    }
+}
+
+fn object_type(attributes: &[Attribute]) -> Type {
+    Type::Object {
+        attrs: attributes
+            .iter()
+            .map(|a| (a.name.to_owned(), a.ty.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        optional: BTreeSet::new(),
+    }
+}
+
+impl Schema {
+    /// The object type of a whole value (config, plan or state) of this schema.
+    pub fn value_type(&self) -> Type {
+        object_type(&self.attributes)
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    pub fn to_proto(&self) -> proto::Schema {
+        proto::Schema {
+            version: self.version,
+            block: Some(proto::schema::Block {
+                version: self.version,
+                attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+                block_types: Vec::new(),
+                description: self.description.to_owned(),
+                description_kind: proto::StringKind::Markdown.into(),
+                deprecated: false,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Schema {
+        Schema {
+            version: 0,
+            description: "d",
+            attributes: vec![
+                Attribute::new("id", Type::String, Presence::Computed, "id"),
+                Attribute::new("token", Type::String, Presence::Optional, "t").sensitive(),
+                Attribute::new(
+                    "codes",
+                    Type::list(Type::object([("n", Type::Number)])),
+                    Presence::Computed,
+                    "c",
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn flags_reach_the_wire() {
+        let block = sample().to_proto().block.unwrap();
+        let token = &block.attributes[1];
+        assert!(token.optional && !token.required && !token.computed && token.sensitive);
+        assert_eq!(token.r#type, b"\"string\"");
+        let codes = &block.attributes[2];
+        assert_eq!(codes.r#type, br#"["list",["object",{"n":"number"}]]"#);
+    }
+
+    #[test]
+    fn value_type_is_an_object_of_the_attributes() {
+        let ty = sample().value_type();
+        let Type::Object { attrs, .. } = ty else {
+            panic!("expected an object type")
+        };
+        assert_eq!(attrs["id"], Type::String);
+        assert!(
+            matches!(&attrs["codes"], Type::List(inner) if matches!(**inner, Type::Object { .. }))
+        );
+    }
+}
