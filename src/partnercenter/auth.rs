@@ -1,0 +1,333 @@
+//! The access-token cache: one token request at a time, reused until shortly before it expires.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Url;
+use tokio::sync::Mutex;
+
+use super::config::{Credentials, PARTNER_CENTER_RESOURCE, Secret};
+use super::error::{AuthError, ConfigError, describe_json_error, source_chain};
+use super::retry::parse_retry_after;
+
+/// Supplies the bearer token of each attempt.
+#[derive(Debug)]
+pub(crate) struct TokenSource {
+    mode: Mode,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Static(Secret),
+    Exchange(Box<Exchange>),
+}
+
+/// Tokens obtained from the authority, cached behind an async mutex held across the token
+/// request: fifty parallel calls with an empty cache cause one request, and the other forty-nine
+/// wake up to its result.
+#[derive(Debug)]
+struct Exchange {
+    endpoint: Url,
+    client_id: String,
+    client_secret: Secret,
+    grant: Grant,
+    cache: Mutex<Cache>,
+    /// Completed token requests. A waiter that saw this number change while it queued shares
+    /// the outcome of the request it waited for, failures included, instead of repeating it.
+    completed: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grant {
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl Grant {
+    fn name(self) -> &'static str {
+        match self {
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    token: Option<CachedToken>,
+    /// The refresh token to send next: the configured one until the authority rotates it.
+    refresh_token: Option<Secret>,
+    last_failure: Option<AuthError>,
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    access_token: Secret,
+    refresh_at: Instant,
+}
+
+/// The authority's answer; `expires_in` is a string in AAD v1 and a number in v2.
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: Secret,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<Secret>,
+}
+
+#[derive(serde::Deserialize)]
+struct OAuthError {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// Lifetime assumed when the authority names none: AAD's usual hour, minus a little.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3000);
+/// A token is renewed this long before it expires (a quarter of short lifetimes), so that a
+/// call started just before expiry does not reach the API with a dead token.
+const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+const QUOTED_BODY_LIMIT: usize = 200;
+
+fn refresh_at(issued: Instant, lifetime: Duration) -> Instant {
+    issued + lifetime - (lifetime / 4).min(MAX_REFRESH_MARGIN)
+}
+
+fn parse_expires_in(value: Option<&serde_json::Value>) -> Option<Duration> {
+    let secs = match value? {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    secs.map(Duration::from_secs)
+}
+
+/// `{authority}/{tenant_id}/oauth2/token`, the tenant percent-encoded as one path segment.
+fn token_endpoint(authority_url: &str, tenant_id: &str) -> Result<Url, ConfigError> {
+    let invalid = || ConfigError::InvalidUrl {
+        name: "authority_url",
+        value: authority_url.to_owned(),
+    };
+    let mut url = Url::parse(authority_url).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid());
+    }
+    url.set_query(None);
+    url.path_segments_mut()
+        .map_err(|_| invalid())?
+        .pop_if_empty()
+        .extend([tenant_id, "oauth2", "token"]);
+    Ok(url)
+}
+
+impl TokenSource {
+    pub(crate) fn new(credentials: &Credentials, authority_url: &str) -> Result<Self, ConfigError> {
+        let exchange =
+            |tenant_id: &str, client_id: &str, client_secret: &Secret, grant, refresh| {
+                Ok::<_, ConfigError>(Mode::Exchange(Box::new(Exchange {
+                    endpoint: token_endpoint(authority_url, tenant_id)?,
+                    client_id: client_id.to_owned(),
+                    client_secret: client_secret.clone(),
+                    grant,
+                    cache: Mutex::new(Cache {
+                        refresh_token: refresh,
+                        ..Cache::default()
+                    }),
+                    completed: AtomicU64::new(0),
+                })))
+            };
+        let mode = match credentials {
+            Credentials::AccessToken(token) => Mode::Static(token.clone()),
+            Credentials::RefreshToken {
+                tenant_id,
+                client_id,
+                client_secret,
+                refresh_token,
+            } => exchange(
+                tenant_id,
+                client_id,
+                client_secret,
+                Grant::RefreshToken,
+                Some(refresh_token.clone()),
+            )?,
+            Credentials::ClientCredentials {
+                tenant_id,
+                client_id,
+                client_secret,
+            } => exchange(
+                tenant_id,
+                client_id,
+                client_secret,
+                Grant::ClientCredentials,
+                None,
+            )?,
+        };
+        Ok(Self { mode })
+    }
+
+    /// A token valid for at least the refresh margin, from the cache or from the authority.
+    pub(crate) async fn access_token(&self, http: &reqwest::Client) -> Result<Secret, AuthError> {
+        let exchange = match &self.mode {
+            Mode::Static(token) => return Ok(token.clone()),
+            Mode::Exchange(exchange) => exchange,
+        };
+        let seen = exchange.completed.load(Ordering::Acquire);
+        let mut cache = exchange.cache.lock().await;
+        if let Some(token) = cache
+            .token
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+        {
+            return Ok(token.access_token.clone());
+        }
+        if exchange.completed.load(Ordering::Acquire) != seen
+            && let Some(failure) = &cache.last_failure
+        {
+            return Err(failure.clone());
+        }
+        let issued = Instant::now();
+        let outcome = exchange.request(http, cache.refresh_token.as_ref()).await;
+        exchange.completed.fetch_add(1, Ordering::AcqRel);
+        match outcome {
+            Ok(answer) => {
+                let lifetime =
+                    parse_expires_in(answer.expires_in.as_ref()).unwrap_or(DEFAULT_LIFETIME);
+                if let Some(rotated) = answer.refresh_token {
+                    cache.refresh_token = Some(rotated);
+                }
+                cache.last_failure = None;
+                cache.token = Some(CachedToken {
+                    access_token: answer.access_token.clone(),
+                    refresh_at: refresh_at(issued, lifetime),
+                });
+                Ok(answer.access_token)
+            }
+            Err(failure) => {
+                cache.token = None;
+                cache.last_failure = Some(failure.clone());
+                Err(failure)
+            }
+        }
+    }
+}
+
+impl Exchange {
+    async fn request(
+        &self,
+        http: &reqwest::Client,
+        refresh_token: Option<&Secret>,
+    ) -> Result<TokenAnswer, AuthError> {
+        let endpoint = self.endpoint.to_string();
+        let mut form = vec![
+            ("grant_type", self.grant.name()),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose()),
+            ("resource", PARTNER_CENTER_RESOURCE),
+        ];
+        if let Some(refresh_token) = refresh_token {
+            form.push(("refresh_token", refresh_token.expose()));
+        }
+        tracing::debug!(grant = self.grant.name(), %endpoint, "requesting an access token");
+        let transport = |e: reqwest::Error| AuthError::Transport {
+            endpoint: endpoint.clone(),
+            detail: source_chain(&e.without_url()),
+        };
+        let response = http
+            .post(self.endpoint.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = response.bytes().await.map_err(transport)?;
+        tracing::debug!(status, %endpoint, "token endpoint answered");
+        let redact = |text: &str| {
+            let text = self.client_secret.redact_from(text);
+            refresh_token.map_or(text.clone(), |rt| rt.redact_from(&text))
+        };
+        if !(200..300).contains(&status) {
+            return Err(match serde_json::from_slice::<OAuthError>(&body) {
+                Ok(oauth) => AuthError::Rejected {
+                    endpoint,
+                    status,
+                    error: redact(&oauth.error),
+                    description: oauth.error_description.as_deref().map(redact),
+                    retry_after,
+                },
+                Err(_) => AuthError::Rejected {
+                    endpoint,
+                    status,
+                    error: "unexpected answer".to_owned(),
+                    description: Some(redact(
+                        &String::from_utf8_lossy(&body)
+                            .chars()
+                            .take(QUOTED_BODY_LIMIT)
+                            .collect::<String>(),
+                    ))
+                    .filter(|d| !d.trim().is_empty()),
+                    retry_after,
+                },
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| AuthError::InvalidResponse {
+            endpoint,
+            status,
+            detail: describe_json_error(&e),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_as_string_or_number() {
+        let v = |j: &str| serde_json::from_str::<serde_json::Value>(j).expect("json");
+        assert_eq!(
+            parse_expires_in(Some(&v("\"3599\""))),
+            Some(Duration::from_secs(3599))
+        );
+        assert_eq!(
+            parse_expires_in(Some(&v("3599"))),
+            Some(Duration::from_secs(3599))
+        );
+        assert_eq!(parse_expires_in(Some(&v("\"soon\""))), None);
+        assert_eq!(parse_expires_in(None), None);
+    }
+
+    #[test]
+    fn renews_before_expiry() {
+        let t0 = Instant::now();
+        assert_eq!(
+            refresh_at(t0, Duration::from_secs(3600)),
+            t0 + Duration::from_secs(3300)
+        );
+        assert_eq!(
+            refresh_at(t0, Duration::from_secs(4)),
+            t0 + Duration::from_secs(3)
+        );
+        assert_eq!(refresh_at(t0, Duration::ZERO), t0);
+    }
+
+    #[test]
+    fn token_endpoint_is_built_per_tenant() {
+        let url = token_endpoint(
+            "https://login.microsoftonline.com/",
+            "contoso.onmicrosoft.com",
+        )
+        .expect("valid");
+        assert_eq!(
+            url.as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/token"
+        );
+        let odd = token_endpoint("http://127.0.0.1:1/base", "a/b").expect("valid");
+        assert_eq!(odd.as_str(), "http://127.0.0.1:1/base/a%2Fb/oauth2/token");
+        assert!(token_endpoint("not a url", "t").is_err());
+        assert!(token_endpoint("ftp://host", "t").is_err());
+    }
+}

@@ -1,0 +1,303 @@
+//! The Partner Center client: one connection pool, headers, retries, deadline and cancellation.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::Url;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::auth::TokenSource;
+use super::config::{ClientConfig, Secret};
+use super::contract::{self, ApiRequest, CONTRACT_VERSION};
+use super::error::{
+    ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
+};
+use super::model::{Qualification, ValidationCode};
+use super::retry::{RetryPolicy, parse_retry_after};
+
+/// Time to establish a TCP (and TLS) connection before the attempt counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Idle connections kept per host: above Terraform's highest usual `-parallelism` (50), so a
+/// burst of parallel calls reuses connections instead of opening new ones each time.
+const POOL_MAX_IDLE_PER_HOST: usize = 64;
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A Partner Center API client. Cheap to clone: clones share the pool, token cache and ids.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    tokens: TokenSource,
+    correlation_id: Arc<str>,
+    max_retries: u32,
+    deadline: Duration,
+    retry: RetryPolicy,
+    cancel: CancellationToken,
+}
+
+/// A successful answer and the call it belongs to (for errors found while decoding it).
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    call: CallContext,
+}
+
+impl Client {
+    /// Builds the client; `cancel` (Terraform's StopProvider, Ctrl-C) ends any wait at once.
+    pub fn new(config: ClientConfig, cancel: CancellationToken) -> Result<Self, Error> {
+        let base_url = parse_base_url(&config.base_url)?;
+        let tokens = TokenSource::new(&config.credentials, &config.authority_url)?;
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(config.request_timeout)
+            .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ConfigError::Http(source_chain(&e)))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                tokens,
+                correlation_id: uuid::Uuid::new_v4().to_string().into(),
+                max_retries: config.max_retries,
+                deadline: config.deadline,
+                retry: config.retry,
+                cancel,
+            }),
+        })
+    }
+
+    /// The `MS-CorrelationId` sent with every call of this client (one per provider process).
+    pub fn correlation_id(&self) -> &str {
+        &self.inner.correlation_id
+    }
+
+    /// Sets a customer's qualification and returns the value Partner Center answered.
+    /// `validation_code` is sent only with GovernmentCommunityCloud.
+    pub async fn set_qualification(
+        &self,
+        customer_id: &str,
+        qualification: Qualification,
+        validation_code: Option<&Secret>,
+    ) -> Result<Qualification, Error> {
+        let request = contract::set_qualification(customer_id, qualification, validation_code);
+        self.call(request)
+            .await?
+            .decode(contract::decode_qualification)
+    }
+
+    /// Reads a customer's qualification.
+    pub async fn get_qualification(&self, customer_id: &str) -> Result<Qualification, Error> {
+        self.call(contract::get_qualification(customer_id))
+            .await?
+            .decode(contract::decode_qualification)
+    }
+
+    /// Lists the partner's Government Community Cloud validation codes.
+    pub async fn list_validation_codes(&self) -> Result<Vec<ValidationCode>, Error> {
+        self.call(contract::list_validation_codes())
+            .await?
+            .decode(contract::decode_validation_codes)
+    }
+
+    /// One logical call: a new `MS-RequestId`, retried within the deadline, ended by `cancel`.
+    async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
+        let mut url = self.inner.base_url.clone();
+        url.path_segments_mut()
+            .expect("base URL was checked to be a base")
+            .pop_if_empty()
+            .extend(request.segments);
+        let call = CallContext {
+            method: request.method.clone(),
+            path: url.path().to_owned(),
+            ids: RequestIds {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                correlation_id: Arc::clone(&self.inner.correlation_id),
+            },
+        };
+        tokio::select! {
+            biased;
+            () = self.inner.cancel.cancelled() => Err(Error::Cancelled { call: Box::new(call.clone()) }),
+            result = self.with_retries(&request, &url, &call) => result,
+        }
+    }
+
+    async fn with_retries(
+        &self,
+        request: &ApiRequest<'_>,
+        url: &Url,
+        call: &CallContext,
+    ) -> Result<Answer, Error> {
+        let deadline = Instant::now() + self.inner.deadline;
+        let deadline_exceeded = |attempts, last: Option<Error>| Error::DeadlineExceeded {
+            call: Box::new(call.clone()),
+            deadline: self.inner.deadline,
+            attempts,
+            last: last.map(Box::new),
+        };
+        let mut last = None;
+        let mut attempt = 0;
+        loop {
+            let error =
+                match tokio::time::timeout_at(deadline, self.attempt(request, url, call, attempt))
+                    .await
+                {
+                    Ok(Ok(answer)) => return Ok(answer),
+                    Ok(Err(error)) => error,
+                    Err(_elapsed) => return Err(deadline_exceeded(attempt + 1, last)),
+                };
+            let RetryDecision::Retry { server_delay } = error.retry_decision() else {
+                return Err(error);
+            };
+            if attempt >= self.inner.max_retries {
+                // With retries switched off, the one answer is the error itself.
+                return Err(if attempt == 0 {
+                    error
+                } else {
+                    Error::RetriesExhausted {
+                        attempts: attempt + 1,
+                        last: Box::new(error),
+                    }
+                });
+            }
+            let delay = self
+                .inner
+                .retry
+                .delay(attempt, server_delay, rand::random());
+            // Waiting past the deadline would only end in the same error, later.
+            if Instant::now() + delay >= deadline {
+                return Err(deadline_exceeded(attempt + 1, Some(error)));
+            }
+            tracing::debug!(
+                method = %call.method,
+                path = %call.path,
+                attempt,
+                delay_ms = delay.as_millis(),
+                request_id = %call.ids.request_id,
+                "retrying after: {error}"
+            );
+            tokio::time::sleep(delay).await;
+            last = Some(error);
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &ApiRequest<'_>,
+        url: &Url,
+        call: &CallContext,
+        attempt: u32,
+    ) -> Result<Answer, Error> {
+        let token = self.inner.tokens.access_token(&self.inner.http).await?;
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .bearer_auth(token.expose())
+            .header(ACCEPT, "application/json")
+            .header("MS-RequestId", &call.ids.request_id)
+            .header("MS-CorrelationId", &*call.ids.correlation_id)
+            .header("MS-Contract-Version", CONTRACT_VERSION);
+        if let Some(code) = request.code {
+            builder = builder.query(&[("code", code.expose())]);
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let transport = |e: reqwest::Error| Error::Transport {
+            call: Box::new(call.clone()),
+            source: e.without_url(),
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = response.bytes().await.map_err(transport)?;
+        tracing::debug!(
+            method = %call.method,
+            path = %call.path,
+            status = status.as_u16(),
+            attempt,
+            request_id = %call.ids.request_id,
+            "Partner Center answered"
+        );
+        if status.is_success() {
+            return Ok(Answer {
+                status: status.as_u16(),
+                body: body.into(),
+                call: call.clone(),
+            });
+        }
+        let decoded = ErrorBody::decode(&body);
+        // A server may echo the validation code it refused; it must not reach the user's screen.
+        let redact = |text: &str| {
+            request
+                .code
+                .map_or(text.to_owned(), |c| c.redact_from(text))
+        };
+        Err(Error::Api(Box::new(ApiError {
+            status: status.as_u16(),
+            code: decoded.code().map(redact),
+            description: decoded.description().map(redact),
+            call: call.clone(),
+            retry_after: retry_after.or_else(|| decoded.retry_after()),
+        })))
+    }
+}
+
+impl Answer {
+    fn decode<T>(self, decode: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, Error> {
+        decode(&self.body).map_err(|detail| Error::InvalidResponse {
+            call: Box::new(self.call),
+            status: self.status,
+            detail,
+        })
+    }
+}
+
+fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
+    let invalid = || ConfigError::InvalidUrl {
+        name: "base_url",
+        value: value.to_owned(),
+    };
+    let mut url = Url::parse(value).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(invalid());
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(parse_base_url("https://api.partnercenter.microsoft.com").is_ok());
+        assert_eq!(
+            parse_base_url("http://127.0.0.1:8080/?x=1").map(|u| u.to_string()),
+            Ok("http://127.0.0.1:8080/".to_owned())
+        );
+        assert!(parse_base_url("mailto:x@y").is_err());
+        assert!(parse_base_url("file:///tmp").is_err());
+        assert!(parse_base_url("").is_err());
+    }
+}

@@ -1,0 +1,501 @@
+//! The client's errors, Partner Center's three error body shapes, and what is worth retrying.
+//!
+//! Every message is complete on its own (status, code, description, the ids to quote to support)
+//! and never holds a token, a secret or a validation code: URLs appear as paths without a query.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::retry::{InvalidRetryPolicy, retry_after_from_message};
+
+/// The identifiers Microsoft support asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestIds {
+    /// `MS-RequestId`: one per logical call, the same on each of its retries.
+    pub request_id: String,
+    /// `MS-CorrelationId`: one per provider process.
+    pub correlation_id: Arc<str>,
+}
+
+impl fmt::Display for RequestIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "MS-RequestId {}, MS-CorrelationId {}",
+            self.request_id, self.correlation_id
+        )
+    }
+}
+
+/// Which logical call an error belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallContext {
+    pub method: reqwest::Method,
+    /// The request path, never its query (which may hold a validation code).
+    pub path: String,
+    pub ids: RequestIds,
+}
+
+impl fmt::Display for CallContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// A non-success answer of the Partner Center API, decoded from whichever body shape it used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    /// Partner Center's error code (numeric codes are kept as their decimal text).
+    pub code: Option<String>,
+    pub description: Option<String>,
+    pub call: CallContext,
+    /// The wait the server asked for (`Retry-After`, or the throttling message).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Partner Center answered {} with HTTP {}",
+            self.call, self.status
+        )?;
+        if let Some(reason) = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+        {
+            write!(f, " {reason}")?;
+        }
+        match (&self.code, &self.description) {
+            (Some(code), Some(description)) => write!(f, ": code {code}: {description}")?,
+            (Some(code), None) => write!(f, ": code {code}")?,
+            (None, Some(description)) => write!(f, ": {description}")?,
+            (None, None) => {}
+        }
+        write!(f, " ({})", self.call.ids)
+    }
+}
+
+impl StdError for ApiError {}
+
+/// A failure to obtain an access token from the authority.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("the token endpoint {endpoint} refused the request with HTTP {status}: {error}{}", describe(.description))]
+    Rejected {
+        endpoint: String,
+        status: u16,
+        /// The OAuth error, e.g. `invalid_grant`.
+        error: String,
+        description: Option<String>,
+        retry_after: Option<Duration>,
+    },
+    #[error("could not reach the token endpoint {endpoint}: {detail}")]
+    Transport { endpoint: String, detail: String },
+    #[error(
+        "the token endpoint {endpoint} answered HTTP {status} without a usable token: {detail}"
+    )]
+    InvalidResponse {
+        endpoint: String,
+        status: u16,
+        detail: String,
+    },
+}
+
+fn describe(description: &Option<String>) -> String {
+    description
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default()
+}
+
+/// A configuration the client cannot start with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} {value:?} is not an http(s) URL")]
+    InvalidUrl { name: &'static str, value: String },
+    #[error(transparent)]
+    Retry(#[from] InvalidRetryPolicy),
+    #[error("the HTTP client could not be built: {0}")]
+    Http(String),
+}
+
+/// Everything a Partner Center call can end with, other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    #[error("gave up after {}: {last}", plural_attempts(*.attempts))]
+    RetriesExhausted {
+        attempts: u32,
+        #[source]
+        last: Box<Error>,
+    },
+    #[error("could not get a Partner Center access token: {0}")]
+    Auth(#[from] AuthError),
+    #[error("{call} failed before Partner Center answered: {} ({})", source_chain(.source), .call.ids)]
+    Transport {
+        call: Box<CallContext>,
+        /// Stripped of its URL, which could carry a validation code.
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{call} was cancelled because Terraform asked the provider to stop ({})", .call.ids)]
+    Cancelled { call: Box<CallContext> },
+    #[error("{call} did not finish within its deadline of {deadline:?}, after {} ({}){}", plural_attempts(*.attempts), .call.ids, last_error(.last))]
+    DeadlineExceeded {
+        call: Box<CallContext>,
+        deadline: Duration,
+        attempts: u32,
+        #[source]
+        last: Option<Box<Error>>,
+    },
+    #[error("Partner Center answered {call} with HTTP {status} but the body is not what the API documents: {detail} ({})", .call.ids)]
+    InvalidResponse {
+        call: Box<CallContext>,
+        status: u16,
+        detail: String,
+    },
+    #[error("invalid Partner Center client configuration: {0}")]
+    Config(#[from] ConfigError),
+}
+
+/// An error and its causes on one line.
+pub(crate) fn source_chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+/// serde's own message may quote the offending value, which could be a token or a validation
+/// code: say only what went wrong and where.
+pub(crate) fn describe_json_error(e: &serde_json::Error) -> String {
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
+}
+
+fn plural_attempts(attempts: u32) -> String {
+    match attempts {
+        1 => "1 attempt".to_owned(),
+        n => format!("{n} attempts"),
+    }
+}
+
+fn last_error(last: &Option<Box<Error>>) -> String {
+    last.as_ref()
+        .map(|e| format!("; last error: {e}"))
+        .unwrap_or_default()
+}
+
+/// Whether and how soon a failed attempt may be tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryDecision {
+    Stop,
+    Retry { server_delay: Option<Duration> },
+}
+
+impl Error {
+    /// The API answer at the root of this error, looking through retry and deadline wrappers.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(api) => Some(api),
+            Self::RetriesExhausted { last, .. } => last.api(),
+            Self::DeadlineExceeded { last, .. } => last.as_deref().and_then(Self::api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status Partner Center (or the authority) answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Auth(AuthError::Rejected { status, .. }) => Some(*status),
+            Self::InvalidResponse { status, .. } => Some(*status),
+            _ => self.api().map(|api| api.status),
+        }
+    }
+
+    /// Partner Center's error code, e.g. `"1000"`.
+    pub fn code(&self) -> Option<&str> {
+        self.api().and_then(|api| api.code.as_deref())
+    }
+
+    /// The customer (or what was asked for) does not exist: HTTP 404, or code 1000 / 60003.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404) || matches!(self.code(), Some("1000" | "60003"))
+    }
+
+    /// Partner Center was still throttling when the client gave up.
+    pub fn is_throttled(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// The `MS-RequestId` of the logical call this error ended.
+    pub fn request_id(&self) -> Option<&str> {
+        self.context().map(|c| c.ids.request_id.as_str())
+    }
+
+    /// The `MS-CorrelationId` of the process.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.context().map(|c| &*c.ids.correlation_id)
+    }
+
+    fn context(&self) -> Option<&CallContext> {
+        match self {
+            Self::Api(api) => Some(&api.call),
+            Self::RetriesExhausted { last, .. } => last.context(),
+            Self::Transport { call, .. }
+            | Self::Cancelled { call }
+            | Self::DeadlineExceeded { call, .. }
+            | Self::InvalidResponse { call, .. } => Some(call),
+            Self::Auth(_) | Self::Config(_) => None,
+        }
+    }
+
+    /// 429 and 500/502/503/504 are transient, as are failures to connect or to read an answer;
+    /// any other answer would be the same next time.
+    pub(crate) fn retry_decision(&self) -> RetryDecision {
+        let transient_status = |status: u16| matches!(status, 429 | 500 | 502 | 503 | 504);
+        match self {
+            Self::Api(api) if transient_status(api.status) => RetryDecision::Retry {
+                server_delay: api.retry_after,
+            },
+            Self::Auth(AuthError::Rejected {
+                status,
+                retry_after,
+                ..
+            }) if transient_status(*status) => RetryDecision::Retry {
+                server_delay: *retry_after,
+            },
+            Self::Auth(AuthError::Transport { .. }) => RetryDecision::Retry { server_delay: None },
+            Self::Transport { source, .. } if !source.is_builder() => {
+                RetryDecision::Retry { server_delay: None }
+            }
+            _ => RetryDecision::Stop,
+        }
+    }
+}
+
+/// Partner Center's error bodies: `{"code","description",…}`, `{"statusCode","message"}`,
+/// a bare JSON string, or (from a gateway) anything else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorBody {
+    Structured {
+        code: Option<String>,
+        description: Option<String>,
+    },
+    Throttled {
+        message: String,
+    },
+    Text(String),
+    Empty,
+}
+
+/// How much of an unexpected (e.g. HTML) body an error message quotes.
+const QUOTED_BODY_LIMIT: usize = 200;
+
+impl ErrorBody {
+    pub(crate) fn decode(body: &[u8]) -> Self {
+        use serde_json::Value;
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        if text.is_empty() {
+            return Self::Empty;
+        }
+        let as_text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::String(s)) => Self::Text(s),
+            Ok(Value::Object(map))
+                if map.contains_key("code") || map.contains_key("description") =>
+            {
+                Self::Structured {
+                    code: map.get("code").and_then(as_text),
+                    description: map.get("description").and_then(as_text),
+                }
+            }
+            Ok(Value::Object(map)) if map.contains_key("message") => Self::Throttled {
+                message: map.get("message").and_then(as_text).unwrap_or_default(),
+            },
+            _ => Self::Text(text.chars().take(QUOTED_BODY_LIMIT).collect()),
+        }
+    }
+
+    pub(crate) fn code(&self) -> Option<&str> {
+        match self {
+            Self::Structured { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn description(&self) -> Option<&str> {
+        match self {
+            Self::Structured { description, .. } => description.as_deref(),
+            Self::Throttled { message } | Self::Text(message) => Some(message),
+            Self::Empty => None,
+        }
+    }
+
+    /// The wait a throttling message names, for 429 answers without a `Retry-After` header.
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Throttled { message } => retry_after_from_message(message),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> CallContext {
+        CallContext {
+            method: reqwest::Method::GET,
+            path: "/v1/customers/abc/qualification".into(),
+            ids: RequestIds {
+                request_id: "req-1".into(),
+                correlation_id: "corr-1".into(),
+            },
+        }
+    }
+
+    fn api(status: u16, body: &str) -> Error {
+        let decoded = ErrorBody::decode(body.as_bytes());
+        Error::Api(Box::new(ApiError {
+            status,
+            code: decoded.code().map(str::to_owned),
+            description: decoded.description().map(str::to_owned),
+            call: call(),
+            retry_after: decoded.retry_after(),
+        }))
+    }
+
+    #[test]
+    fn decodes_structured_with_numeric_and_string_codes() {
+        let numeric =
+            r#"{"code":1000,"description":"Customer not found","data":[],"source":"PartnerFD"}"#;
+        assert_eq!(
+            ErrorBody::decode(numeric.as_bytes()),
+            ErrorBody::Structured {
+                code: Some("1000".into()),
+                description: Some("Customer not found".into())
+            }
+        );
+        let string = r#"{"code":"20002","description":"No relationship","data":["x"]}"#;
+        assert_eq!(ErrorBody::decode(string.as_bytes()).code(), Some("20002"));
+    }
+
+    #[test]
+    fn decodes_throttling_body() {
+        let body =
+            r#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 57 seconds."}"#;
+        let decoded = ErrorBody::decode(body.as_bytes());
+        assert!(matches!(decoded, ErrorBody::Throttled { .. }));
+        assert_eq!(decoded.retry_after(), Some(Duration::from_secs(57)));
+        assert_eq!(decoded.code(), None);
+    }
+
+    #[test]
+    fn decodes_bare_string_empty_and_foreign_bodies() {
+        assert_eq!(
+            ErrorBody::decode(br#""Access is denied""#),
+            ErrorBody::Text("Access is denied".into())
+        );
+        assert_eq!(ErrorBody::decode(b"  "), ErrorBody::Empty);
+        let html = format!("<html>{}</html>", "x".repeat(500));
+        let ErrorBody::Text(quoted) = ErrorBody::decode(html.as_bytes()) else {
+            panic!("html is quoted as text")
+        };
+        assert_eq!(quoted.chars().count(), QUOTED_BODY_LIMIT);
+    }
+
+    #[test]
+    fn message_carries_status_code_description_and_ids() {
+        let e = api(404, r#"{"code":1000,"description":"Customer not found"}"#);
+        assert_eq!(
+            e.to_string(),
+            "Partner Center answered GET /v1/customers/abc/qualification with HTTP 404 Not Found: \
+             code 1000: Customer not found (MS-RequestId req-1, MS-CorrelationId corr-1)"
+        );
+        assert!(e.is_not_found());
+        assert_eq!(e.request_id(), Some("req-1"));
+        assert_eq!(e.retry_decision(), RetryDecision::Stop);
+    }
+
+    #[test]
+    fn not_found_by_code_alone() {
+        assert!(api(400, r#"{"code":"60003","description":"x"}"#).is_not_found());
+        assert!(!api(400, r#"{"code":900118,"description":"x"}"#).is_not_found());
+    }
+
+    #[test]
+    fn classification_looks_through_wrappers() {
+        let throttled = api(
+            429,
+            r#"{"statusCode":429,"message":"Try again in 3 seconds."}"#,
+        );
+        assert_eq!(
+            throttled.retry_decision(),
+            RetryDecision::Retry {
+                server_delay: Some(Duration::from_secs(3))
+            }
+        );
+        let exhausted = Error::RetriesExhausted {
+            attempts: 3,
+            last: Box::new(throttled),
+        };
+        assert!(exhausted.is_throttled());
+        assert_eq!(exhausted.correlation_id(), Some("corr-1"));
+        assert!(exhausted.to_string().starts_with(
+            "gave up after 3 attempts: Partner Center answered GET /v1/customers/abc/qualification"
+        ));
+        assert!(exhausted.source().is_some());
+        for status in [500, 502, 503, 504] {
+            assert!(matches!(
+                api(status, "").retry_decision(),
+                RetryDecision::Retry { .. }
+            ));
+        }
+        for status in [400, 401, 403, 404, 409] {
+            assert_eq!(api(status, "").retry_decision(), RetryDecision::Stop);
+        }
+    }
+
+    #[test]
+    fn auth_errors_retry_only_when_transient() {
+        let rejected = |status| {
+            Error::Auth(AuthError::Rejected {
+                endpoint: "https://login/t/oauth2/token".into(),
+                status,
+                error: "invalid_grant".into(),
+                description: Some("AADSTS70000".into()),
+                retry_after: None,
+            })
+        };
+        assert_eq!(rejected(400).retry_decision(), RetryDecision::Stop);
+        assert!(matches!(
+            rejected(503).retry_decision(),
+            RetryDecision::Retry { .. }
+        ));
+        assert_eq!(
+            rejected(400).to_string(),
+            "could not get a Partner Center access token: the token endpoint \
+             https://login/t/oauth2/token refused the request with HTTP 400: invalid_grant (AADSTS70000)"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Partner Center client: credentials, token cache, retries and typed errors; no Terraform types.
+
+mod auth;
+mod client;
+mod config;
+mod contract;
+mod error;
+mod model;
+mod retry;
+
+pub use client::Client;
+pub use config::{
+    ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
+    Secret, user_agent,
+};
+pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds};
+pub use model::{Qualification, UnknownQualification, ValidationCode};
+pub use retry::{InvalidRetryPolicy, RetryPolicy, parse_retry_after};

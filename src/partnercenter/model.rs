@@ -1,0 +1,174 @@
+//! Partner Center's domain values: the customer qualification and the partner's validation codes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::config::Secret;
+
+/// The CustomerQualification enum of Partner Center, in the order of its wire integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Qualification {
+    None,
+    Education,
+    Nonprofit,
+    GovernmentCommunityCloud,
+    StateOwnedEntity,
+}
+
+impl Qualification {
+    pub const ALL: [Qualification; 5] = [
+        Self::None,
+        Self::Education,
+        Self::Nonprofit,
+        Self::GovernmentCommunityCloud,
+        Self::StateOwnedEntity,
+    ];
+
+    /// The canonical spelling, as in Partner Center's documentation (`"Education"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::Education => "Education",
+            Self::Nonprofit => "Nonprofit",
+            Self::GovernmentCommunityCloud => "GovernmentCommunityCloud",
+            Self::StateOwnedEntity => "StateOwnedEntity",
+        }
+    }
+
+    /// The integer that the PUT body carries.
+    pub fn wire_value(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::Education => 1,
+            Self::Nonprofit => 2,
+            Self::GovernmentCommunityCloud => 3,
+            Self::StateOwnedEntity => 4,
+        }
+    }
+
+    pub fn from_wire_value(value: u64) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|q| u64::from(q.wire_value()) == value)
+    }
+
+    /// Whether the documented PUT accepts it: only Education and GovernmentCommunityCloud.
+    pub fn settable_via_put(self) -> bool {
+        matches!(self, Self::Education | Self::GovernmentCommunityCloud)
+    }
+
+    /// Whether a set needs a validation code (`?code=`).
+    pub fn requires_validation_code(self) -> bool {
+        self == Self::GovernmentCommunityCloud
+    }
+}
+
+impl fmt::Display for Qualification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no qualification.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown qualification {0:?}; expected one of None, Education, Nonprofit, GovernmentCommunityCloud, StateOwnedEntity"
+)]
+pub struct UnknownQualification(pub String);
+
+impl FromStr for Qualification {
+    type Err = UnknownQualification;
+
+    /// Case-insensitive: Partner Center answers `"education"` as readily as `"Education"`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|q| q.as_str().eq_ignore_ascii_case(trimmed))
+            .ok_or_else(|| UnknownQualification(s.to_owned()))
+    }
+}
+
+/// One of the partner's Government Community Cloud validation codes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationCode {
+    #[serde(default)]
+    pub partner_id: String,
+    #[serde(default)]
+    pub organization_name: String,
+    /// What the PUT takes as `?code=`; a secret.
+    pub validation_id: Secret,
+    #[serde(default)]
+    pub max_creates: i64,
+    #[serde(default)]
+    pub remaining_creates: i64,
+    #[serde(default, rename = "eTag")]
+    pub etag: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_any_case() {
+        for (text, q) in [
+            ("education", Qualification::Education),
+            ("EDUCATION", Qualification::Education),
+            (" Education ", Qualification::Education),
+            (
+                "governmentcommunitycloud",
+                Qualification::GovernmentCommunityCloud,
+            ),
+            ("none", Qualification::None),
+            ("NonProfit", Qualification::Nonprofit),
+            ("stateOwnedEntity", Qualification::StateOwnedEntity),
+        ] {
+            assert_eq!(text.parse::<Qualification>(), Ok(q), "{text}");
+        }
+        assert!("Educational".parse::<Qualification>().is_err());
+        assert!("".parse::<Qualification>().is_err());
+    }
+
+    #[test]
+    fn canonical_names_and_wire_values_round_trip() {
+        for q in Qualification::ALL {
+            assert_eq!(q.as_str().parse::<Qualification>(), Ok(q));
+            assert_eq!(
+                Qualification::from_wire_value(q.wire_value().into()),
+                Some(q)
+            );
+        }
+        assert_eq!(Qualification::GovernmentCommunityCloud.wire_value(), 3);
+        assert_eq!(Qualification::from_wire_value(5), None);
+    }
+
+    #[test]
+    fn only_education_and_gcc_are_settable() {
+        let settable: Vec<_> = Qualification::ALL
+            .into_iter()
+            .filter(|q| q.settable_via_put())
+            .collect();
+        assert_eq!(
+            settable,
+            [
+                Qualification::Education,
+                Qualification::GovernmentCommunityCloud
+            ]
+        );
+        assert!(Qualification::GovernmentCommunityCloud.requires_validation_code());
+        assert!(!Qualification::Education.requires_validation_code());
+    }
+
+    #[test]
+    fn validation_code_decodes_partner_center_casing() {
+        let json = r#"[{"partnerId":"p","organizationName":"Org","validationId":"V-1",
+                        "maxCreates":5,"remainingCreates":4,"eTag":"W/1"}]"#;
+        let codes: Vec<ValidationCode> = serde_json::from_str(json).expect("decodes");
+        assert_eq!(codes[0].validation_id.expose(), "V-1");
+        assert_eq!((codes[0].max_creates, codes[0].remaining_creates), (5, 4));
+        assert_eq!(codes[0].etag.as_deref(), Some("W/1"));
+        assert!(!format!("{codes:?}").contains("V-1"));
+    }
+}

@@ -1,0 +1,135 @@
+//! The admin routes for tests and benchmarks: drift, customers, faults, counters, request log.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::partnercenter::Qualification;
+
+use super::faults::FaultSpec;
+use super::seed::{SeedCustomer, qualification_name};
+use super::{App, lock};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/admin/customers", post(add_customers))
+        .route("/admin/customers/{customer_id}", delete(remove_customer))
+        .route(
+            "/admin/customers/{customer_id}/qualification",
+            post(force_qualification),
+        )
+        .route(
+            "/admin/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/admin/counters", get(counters))
+        .route("/admin/counters/reset", post(reset_counters))
+        .route("/admin/requests", get(requests))
+        .route("/admin/state", get(state))
+        .layer(middleware::from_fn(loopback_only))
+}
+
+/// The admin routes have no authentication, so they answer only on loopback.
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if peer.ip().is_loopback() {
+        next.run(request).await
+    } else {
+        refuse(
+            StatusCode::FORBIDDEN,
+            "the admin routes answer only on loopback",
+        )
+    }
+}
+
+fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, Json(json!({ "error": message.to_string() }))).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QualificationBody {
+    #[serde(with = "qualification_name")]
+    qualification: Qualification,
+}
+
+async fn force_qualification(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    Json(body): Json<QualificationBody>,
+) -> Response {
+    match app.mutate(|s| s.force_qualification(&customer_id, body.qualification)) {
+        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.as_str() }))
+            .into_response(),
+        Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(SeedCustomer),
+    Many(Vec<SeedCustomer>),
+}
+
+async fn add_customers(State(app): State<Arc<App>>, Json(body): Json<OneOrMany>) -> Response {
+    let customers = match body {
+        OneOrMany::One(customer) => vec![customer],
+        OneOrMany::Many(customers) => customers,
+    };
+    let added = customers.len();
+    let outcome = app.mutate(|s| customers.into_iter().try_for_each(|c| s.upsert_customer(c)));
+    match outcome {
+        Ok(()) => Json(json!({ "added": added })).into_response(),
+        Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
+    }
+}
+
+async fn remove_customer(State(app): State<Arc<App>>, Path(customer_id): Path<String>) -> Response {
+    let removed = app.mutate(|s| s.remove_customer(&customer_id));
+    Json(json!({ "removed": removed })).into_response()
+}
+
+async fn add_fault(State(app): State<Arc<App>>, Json(spec): Json<FaultSpec>) -> Response {
+    match lock(&app.faults).add(spec) {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
+    }
+}
+
+async fn list_faults(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.faults).describe()).into_response()
+}
+
+async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
+    lock(&app.faults).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn counters(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.traffic).counters()).into_response()
+}
+
+async fn reset_counters(State(app): State<Arc<App>>) -> StatusCode {
+    lock(&app.traffic).reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.traffic).recent()).into_response()
+}
+
+async fn state(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.state).to_seed()).into_response()
+}

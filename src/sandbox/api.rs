@@ -1,0 +1,129 @@
+//! The sandbox's Partner Center API routes, with Partner Center's bodies, casing and error shapes.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::partnercenter::Qualification;
+
+use super::state::ApiFailure;
+use super::{App, lock};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/v1/customers/{customer_id}/qualification",
+            get(get_qualification).put(put_qualification),
+        )
+        .route("/v1/customers/all/validations", get(get_validations))
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let body = json!({
+            "code": self.code,
+            "description": self.description,
+            "data": [],
+            "source": "PartnerFD",
+        });
+        (status, Json(body)).into_response()
+    }
+}
+
+/// 401 with an empty body, as Partner Center answers a missing or unknown token.
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
+}
+
+fn authorized(app: &App, headers: &HeaderMap) -> bool {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    lock(&app.state).tokens.accepts(header, Instant::now())
+}
+
+/// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
+fn qualification_answer(qualification: Qualification) -> Response {
+    Json(qualification.as_str().to_ascii_lowercase()).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+async fn put_qualification(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    Query(query): Query<CodeQuery>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let request_id = headers.get("ms-requestid").and_then(|v| v.to_str().ok());
+    let outcome = app.mutate(|state| {
+        state.set_qualification(&customer_id, &body, query.code.as_deref(), request_id)
+    });
+    match outcome {
+        Ok(qualification) => qualification_answer(qualification),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn get_qualification(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let outcome = lock(&app.state).qualification(&customer_id);
+    match outcome {
+        Ok(qualification) => qualification_answer(qualification),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+/// A validation code in Partner Center's casing.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireValidationCode {
+    partner_id: String,
+    organization_name: String,
+    validation_id: String,
+    max_creates: i64,
+    remaining_creates: i64,
+    #[serde(rename = "eTag")]
+    etag: String,
+}
+
+async fn get_validations(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !authorized(&app, &headers) {
+        return unauthorized();
+    }
+    let codes: Vec<WireValidationCode> = lock(&app.state)
+        .validation_codes()
+        .iter()
+        .map(|c| WireValidationCode {
+            partner_id: c.partner_id.clone(),
+            organization_name: c.organization_name.clone(),
+            validation_id: c.validation_id.clone(),
+            max_creates: c.max_creates,
+            remaining_creates: c.remaining_creates,
+            etag: c.etag.clone(),
+        })
+        .collect();
+    Json(codes).into_response()
+}

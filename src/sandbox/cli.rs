@@ -1,0 +1,158 @@
+//! The `partnercenter-sandbox` command line: flags, the listening line, and signal handling.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{SandboxConfig, SandboxError, persist, spawn};
+
+const USAGE: &str = "\
+usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--customers N]
+
+  --listen ADDR    address to listen on (default 127.0.0.1:0, a free port)
+  --seed FILE      JSON seed (default: the built-in demo seed)
+  --state FILE     keep the state in this JSON file (loaded if it exists, written atomically)
+  --customers N    add N customers with ids 00000000-0000-4000-8000-000000000001 and up
+
+Prints `partnercenter-sandbox listening on http://ADDR` on stdout once ready; logs go to
+stderr. SIGTERM or Ctrl-C stops it after writing the state file.";
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}\n\n{USAGE}")]
+    Usage(String),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("could not start: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<SandboxConfig>, CliError> {
+    let mut config = SandboxConfig::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
+            None => (arg, None),
+        };
+        if flag == "--help" || flag == "-h" {
+            return Ok(None);
+        }
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))?;
+        let invalid = |what: &str| CliError::Usage(format!("{flag}: {value:?} is not {what}"));
+        match flag.as_str() {
+            "--listen" => {
+                config.listen = value
+                    .parse::<SocketAddr>()
+                    .map_err(|_| invalid("an address"))?
+            }
+            "--seed" => config.seed = persist::load(&PathBuf::from(&value))?,
+            "--state" => config.state_file = Some(PathBuf::from(value)),
+            "--customers" => {
+                config.generated_customers = value.parse().map_err(|_| invalid("a count"))?;
+            }
+            other => return Err(CliError::Usage(format!("unknown flag {other}"))),
+        }
+    }
+    Ok(Some(config))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            ctrl_c = tokio::signal::ctrl_c() => ctrl_c,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+async fn serve(config: SandboxConfig) -> Result<(), CliError> {
+    let running = spawn(config).await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "partnercenter-sandbox listening on {}",
+        running.url()
+    )?;
+    stdout.flush()?;
+    drop(stdout);
+    stop_signal().await?;
+    tracing::info!("stopping");
+    running.shutdown().await?;
+    Ok(())
+}
+
+/// The binary's `main`.
+pub fn run_cli() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(tracing::Level::INFO)
+        .init();
+    let outcome = parse_args(std::env::args().skip(1)).and_then(|config| {
+        let Some(config) = config else {
+            println!("{USAGE}");
+            return Ok(());
+        };
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(serve(config))
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("partnercenter-sandbox: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<SandboxConfig>, CliError> {
+        parse_args(args.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn flags_in_both_forms() {
+        let config = parse(&[
+            "--listen",
+            "127.0.0.1:8080",
+            "--customers=3",
+            "--state",
+            "s.json",
+        ])
+        .expect("valid")
+        .expect("not help");
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.generated_customers, 3);
+        assert_eq!(config.state_file, Some(PathBuf::from("s.json")));
+        assert!(parse(&["--help"]).expect("valid").is_none());
+    }
+
+    #[test]
+    fn bad_flags_explain_themselves() {
+        for (args, expected) in [
+            (&["--listen", "nowhere"][..], "not an address"),
+            (&["--customers", "-1"][..], "not a count"),
+            (&["--state"][..], "needs a value"),
+            (&["--verbose", "x"][..], "unknown flag"),
+        ] {
+            let message = parse(args).expect_err("invalid").to_string();
+            assert!(message.contains(expected), "{message}");
+        }
+    }
+}

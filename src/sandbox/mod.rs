@@ -1,0 +1,302 @@
+//! A local Partner Center: the documented API, its token endpoint, and admin routes for tests.
+//!
+//! Started by the `partnercenter-sandbox` binary or in-process with [`spawn`]. It listens on
+//! loopback (port 0 picks a free port) and serves, on one address:
+//!
+//! # Token endpoint (`authority_url` = the sandbox's base URL)
+//!
+//! `POST /{tenant_id}/oauth2/token`, a form with `grant_type` = `refresh_token` (with
+//! `client_id`, `client_secret`, `refresh_token`) or `client_credentials` (with `client_id`,
+//! `client_secret`), and `resource=https://api.partnercenter.microsoft.com`. Answers
+//! `{"token_type":"Bearer","expires_in":"3599","resource":…,"access_token":…,"refresh_token":…}`
+//! (`refresh_token` only for the refresh grant: a new one each time when `rotate_refresh_tokens`
+//! is on, the old one then refused). Wrong credentials: 400
+//! `{"error":"invalid_grant","error_description":"AADSTS…"}`; a missing or other grant
+//! `unsupported_grant_type`, another resource `invalid_resource`, a body that is no form
+//! `invalid_request`.
+//!
+//! # Partner Center API (bearer token required: issued and unexpired, or a seed `static_tokens`)
+//!
+//! - `PUT /v1/customers/{id}/qualification[?code=…]`, body the CustomerQualification integer
+//!   (`0` None … `4` StateOwnedEntity); answers the lowercase JSON string, e.g. `"education"`.
+//!   Only Education (1) and GovernmentCommunityCloud (3) are accepted; GovernmentCommunityCloud
+//!   needs `code` = a `validation_id` with `remaining_creates > 0` and spends one of them, except
+//!   when the customer already has it (idempotent). A PUT whose `MS-RequestId` was already
+//!   applied to that customer gets the same answer without being applied again.
+//! - `GET /v1/customers/{id}/qualification`: the lowercase JSON string.
+//! - `GET /v1/customers/all/validations`: `[{"partnerId","organizationName","validationId",
+//!   "maxCreates","remainingCreates","eTag"}]`.
+//!
+//! Errors are `{"code":…,"description":…,"data":[],"source":"PartnerFD"}`: 404 code 1000 for an
+//! unknown customer, 400 code 900118 for an id that is not a GUID, 400 code 3000 for a bad body,
+//! a refused qualification or a missing, unknown or spent validation code. A missing, unknown or
+//! expired token gets 401 with an empty body and `WWW-Authenticate: Bearer`.
+//!
+//! # Admin routes (no authentication; loopback peers only; never counted nor faulted)
+//!
+//! - `POST /admin/customers/{id}/qualification` `{"qualification":"Education"}`: out-of-band
+//!   change (drift), any value including None and Nonprofit; creates the customer if missing.
+//! - `POST /admin/customers` `{"id":…,"name"?:…,"qualification"?:…}` or an array of them: add
+//!   or replace customers. `DELETE /admin/customers/{id}`: the API then answers 404 for it.
+//! - `POST /admin/faults`, e.g. `{"kind":"status","status":429,"retry_after_secs":1,"count":2}`,
+//!   `{"kind":"status","status":503,"fraction":0.5,"count":100}`,
+//!   `{"kind":"status","status":403,"body":"Access is denied"}` (any JSON body),
+//!   `{"kind":"latency","millis":200,"count":5}`, `{"kind":"drop","count":1}`; optional
+//!   `"method"` and `"path_prefix"` filters. Without `count` a fault lasts until cleared; with
+//!   `fraction` each matching request is hit with that probability. Faults apply to the API
+//!   routes, and to the token endpoint only through a `path_prefix` that names it. A 429 fault
+//!   answers `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}`
+//!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//! - `GET /admin/counters`: `{"total","routes":{"PUT qualification","GET qualification",
+//!   "GET validations","POST token"},"customers":{id:{"PUT","GET"}},"status":{"200":…},
+//!   "dropped"}`; `POST /admin/counters/reset` clears them and the request log.
+//! - `GET /admin/requests`: the last 2000 requests, oldest first: `method`, `path` (never the
+//!   query), `route`, `ms_requestid`, `ms_correlationid`, `ms_contract_version`, `user_agent`,
+//!   `status` (absent when dropped), `fault`.
+//! - `GET /admin/state`: the whole state in seed format.
+//!
+//! # Seed and state files
+//!
+//! [`Seed`] in JSON: `token_lifetime_secs` (3599), `rotate_refresh_tokens` (false),
+//! `static_tokens`, `apps` (`tenant_id`, `client_id`, `client_secret`, `refresh_token`),
+//! `customers` (`id`, `name`?, `qualification` in any case, default None), `validation_codes`
+//! (`partner_id`, `organization_name`, `validation_id`, `max_creates`, `remaining_creates`,
+//! `etag`). A `--state` file has the same format: loaded at start when it exists (the seed is
+//! then ignored), rewritten atomically shortly after each change and at shutdown.
+//!
+//! The built-in demo seed ([`Seed::demo`]) has five customers without a qualification, among
+//! them `0c39d6d5-c70d-4c55-bc02-f620844f3fd1` and `4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11`, the
+//! validation codes `GCC-DEMO-0001` (10 creates) and `GCC-DEMO-0002` (1 create), and these
+//! demo credentials: tenant [`DEMO_TENANT_ID`], client id [`DEMO_CLIENT_ID`], client secret
+//! `sandbox-client-secret`, refresh token `sandbox-refresh-token`, static access token
+//! `sandbox-access-token`. `--customers N` adds N customers with the ids of
+//! [`generated_customer_id`].
+
+mod admin;
+mod admin_client;
+mod api;
+mod cli;
+mod faults;
+mod persist;
+mod seed;
+mod state;
+mod token;
+mod traffic;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::Router;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use admin_client::SandboxAdmin;
+pub use cli::run_cli;
+pub use seed::{
+    AppRegistration, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PARTNER_ID,
+    DEMO_REFRESH_TOKEN, DEMO_TENANT_ID, Seed, SeedCustomer, SeedValidationCode,
+    generated_customer_id,
+};
+
+use faults::Faults;
+use state::State;
+use traffic::Traffic;
+
+/// What a sandbox serves and where.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Default `127.0.0.1:0`: a free loopback port.
+    pub listen: SocketAddr,
+    /// Used when there is no state file yet.
+    pub seed: Seed,
+    /// Persist the state to this JSON file (and start from it when it exists).
+    pub state_file: Option<PathBuf>,
+    /// Extra customers with [`generated_customer_id`] ids, for benchmarks.
+    pub generated_customers: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            seed: Seed::demo(),
+            state_file: None,
+            generated_customers: 0,
+        }
+    }
+}
+
+/// Why a sandbox could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a valid seed: {source}", path.display())]
+    Seed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("invalid seed: {0}")]
+    InvalidSeed(String),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+    #[error("a sandbox task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Shared by every handler.
+#[derive(Debug)]
+pub(crate) struct App {
+    state: Mutex<State>,
+    faults: Mutex<Faults>,
+    traffic: Mutex<Traffic>,
+    /// Signalled after each change, for the state-file writer.
+    changed: Notify,
+}
+
+impl App {
+    /// Runs `change` under the state lock and tells the state-file writer.
+    fn mutate<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        let outcome = change(&mut lock(&self.state));
+        self.changed.notify_one();
+        outcome
+    }
+}
+
+/// Locks a mutex, taking over a poisoned one: every critical section leaves data consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn router(app: Arc<App>) -> Router {
+    let served = api::routes()
+        .route(
+            "/{tenant_id}/oauth2/token",
+            axum::routing::post(token::token),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            traffic::middleware,
+        ));
+    served.merge(admin::routes()).with_state(app)
+}
+
+/// A sandbox serving in the background; dropping it stops it without waiting.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    stop: CancellationToken,
+    task: Option<JoinHandle<Result<(), SandboxError>>>,
+}
+
+impl RunningSandbox {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: both the `base_url` and the `authority_url` of a client.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A client of this sandbox's admin routes.
+    pub fn admin(&self) -> SandboxAdmin {
+        SandboxAdmin::new(self.url())
+    }
+
+    /// Stops accepting, lets requests in flight finish, and writes the state file.
+    pub async fn shutdown(mut self) -> Result<(), SandboxError> {
+        self.stop.cancel();
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Binds, seeds and starts serving in the background.
+pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
+    let mut seed = match &config.state_file {
+        Some(path) if path.exists() => persist::load(path)?,
+        _ => config.seed,
+    };
+    for n in 1..=config.generated_customers {
+        let id = generated_customer_id(n);
+        if !seed
+            .customers
+            .iter()
+            .any(|c| c.id.eq_ignore_ascii_case(&id))
+        {
+            seed.customers.push(SeedCustomer {
+                id,
+                name: Some(format!("Generated customer {n}")),
+                qualification: crate::partnercenter::Qualification::None,
+            });
+        }
+    }
+    let state = State::from_seed(seed).map_err(|e| SandboxError::InvalidSeed(e.to_string()))?;
+    let app = Arc::new(App {
+        state: Mutex::new(state),
+        faults: Mutex::new(Faults::default()),
+        traffic: Mutex::new(Traffic::default()),
+        changed: Notify::new(),
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SandboxError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(SandboxError::Serve)?;
+    let stop = CancellationToken::new();
+    let writer = match config.state_file {
+        Some(path) => {
+            // Written at once, so the file exists (and is valid) from the first moment.
+            persist::write_atomically(&path, &lock(&app.state).to_seed())?;
+            let stop_writer = CancellationToken::new();
+            let task = tokio::spawn(persist::run_writer(
+                Arc::clone(&app),
+                path,
+                stop_writer.clone(),
+            ));
+            Some((task, stop_writer))
+        }
+        None => None,
+    };
+    let server = axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop.clone().cancelled_owned());
+    let task = tokio::spawn(async move {
+        let served = server.await.map_err(SandboxError::Serve);
+        // The writer stops only after the server, so the last requests reach the file.
+        if let Some((task, stop_writer)) = writer {
+            stop_writer.cancel();
+            task.await??;
+        }
+        served
+    });
+    tracing::info!(%addr, "partnercenter-sandbox serving");
+    Ok(RunningSandbox {
+        addr,
+        stop,
+        task: Some(task),
+    })
+}

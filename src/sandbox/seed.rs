@@ -1,0 +1,218 @@
+//! The sandbox's seed and state-file format, the built-in demo seed, and generated customers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::partnercenter::Qualification;
+
+/// Customers, validation codes, app registrations and token settings. `--seed` files, `--state`
+/// files and `GET /admin/state` all use this format, so a saved state can seed a new sandbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// Lifetime of issued access tokens (`expires_in`).
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime_secs: u64,
+    /// Each refresh-token grant answers a new refresh token and invalidates the one it used.
+    #[serde(default)]
+    pub rotate_refresh_tokens: bool,
+    /// Bearer tokens accepted as they are, without a token request.
+    #[serde(default)]
+    pub static_tokens: Vec<String>,
+    #[serde(default)]
+    pub apps: Vec<AppRegistration>,
+    #[serde(default)]
+    pub customers: Vec<SeedCustomer>,
+    #[serde(default)]
+    pub validation_codes: Vec<SeedValidationCode>,
+}
+
+/// An application allowed to request tokens for one tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRegistration {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The refresh token the App+User grant accepts (the latest one when rotation is on).
+    pub refresh_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCustomer {
+    /// A GUID.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Any case; `None` when absent.
+    #[serde(default = "no_qualification", with = "qualification_name")]
+    pub qualification: Qualification,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedValidationCode {
+    pub partner_id: String,
+    pub organization_name: String,
+    pub validation_id: String,
+    pub max_creates: i64,
+    pub remaining_creates: i64,
+    #[serde(default)]
+    pub etag: String,
+}
+
+/// Seconds, as AAD's `expires_in` for a Partner Center token.
+const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 3599;
+
+fn default_token_lifetime() -> u64 {
+    DEFAULT_TOKEN_LIFETIME_SECS
+}
+
+fn no_qualification() -> Qualification {
+    Qualification::None
+}
+
+/// Qualifications by name (any case in, canonical out), for seeds and admin bodies.
+pub(crate) mod qualification_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::partnercenter::Qualification;
+
+    pub(crate) fn serialize<S: Serializer>(q: &Qualification, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(q.as_str())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Qualification, D::Error> {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
+}
+
+/// The demo's application registration (documented in the module doc of `sandbox`).
+pub const DEMO_TENANT_ID: &str = "5a1d8e3c-0b7f-4c2e-9a6d-1e2f3a4b5c6d";
+pub const DEMO_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
+pub const DEMO_CLIENT_SECRET: &str = "sandbox-client-secret";
+pub const DEMO_REFRESH_TOKEN: &str = "sandbox-refresh-token";
+pub const DEMO_ACCESS_TOKEN: &str = "sandbox-access-token";
+pub const DEMO_PARTNER_ID: &str = "3c9e7f21-8d4b-4a6e-b5c2-7f1e0d9a8b64";
+
+impl Seed {
+    /// A seed with no customers, codes, apps or tokens.
+    pub fn empty() -> Self {
+        Self {
+            token_lifetime_secs: DEFAULT_TOKEN_LIFETIME_SECS,
+            rotate_refresh_tokens: false,
+            static_tokens: Vec::new(),
+            apps: Vec::new(),
+            customers: Vec::new(),
+            validation_codes: Vec::new(),
+        }
+    }
+
+    /// The built-in seed: the customers of DESIGN.md's example and a few more, all without a
+    /// qualification, two validation codes, one app registration and one static token.
+    pub fn demo() -> Self {
+        let customer = |id: &str, name: &str| SeedCustomer {
+            id: id.to_owned(),
+            name: Some(name.to_owned()),
+            qualification: Qualification::None,
+        };
+        let code = |validation_id: &str, organization_name: &str, max_creates, etag: &str| {
+            SeedValidationCode {
+                partner_id: DEMO_PARTNER_ID.to_owned(),
+                organization_name: organization_name.to_owned(),
+                validation_id: validation_id.to_owned(),
+                max_creates,
+                remaining_creates: max_creates,
+                etag: etag.to_owned(),
+            }
+        };
+        Self {
+            static_tokens: vec![DEMO_ACCESS_TOKEN.to_owned()],
+            apps: vec![AppRegistration {
+                tenant_id: DEMO_TENANT_ID.to_owned(),
+                client_id: DEMO_CLIENT_ID.to_owned(),
+                client_secret: DEMO_CLIENT_SECRET.to_owned(),
+                refresh_token: DEMO_REFRESH_TOKEN.to_owned(),
+            }],
+            customers: vec![
+                customer(
+                    "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+                    "Contoso School District",
+                ),
+                customer(
+                    "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11",
+                    "Fabrikam County Agency",
+                ),
+                customer(
+                    "7d2a9c4e-1b3f-4e5d-8a6c-9f0e1d2c3b4a",
+                    "Northwind University",
+                ),
+                customer(
+                    "a8b7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c5d",
+                    "Tailspin State Department",
+                ),
+                customer(
+                    "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
+                    "Woodgrove Nonprofit",
+                ),
+            ],
+            validation_codes: vec![
+                code("GCC-DEMO-0001", "Fabrikam County Agency", 10, "W/\"1\""),
+                code("GCC-DEMO-0002", "Tailspin State Department", 1, "W/\"2\""),
+            ],
+            ..Self::empty()
+        }
+    }
+}
+
+/// The id of generated customer `n` (1-based): `00000000-0000-4000-8000-{n:012}`, e.g.
+/// `00000000-0000-4000-8000-000000000042`, so benchmarks can name them without reading state.
+pub fn generated_customer_id(n: usize) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// Whether `id` is a GUID in its usual hyphenated 36-character form.
+pub(crate) fn is_guid(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_seed_round_trips_and_is_valid() {
+        let demo = Seed::demo();
+        let json = serde_json::to_string(&demo).expect("serializes");
+        assert_eq!(serde_json::from_str::<Seed>(&json).expect("parses"), demo);
+        assert!(demo.customers.iter().all(|c| is_guid(&c.id)));
+    }
+
+    #[test]
+    fn minimal_seed_uses_defaults_and_any_case() {
+        let seed: Seed = serde_json::from_str(
+            r#"{"customers":[{"id":"0c39d6d5-c70d-4c55-bc02-f620844f3fd1","qualification":"education"},
+                             {"id":"4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11"}]}"#,
+        )
+        .expect("parses");
+        assert_eq!(seed.token_lifetime_secs, 3599);
+        assert_eq!(seed.customers[0].qualification, Qualification::Education);
+        assert_eq!(seed.customers[1].qualification, Qualification::None);
+        assert!(
+            serde_json::from_str::<Seed>(r#"{"customers":[{"id":"x","qualification":"gold"}]}"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<Seed>(r#"{"unknown":1}"#).is_err());
+    }
+
+    #[test]
+    fn generated_ids_are_guids() {
+        assert_eq!(
+            generated_customer_id(42),
+            "00000000-0000-4000-8000-000000000042"
+        );
+        assert!(is_guid(&generated_customer_id(999_999_999_999)));
+        assert!(!is_guid("not-a-guid"));
+        assert!(!is_guid("0c39d6d5c70d4c55bc02f620844f3fd1"));
+    }
+}

@@ -1,0 +1,305 @@
+//! The sandbox's token endpoint (`POST /{tenant_id}/oauth2/token`) and its bearer-token check.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::partnercenter::PARTNER_CENTER_RESOURCE;
+
+use super::App;
+use super::seed::{AppRegistration, Seed};
+
+/// Issued tokens, app registrations and the token settings of the seed.
+#[derive(Debug)]
+pub(crate) struct Tokens {
+    lifetime: Duration,
+    rotate_refresh_tokens: bool,
+    static_tokens: HashSet<String>,
+    apps: Vec<AppRegistration>,
+    /// Access token → expiry.
+    issued: HashMap<String, Instant>,
+}
+
+/// The form of a token request; every field optional so that omissions get AAD's answer.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    refresh_token: Option<String>,
+    resource: Option<String>,
+}
+
+/// A refused token request: HTTP 400 with AAD's `{"error","error_description"}`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OAuthFailure {
+    error: &'static str,
+    description: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Granted {
+    access_token: String,
+    expires_in: u64,
+    refresh_token: Option<String>,
+}
+
+/// Above this many issued tokens, expired ones are dropped when a new one is issued.
+const PRUNE_THRESHOLD: usize = 1024;
+
+fn failure(error: &'static str, description: impl Into<String>) -> OAuthFailure {
+    OAuthFailure {
+        error,
+        description: description.into(),
+    }
+}
+
+fn new_token(kind: &str) -> String {
+    format!("sandbox-{kind}-{}", uuid::Uuid::new_v4().simple())
+}
+
+impl Tokens {
+    pub(crate) fn from_seed(seed: &Seed) -> Self {
+        Self {
+            lifetime: Duration::from_secs(seed.token_lifetime_secs),
+            rotate_refresh_tokens: seed.rotate_refresh_tokens,
+            static_tokens: seed.static_tokens.iter().cloned().collect(),
+            apps: seed.apps.clone(),
+            issued: HashMap::new(),
+        }
+    }
+
+    /// Puts the settings and registrations (with any rotated refresh token) into a seed.
+    pub(crate) fn write_into(&self, seed: &mut Seed) {
+        seed.token_lifetime_secs = self.lifetime.as_secs();
+        seed.rotate_refresh_tokens = self.rotate_refresh_tokens;
+        seed.static_tokens = self.static_tokens.iter().cloned().collect();
+        seed.static_tokens.sort();
+        seed.apps = self.apps.clone();
+    }
+
+    /// Whether an `Authorization` header carries a token this sandbox accepts now.
+    pub(crate) fn accepts(&self, authorization: Option<&str>, now: Instant) -> bool {
+        let Some((scheme, token)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
+            return false;
+        };
+        let token = token.trim();
+        scheme.eq_ignore_ascii_case("bearer")
+            && (self.static_tokens.contains(token)
+                || self.issued.get(token).is_some_and(|expiry| now < *expiry))
+    }
+
+    /// Checks a grant against the registrations and issues a token.
+    pub(crate) fn grant(
+        &mut self,
+        tenant_id: &str,
+        form: &TokenForm,
+        now: Instant,
+    ) -> Result<Granted, OAuthFailure> {
+        let client_id = form.client_id.as_deref().unwrap_or_default();
+        let secret = form.client_secret.as_deref().unwrap_or_default();
+        if form.resource.as_deref() != Some(PARTNER_CENTER_RESOURCE) {
+            return Err(failure(
+                "invalid_resource",
+                format!("AADSTS500011: The resource must be {PARTNER_CENTER_RESOURCE}."),
+            ));
+        }
+        let rotate = self.rotate_refresh_tokens;
+        let app = self
+            .apps
+            .iter_mut()
+            .find(|a| a.tenant_id.eq_ignore_ascii_case(tenant_id) && a.client_id == client_id)
+            .ok_or_else(|| {
+                failure(
+                    "invalid_grant",
+                    format!(
+                        "AADSTS700016: Application {client_id} was not found in tenant {tenant_id}."
+                    ),
+                )
+            })?;
+        if app.client_secret != secret {
+            return Err(failure(
+                "invalid_grant",
+                "AADSTS7000215: Invalid client secret provided.",
+            ));
+        }
+        let refresh_token = match form.grant_type.as_deref() {
+            Some("client_credentials") => None,
+            Some("refresh_token") => {
+                if form.refresh_token.as_deref() != Some(app.refresh_token.as_str()) {
+                    return Err(failure(
+                        "invalid_grant",
+                        "AADSTS70000: The provided refresh token is invalid or has been used.",
+                    ));
+                }
+                if rotate {
+                    app.refresh_token = new_token("rt");
+                }
+                Some(app.refresh_token.clone())
+            }
+            _ => {
+                return Err(failure(
+                    "unsupported_grant_type",
+                    "AADSTS70003: The grant type must be refresh_token or client_credentials.",
+                ));
+            }
+        };
+        if self.issued.len() >= PRUNE_THRESHOLD {
+            self.issued.retain(|_, expiry| now < *expiry);
+        }
+        let access_token = new_token("at");
+        self.issued
+            .insert(access_token.clone(), now + self.lifetime);
+        Ok(Granted {
+            access_token,
+            expires_in: self.lifetime.as_secs(),
+            refresh_token,
+        })
+    }
+}
+
+/// `POST /{tenant_id}/oauth2/token`, answering like AAD v1 (`expires_in` as a string).
+pub(crate) async fn token(
+    State(app): State<Arc<App>>,
+    Path(tenant_id): Path<String>,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return oauth_error(&failure(
+            "invalid_request",
+            "AADSTS900144: The request body must be a form.",
+        ));
+    };
+    match app.mutate(|state| state.tokens.grant(&tenant_id, &form, Instant::now())) {
+        Ok(granted) => {
+            let mut body = json!({
+                "token_type": "Bearer",
+                "expires_in": granted.expires_in.to_string(),
+                "resource": PARTNER_CENTER_RESOURCE,
+                "access_token": granted.access_token,
+            });
+            if let Some(refresh_token) = granted.refresh_token {
+                body["refresh_token"] = json!(refresh_token);
+            }
+            Json(body).into_response()
+        }
+        Err(refused) => oauth_error(&refused),
+    }
+}
+
+fn oauth_error(refused: &OAuthFailure) -> Response {
+    let body = json!({ "error": refused.error, "error_description": refused.description });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::seed::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
+    };
+
+    fn form(grant: &str, secret: &str, refresh: Option<&str>) -> TokenForm {
+        TokenForm {
+            grant_type: Some(grant.into()),
+            client_id: Some(DEMO_CLIENT_ID.into()),
+            client_secret: Some(secret.into()),
+            refresh_token: refresh.map(Into::into),
+            resource: Some(PARTNER_CENTER_RESOURCE.into()),
+        }
+    }
+
+    #[test]
+    fn issued_tokens_are_accepted_until_they_expire() {
+        let mut tokens = Tokens::from_seed(&Seed::demo());
+        let now = Instant::now();
+        let granted = tokens
+            .grant(
+                DEMO_TENANT_ID,
+                &form("client_credentials", DEMO_CLIENT_SECRET, None),
+                now,
+            )
+            .expect("granted");
+        assert!(granted.refresh_token.is_none());
+        let header = format!("Bearer {}", granted.access_token);
+        assert!(tokens.accepts(Some(&header), now));
+        assert!(!tokens.accepts(Some(&header), now + Duration::from_secs(3600)));
+        assert!(tokens.accepts(Some("bearer sandbox-access-token"), now));
+        assert!(!tokens.accepts(Some("Basic sandbox-access-token"), now));
+        assert!(!tokens.accepts(None, now));
+    }
+
+    #[test]
+    fn wrong_credentials_are_invalid_grant() {
+        let mut tokens = Tokens::from_seed(&Seed::demo());
+        let now = Instant::now();
+        let refused = |t: &mut Tokens, f: &TokenForm| {
+            t.grant(DEMO_TENANT_ID, f, now)
+                .map(|_| ())
+                .map_err(|e| e.error)
+        };
+        assert_eq!(
+            refused(&mut tokens, &form("client_credentials", "wrong", None)),
+            Err("invalid_grant")
+        );
+        assert_eq!(
+            refused(
+                &mut tokens,
+                &form("refresh_token", DEMO_CLIENT_SECRET, Some("old"))
+            ),
+            Err("invalid_grant")
+        );
+        assert_eq!(
+            refused(&mut tokens, &form("password", DEMO_CLIENT_SECRET, None)),
+            Err("unsupported_grant_type")
+        );
+        let mut other_tenant = form("client_credentials", DEMO_CLIENT_SECRET, None);
+        other_tenant.resource = None;
+        assert_eq!(refused(&mut tokens, &other_tenant), Err("invalid_resource"));
+        assert!(
+            tokens
+                .grant(
+                    "other-tenant",
+                    &form("client_credentials", DEMO_CLIENT_SECRET, None),
+                    now
+                )
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn rotation_invalidates_the_used_refresh_token() {
+        let mut seed = Seed::demo();
+        seed.rotate_refresh_tokens = true;
+        let mut tokens = Tokens::from_seed(&seed);
+        let now = Instant::now();
+        let first = tokens
+            .grant(
+                DEMO_TENANT_ID,
+                &form(
+                    "refresh_token",
+                    DEMO_CLIENT_SECRET,
+                    Some(DEMO_REFRESH_TOKEN),
+                ),
+                now,
+            )
+            .expect("granted");
+        let rotated = first.refresh_token.expect("rotated");
+        assert_ne!(rotated, DEMO_REFRESH_TOKEN);
+        let reuse = form(
+            "refresh_token",
+            DEMO_CLIENT_SECRET,
+            Some(DEMO_REFRESH_TOKEN),
+        );
+        assert!(tokens.grant(DEMO_TENANT_ID, &reuse, now).is_err());
+        let next = form("refresh_token", DEMO_CLIENT_SECRET, Some(&rotated));
+        assert!(tokens.grant(DEMO_TENANT_ID, &next, now).is_ok());
+    }
+}

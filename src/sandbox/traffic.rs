@@ -1,0 +1,239 @@
+//! The front door of the API and token routes: counters, the request log, and injected faults.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::faults::{self, Effect};
+use super::{App, lock};
+
+/// What a request was for, as counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Route {
+    PutQualification(String),
+    GetQualification(String),
+    GetValidations,
+    Token,
+    Other,
+}
+
+impl Route {
+    fn classify(method: &str, path: &str) -> Self {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (method, segments.as_slice()) {
+            ("GET", ["v1", "customers", "all", "validations"]) => Self::GetValidations,
+            ("PUT", ["v1", "customers", id, "qualification"]) => {
+                Self::PutQualification(id.to_ascii_lowercase())
+            }
+            ("GET", ["v1", "customers", id, "qualification"]) => {
+                Self::GetQualification(id.to_ascii_lowercase())
+            }
+            ("POST", [_tenant, "oauth2", "token"]) => Self::Token,
+            _ => Self::Other,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::PutQualification(_) => "PUT qualification",
+            Self::GetQualification(_) => "GET qualification",
+            Self::GetValidations => "GET validations",
+            Self::Token => "POST token",
+            Self::Other => "other",
+        }
+    }
+
+    fn customer(&self) -> Option<&str> {
+        match self {
+            Self::PutQualification(id) | Self::GetQualification(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Faults without a `path_prefix` hit the API only, never the token endpoint.
+    fn is_api(&self) -> bool {
+        !matches!(self, Self::Token)
+    }
+}
+
+/// One line of `GET /admin/requests`. The path never includes its query (`?code=` is secret).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct LogEntry {
+    method: String,
+    path: String,
+    route: &'static str,
+    ms_requestid: Option<String>,
+    ms_correlationid: Option<String>,
+    ms_contract_version: Option<String>,
+    user_agent: Option<String>,
+    /// Absent when the connection was dropped.
+    status: Option<u16>,
+    fault: Option<&'static str>,
+}
+
+/// How many requests the log keeps.
+const LOG_CAPACITY: usize = 2000;
+
+/// Request counters and the recent request log.
+#[derive(Debug, Default)]
+pub(crate) struct Traffic {
+    total: u64,
+    routes: BTreeMap<&'static str, u64>,
+    customers: HashMap<String, BTreeMap<String, u64>>,
+    statuses: BTreeMap<u16, u64>,
+    dropped: u64,
+    log: VecDeque<LogEntry>,
+}
+
+impl Traffic {
+    fn record(&mut self, route: &Route, entry: LogEntry) {
+        self.total += 1;
+        *self.routes.entry(route.name()).or_default() += 1;
+        if let Some(customer) = route.customer() {
+            *self
+                .customers
+                .entry(customer.to_owned())
+                .or_default()
+                .entry(entry.method.clone())
+                .or_default() += 1;
+        }
+        match entry.status {
+            Some(status) => *self.statuses.entry(status).or_default() += 1,
+            None => self.dropped += 1,
+        }
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    /// `GET /admin/counters`.
+    pub(crate) fn counters(&self) -> Value {
+        let statuses: BTreeMap<String, u64> = self
+            .statuses
+            .iter()
+            .map(|(s, n)| (s.to_string(), *n))
+            .collect();
+        json!({
+            "total": self.total,
+            "routes": self.routes,
+            "customers": self.customers,
+            "status": statuses,
+            "dropped": self.dropped,
+        })
+    }
+
+    /// `GET /admin/requests`, oldest first.
+    pub(crate) fn recent(&self) -> Vec<LogEntry> {
+        self.log.iter().cloned().collect()
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Counts and logs the request, then applies the faults in force before (or instead of) the
+/// handler. No lock is held while waiting.
+pub(crate) async fn middleware(
+    State(app): State<Arc<App>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let route = Route::classify(&method, &path);
+    let headers = request.headers();
+    let mut entry = LogEntry {
+        route: route.name(),
+        ms_requestid: header(headers, "ms-requestid"),
+        ms_correlationid: header(headers, "ms-correlationid"),
+        ms_contract_version: header(headers, "ms-contract-version"),
+        user_agent: header(headers, "user-agent"),
+        method,
+        path,
+        status: None,
+        fault: None,
+    };
+    let decision =
+        lock(&app.faults).decide(&entry.method, &entry.path, route.is_api(), rand::random);
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    let dropped = decision.effect == Some(Effect::Drop);
+    entry.fault = match &decision.effect {
+        Some(effect) => Some(effect.label()),
+        None => (!decision.delay.is_zero()).then_some("latency"),
+    };
+    let response = match decision.effect {
+        Some(effect) => faults::respond(effect),
+        None => next.run(request).await,
+    };
+    entry.status = (!dropped).then(|| response.status().as_u16());
+    lock(&app.traffic).record(&route, entry);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_classified() {
+        let id = "0C39D6D5-C70D-4C55-BC02-F620844F3FD1";
+        let path = format!("/v1/customers/{id}/qualification");
+        assert_eq!(
+            Route::classify("PUT", &path),
+            Route::PutQualification(id.to_ascii_lowercase())
+        );
+        assert_eq!(Route::classify("GET", &path).name(), "GET qualification");
+        assert_eq!(
+            Route::classify("GET", "/v1/customers/all/validations"),
+            Route::GetValidations
+        );
+        assert_eq!(Route::classify("POST", "/t/oauth2/token"), Route::Token);
+        assert_eq!(Route::classify("DELETE", &path), Route::Other);
+    }
+
+    #[test]
+    fn counters_group_by_route_customer_and_status() {
+        let mut traffic = Traffic::default();
+        let entry = |method: &str, status| LogEntry {
+            method: method.into(),
+            path: "/p".into(),
+            route: "x",
+            ms_requestid: None,
+            ms_correlationid: None,
+            ms_contract_version: None,
+            user_agent: None,
+            status,
+            fault: None,
+        };
+        let put = Route::PutQualification("c1".into());
+        traffic.record(&put, entry("PUT", Some(200)));
+        traffic.record(&put, entry("PUT", None));
+        traffic.record(&Route::Token, entry("POST", Some(200)));
+        let counters = traffic.counters();
+        assert_eq!(counters["total"], 3);
+        assert_eq!(counters["routes"]["PUT qualification"], 2);
+        assert_eq!(counters["customers"]["c1"]["PUT"], 2);
+        assert_eq!(counters["status"]["200"], 2);
+        assert_eq!(counters["dropped"], 1);
+        traffic.reset();
+        assert_eq!(traffic.counters()["total"], 0);
+        assert!(traffic.recent().is_empty());
+    }
+}

@@ -1,0 +1,585 @@
+//! The Partner Center client against the sandbox, over real loopback sockets.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use terraform_provider_partnercenter::partnercenter::{
+    AuthError, Client, ClientConfig, Credentials, Error, Qualification, RetryPolicy, Secret,
+    user_agent,
+};
+use terraform_provider_partnercenter::sandbox::{
+    self, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
+    DEMO_TENANT_ID, RunningSandbox, SandboxConfig, Seed,
+};
+use tokio_util::sync::CancellationToken;
+
+const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
+const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
+const UNKNOWN: &str = "11111111-2222-4333-8444-555555555555";
+
+async fn start(seed: Seed) -> RunningSandbox {
+    sandbox::spawn(SandboxConfig {
+        seed,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+fn app_user() -> Credentials {
+    Credentials::RefreshToken {
+        tenant_id: DEMO_TENANT_ID.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(DEMO_CLIENT_SECRET),
+        refresh_token: Secret::new(DEMO_REFRESH_TOKEN),
+    }
+}
+
+/// Short waits, so that retry tests take milliseconds; a 1 s `Retry-After` still fits.
+fn config(sandbox: &RunningSandbox, credentials: Credentials) -> ClientConfig {
+    let mut config = ClientConfig::new(credentials, user_agent("0.1.0", "1.15.5"));
+    config.base_url = sandbox.url();
+    config.authority_url = sandbox.url();
+    config.max_retries = 3;
+    config.deadline = Duration::from_secs(10);
+    config.retry =
+        RetryPolicy::new(Duration::from_millis(10), Duration::from_secs(2)).expect("valid policy");
+    config
+}
+
+fn client(config: ClientConfig) -> Client {
+    Client::new(config, CancellationToken::new()).expect("client builds")
+}
+
+/// The demo sandbox and an App+User client of it, its configuration adjusted.
+async fn demo_with(adjust: impl FnOnce(&mut ClientConfig)) -> (RunningSandbox, Client) {
+    let sandbox = start(Seed::demo()).await;
+    let mut config = config(&sandbox, app_user());
+    adjust(&mut config);
+    (sandbox, client(config))
+}
+
+async fn demo() -> (RunningSandbox, Client) {
+    demo_with(|_| {}).await
+}
+
+async fn count(sandbox: &RunningSandbox, route: &str) -> u64 {
+    let counters = sandbox.admin().counters().await.expect("counters");
+    counters["routes"][route].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn every_call_round_trips() {
+    let (sandbox, client) = demo().await;
+
+    assert_eq!(
+        client.get_qualification(SCHOOL).await.expect("get"),
+        Qualification::None
+    );
+    let set = client
+        .set_qualification(SCHOOL, Qualification::Education, None)
+        .await
+        .expect("set");
+    assert_eq!(set, Qualification::Education);
+    assert_eq!(
+        client.get_qualification(SCHOOL).await.expect("get"),
+        Qualification::Education
+    );
+
+    let codes = client.list_validation_codes().await.expect("codes");
+    assert_eq!(codes.len(), 2);
+    let code = codes[0].validation_id.clone();
+    assert_eq!(code.expose(), "GCC-DEMO-0001");
+    assert_eq!(codes[0].remaining_creates, 10);
+    let set = client
+        .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, Some(&code))
+        .await
+        .expect("set gcc");
+    assert_eq!(set, Qualification::GovernmentCommunityCloud);
+    let codes = client.list_validation_codes().await.expect("codes");
+    assert_eq!(codes[0].remaining_creates, 9);
+    assert_eq!(
+        count(&sandbox, "POST token").await,
+        1,
+        "one token for the whole run"
+    );
+}
+
+#[tokio::test]
+async fn api_errors_are_typed_and_quotable() {
+    let (sandbox, client) = demo().await;
+
+    let missing = client.get_qualification(UNKNOWN).await.expect_err("404");
+    assert!(missing.is_not_found());
+    assert_eq!(
+        (missing.status(), missing.code()),
+        (Some(404), Some("1000"))
+    );
+    let text = missing.to_string();
+    let request_id = missing.request_id().expect("request id");
+    for part in [
+        "HTTP 404",
+        "code 1000",
+        UNKNOWN,
+        request_id,
+        client.correlation_id(),
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text}");
+    }
+
+    let bad_id = client
+        .get_qualification("not-a-guid")
+        .await
+        .expect_err("400");
+    assert_eq!(
+        (bad_id.status(), bad_id.code()),
+        (Some(400), Some("900118"))
+    );
+    assert!(!bad_id.is_not_found());
+
+    for refused in [Qualification::None, Qualification::Nonprofit] {
+        let error = client
+            .set_qualification(SCHOOL, refused, None)
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), Some("3000"));
+        assert!(error.to_string().contains(refused.as_str()), "{error}");
+    }
+    let no_code = client
+        .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, None)
+        .await
+        .expect_err("code required");
+    assert_eq!(no_code.status(), Some(400));
+    // None of these is worth a retry.
+    assert_eq!(count(&sandbox, "GET qualification").await, 2);
+    assert_eq!(count(&sandbox, "PUT qualification").await, 3);
+}
+
+#[tokio::test]
+async fn throttling_and_bare_string_error_shapes() {
+    let (sandbox, client) = demo_with(|c| c.max_retries = 0).await;
+    let admin = sandbox.admin();
+
+    admin
+        .add_fault(json!({"kind": "status", "status": 429, "count": 1}))
+        .await
+        .expect("fault");
+    let throttled = client.get_qualification(SCHOOL).await.expect_err("429");
+    assert!(throttled.is_throttled());
+    let api = throttled.api().expect("api error");
+    assert_eq!(api.code, None);
+    assert_eq!(api.description.as_deref(), Some("Rate limit is exceeded."));
+
+    admin
+        .add_fault(json!({"kind": "status", "status": 403, "body": "Access is denied", "count": 1}))
+        .await
+        .expect("fault");
+    let denied = client.get_qualification(SCHOOL).await.expect_err("403");
+    let api = denied.api().expect("api error");
+    assert_eq!(
+        (api.status, api.description.as_deref()),
+        (403, Some("Access is denied"))
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_then_the_call_succeeds() {
+    let (sandbox, client) = demo().await;
+    client
+        .get_qualification(SCHOOL)
+        .await
+        .expect("warm the token cache");
+    sandbox
+        .admin()
+        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 1, "count": 1}))
+        .await
+        .expect("fault");
+
+    let started = Instant::now();
+    let answer = client
+        .set_qualification(SCHOOL, Qualification::Education, None)
+        .await
+        .expect("succeeds after the wait");
+    assert_eq!(answer, Qualification::Education);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(count(&sandbox, "PUT qualification").await, 2);
+}
+
+#[tokio::test]
+async fn server_errors_and_dropped_connections_are_retried() {
+    let sandbox = start(Seed::demo()).await;
+    let admin = sandbox.admin();
+    let client = client(config(&sandbox, app_user()));
+    admin
+        .add_fault(json!({"kind": "status", "status": 503, "count": 1}))
+        .await
+        .expect("fault");
+    admin
+        .add_fault(json!({"kind": "status", "status": 502, "count": 2}))
+        .await
+        .expect("fault");
+    assert_eq!(
+        client.get_qualification(SCHOOL).await.expect("third try"),
+        Qualification::None
+    );
+    assert_eq!(count(&sandbox, "GET qualification").await, 3);
+
+    admin
+        .add_fault(json!({"kind": "drop", "count": 1}))
+        .await
+        .expect("fault");
+    assert_eq!(
+        client
+            .list_validation_codes()
+            .await
+            .expect("second try")
+            .len(),
+        2
+    );
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters["dropped"], 1);
+}
+
+#[tokio::test]
+async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
+    let (sandbox, client) = demo_with(|c| c.max_retries = 2).await;
+    let admin = sandbox.admin();
+    admin
+        .add_fault(json!({"kind": "status", "status": 503, "method": "GET"}))
+        .await
+        .expect("fault");
+
+    let error = client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("gives up");
+    assert!(
+        matches!(error, Error::RetriesExhausted { attempts: 3, .. }),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    for part in [
+        "after 3 attempts",
+        "HTTP 503",
+        "MS-RequestId",
+        client.correlation_id(),
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text}");
+    }
+    let request_id = error.request_id().expect("request id").to_owned();
+
+    admin.clear_faults().await.expect("clear");
+    client.get_qualification(SCHOOL).await.expect("next call");
+    let log = admin.requests().await.expect("log");
+    let api_calls: Vec<_> = log
+        .iter()
+        .filter(|e| e["route"] == "GET qualification")
+        .collect();
+    assert_eq!(api_calls.len(), 4);
+    for entry in &api_calls[..3] {
+        assert_eq!(
+            entry["ms_requestid"],
+            request_id.as_str(),
+            "same id on each retry"
+        );
+    }
+    assert_ne!(
+        api_calls[3]["ms_requestid"],
+        request_id.as_str(),
+        "a new call, a new id"
+    );
+    for entry in &api_calls {
+        assert_eq!(entry["ms_correlationid"], client.correlation_id());
+        assert_eq!(entry["ms_contract_version"], "v1");
+        assert_eq!(
+            entry["user_agent"],
+            "Terraform/1.15.5 (+https://www.terraform.io) terraform-provider-partnercenter/0.1.0"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_calls_share_one_token_request() {
+    let (sandbox, client) = demo().await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let client = client.clone();
+        calls.spawn(async move { client.get_qualification(SCHOOL).await });
+    }
+    while let Some(done) = calls.join_next().await {
+        assert_eq!(done.expect("task").expect("call"), Qualification::None);
+    }
+    assert_eq!(count(&sandbox, "POST token").await, 1);
+    assert_eq!(count(&sandbox, "GET qualification").await, 50);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_used_next_time() {
+    let mut seed = Seed::demo();
+    seed.rotate_refresh_tokens = true;
+    seed.token_lifetime_secs = 1;
+    let sandbox = start(seed).await;
+    let client = client(config(&sandbox, app_user()));
+
+    client.get_qualification(SCHOOL).await.expect("first token");
+    // The token is renewed once three quarters of its one-second life have passed; the sandbox
+    // has by then refused the configured refresh token, so only the rotated one can work.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client
+        .get_qualification(SCHOOL)
+        .await
+        .expect("second token");
+    assert_eq!(count(&sandbox, "POST token").await, 2);
+    let state = sandbox.admin().state().await.expect("state");
+    assert_ne!(state.apps[0].refresh_token, DEMO_REFRESH_TOKEN);
+}
+
+#[tokio::test]
+async fn app_only_and_ready_tokens_read() {
+    let sandbox = start(Seed::demo()).await;
+    let app_only = Credentials::ClientCredentials {
+        tenant_id: DEMO_TENANT_ID.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(DEMO_CLIENT_SECRET),
+    };
+    let reader = client(config(&sandbox, app_only));
+    assert_eq!(
+        reader.list_validation_codes().await.expect("codes").len(),
+        2
+    );
+
+    let ready = client(config(
+        &sandbox,
+        Credentials::AccessToken(Secret::new(DEMO_ACCESS_TOKEN)),
+    ));
+    assert_eq!(
+        ready.get_qualification(SCHOOL).await.expect("get"),
+        Qualification::None
+    );
+    assert_eq!(count(&sandbox, "POST token").await, 1);
+
+    let stale = client(config(
+        &sandbox,
+        Credentials::AccessToken(Secret::new("expired")),
+    ));
+    let error = stale.get_qualification(SCHOOL).await.expect_err("401");
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(
+        count(&sandbox, "GET qualification").await,
+        2,
+        "401 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn token_endpoint_refusals_and_outages() {
+    let sandbox = start(Seed::demo()).await;
+    let admin = sandbox.admin();
+    let wrong = Credentials::RefreshToken {
+        tenant_id: DEMO_TENANT_ID.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new("not-the-secret"),
+        refresh_token: Secret::new(DEMO_REFRESH_TOKEN),
+    };
+    let refused = client(config(&sandbox, wrong))
+        .get_qualification(SCHOOL)
+        .await;
+    let Err(Error::Auth(AuthError::Rejected {
+        status: 400, error, ..
+    })) = refused
+    else {
+        panic!("expected invalid_grant, got {refused:?}");
+    };
+    assert_eq!(error, "invalid_grant");
+    assert_eq!(
+        count(&sandbox, "POST token").await,
+        1,
+        "a refusal is not retried"
+    );
+
+    admin
+        .add_fault(json!({"kind": "status", "status": 503, "count": 1,
+                          "path_prefix": format!("/{DEMO_TENANT_ID}/oauth2/token")}))
+        .await
+        .expect("fault");
+    let client = client(config(&sandbox, app_user()));
+    assert_eq!(
+        client.get_qualification(SCHOOL).await.expect("retried"),
+        Qualification::None
+    );
+    assert_eq!(count(&sandbox, "POST token").await, 3);
+}
+
+#[tokio::test]
+async fn cancellation_ends_a_wait_at_once() {
+    let sandbox = start(Seed::demo()).await;
+    sandbox
+        .admin()
+        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 30}))
+        .await
+        .expect("fault");
+    let mut patient = config(&sandbox, app_user());
+    patient.retry = RetryPolicy::default();
+    patient.deadline = Duration::from_secs(120);
+    let cancel = CancellationToken::new();
+    let client = Client::new(patient, cancel.clone()).expect("client");
+
+    let started = Instant::now();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancel.cancel();
+    });
+    let error = client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("cancelled");
+    stopper.await.expect("stopper");
+    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(error.request_id().is_some());
+}
+
+#[tokio::test]
+async fn the_deadline_bounds_the_whole_call() {
+    let (sandbox, client) = demo_with(|c| c.deadline = Duration::from_millis(500)).await;
+    let admin = sandbox.admin();
+    client
+        .get_qualification(SCHOOL)
+        .await
+        .expect("warm the token cache");
+
+    let fail_after = |fault: Value| {
+        let (admin, client) = (&admin, &client);
+        async move {
+            admin.add_fault(fault).await.expect("fault");
+            let started = Instant::now();
+            let error = client
+                .get_qualification(SCHOOL)
+                .await
+                .expect_err("deadline");
+            (error, started.elapsed())
+        }
+    };
+
+    // A wait that would end past the deadline is not started.
+    let (error, took) =
+        fail_after(json!({"kind": "status", "status": 503, "retry_after_secs": 2, "count": 1}))
+            .await;
+    assert!(took < Duration::from_millis(400), "{took:?}");
+    let Error::DeadlineExceeded {
+        attempts: 1,
+        last: Some(last),
+        ..
+    } = &error
+    else {
+        panic!("expected a deadline error, got {error:?}");
+    };
+    assert_eq!(last.status(), Some(503));
+
+    // An attempt that outlives the deadline is abandoned.
+    let (error, took) = fail_after(json!({"kind": "latency", "millis": 3000, "count": 1})).await;
+    assert!(matches!(error, Error::DeadlineExceeded { .. }), "{error:?}");
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[tokio::test]
+async fn no_secret_in_any_error_text() {
+    const CODE: &str = "GCC-SECRET-7f3a";
+    const CLIENT_SECRET: &str = "client-secret-9b2e";
+    const REFRESH: &str = "refresh-token-4c1d";
+    const STATIC: &str = "static-token-8e5f";
+    let mut seed = Seed::demo();
+    seed.static_tokens.push(STATIC.into());
+    seed.apps[0].client_secret = CLIENT_SECRET.into();
+    seed.apps[0].refresh_token = REFRESH.into();
+    let sandbox = start(seed).await;
+    let admin = sandbox.admin();
+    let with = |secret: &str, refresh: &str| Credentials::RefreshToken {
+        tenant_id: DEMO_TENANT_ID.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: Secret::new(secret),
+        refresh_token: Secret::new(refresh),
+    };
+    let code = Secret::new(CODE);
+    let gcc = Qualification::GovernmentCommunityCloud;
+    let mut errors: Vec<Error> = Vec::new();
+
+    // The authority refuses a wrong refresh token, and a wrong client secret.
+    errors.push(
+        client(config(&sandbox, with(CLIENT_SECRET, "wrong")))
+            .get_qualification(SCHOOL)
+            .await
+            .expect_err("refused"),
+    );
+    errors.push(
+        client(config(&sandbox, with("wrong", REFRESH)))
+            .get_qualification(SCHOOL)
+            .await
+            .expect_err("refused"),
+    );
+
+    // With the code in the URL: the API refuses it as unknown; a server echoes it; the
+    // connection drops; retries run out; the deadline passes; Terraform cancels.
+    let echo = json!({"kind": "status", "status": 400, "count": 1,
+                      "body": {"code": 3000, "description": format!("code {CODE} is invalid")}});
+    type Adjust = fn(&mut ClientConfig);
+    let scenarios: [(Option<Value>, Adjust); 5] = [
+        (None, |_| {}),
+        (Some(echo), |_| {}),
+        (Some(json!({"kind": "drop", "count": 1})), |_| {}),
+        (
+            Some(json!({"kind": "status", "status": 500, "count": 2})),
+            |c| c.max_retries = 1,
+        ),
+        (
+            Some(json!({"kind": "latency", "millis": 1000, "count": 1})),
+            |c| c.deadline = Duration::from_millis(200),
+        ),
+    ];
+    let mut single = config(&sandbox, with(CLIENT_SECRET, REFRESH));
+    single.max_retries = 0;
+    for (fault, adjust) in scenarios {
+        if let Some(fault) = fault {
+            admin.add_fault(fault).await.expect("fault");
+        }
+        let mut adjusted = single.clone();
+        adjust(&mut adjusted);
+        let outcome = client(adjusted)
+            .set_qualification(AGENCY, gcc, Some(&code))
+            .await;
+        errors.push(outcome.expect_err("refused"));
+    }
+    let cancelled = CancellationToken::new();
+    cancelled.cancel();
+    let stopped = Client::new(single, cancelled).expect("client");
+    errors.push(
+        stopped
+            .set_qualification(AGENCY, gcc, Some(&code))
+            .await
+            .expect_err("cancelled"),
+    );
+    let ready = client(config(
+        &sandbox,
+        Credentials::AccessToken(Secret::new(STATIC)),
+    ));
+    errors.push(ready.get_qualification(UNKNOWN).await.expect_err("404"));
+
+    assert_eq!(errors.len(), 9);
+    for error in &errors {
+        for text in [error.to_string(), format!("{error:?}")] {
+            for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, "sandbox-at-"] {
+                assert!(!text.contains(secret), "{secret} leaked into: {text}");
+            }
+        }
+    }
+    // The request log keeps paths without their query.
+    let log = admin.requests().await.expect("log");
+    assert!(
+        log.iter()
+            .all(|e| !e["path"].as_str().unwrap_or_default().contains('?'))
+    );
+}
