@@ -1,0 +1,78 @@
+//! The partnercenter provider: its configuration, resources and data sources.
+
+mod config;
+pub mod data_sources;
+pub mod docs;
+mod errors;
+pub mod resources;
+mod values;
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::framework::{DataSource, Provider, Resource};
+use crate::partnercenter::Client;
+use crate::protocol::{Diagnostics, Schema, Value};
+
+/// The source address users write in `required_providers` (with the default registry host).
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
+
+/// What every resource and data source gets once the provider is configured.
+pub type Context = Client;
+
+/// The provider. `stop` cancels every request of this process at once (Terraform's
+/// StopProvider, sent when the user presses Ctrl-C).
+#[derive(Debug, Default)]
+pub struct PartnerCenterProvider {
+    stop: CancellationToken,
+}
+
+impl PartnerCenterProvider {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[tonic::async_trait]
+impl Provider for PartnerCenterProvider {
+    type Context = Context;
+
+    fn address(&self) -> &'static str {
+        PROVIDER_ADDRESS
+    }
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Context>>> {
+        vec![Arc::new(
+            resources::customer_qualification::CustomerQualification,
+        )]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Context>>> {
+        vec![
+            Arc::new(data_sources::customer_qualification::CustomerQualification),
+            Arc::new(data_sources::validation_codes::ValidationCodes),
+        ]
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
+    }
+
+    async fn configure(
+        &self,
+        config: &Value,
+        terraform_version: &str,
+    ) -> Result<Client, Diagnostics> {
+        let settings = config::Settings::resolve(config, &config::ProcessEnv)?;
+        settings.into_client(terraform_version, self.stop.clone())
+    }
+
+    fn stop(&self) {
+        self.stop.cancel();
+    }
+}

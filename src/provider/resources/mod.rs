@@ -1,0 +1,3 @@
+//! Managed resource types.
+
+pub mod customer_qualification;
