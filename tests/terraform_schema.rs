@@ -1,0 +1,125 @@
+//! Real Terraform (each pinned version) loads the provider and reads its schema.
+
+mod common;
+
+use common::{PROVIDER_ADDRESS, VERSIONS, Workspace};
+
+fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let attribute = &block["attributes"][name];
+    assert!(
+        attribute.is_object(),
+        "attribute {name} missing from {block}"
+    );
+    attribute
+}
+
+fn check_schema(version: &'static str) {
+    let workspace = Workspace::new(version, "provider \"partnercenter\" {}\n");
+    workspace.init();
+    let schemas = workspace.json(&["providers", "schema", "-json"]);
+    let ours = &schemas["provider_schemas"][PROVIDER_ADDRESS];
+    assert!(
+        ours.is_object(),
+        "{version}: no schema for {PROVIDER_ADDRESS} in {schemas}"
+    );
+
+    let provider = &ours["provider"]["block"];
+    for name in ["access_token", "client_secret", "refresh_token"] {
+        assert_eq!(
+            attribute(provider, name)["sensitive"],
+            true,
+            "{version}: provider.{name}"
+        );
+    }
+    for name in ["base_url", "tenant_id", "client_id", "authority_url"] {
+        assert_eq!(
+            attribute(provider, name)["type"],
+            "string",
+            "{version}: provider.{name}"
+        );
+        assert_eq!(attribute(provider, name)["optional"], true);
+    }
+    assert_eq!(attribute(provider, "max_retries")["type"], "number");
+
+    let resource = &ours["resource_schemas"]["partnercenter_customer_qualification"]["block"];
+    assert_eq!(attribute(resource, "id")["computed"], true, "{version}");
+    assert_eq!(
+        attribute(resource, "customer_id")["required"],
+        true,
+        "{version}"
+    );
+    assert_eq!(
+        attribute(resource, "qualification")["required"],
+        true,
+        "{version}"
+    );
+    let code = attribute(resource, "validation_code");
+    assert_eq!(code["optional"], true, "{version}");
+    assert_eq!(code["sensitive"], true, "{version}");
+
+    let data = &ours["data_source_schemas"];
+    let qualification = &data["partnercenter_customer_qualification"]["block"];
+    assert_eq!(attribute(qualification, "customer_id")["required"], true);
+    assert_eq!(attribute(qualification, "qualification")["computed"], true);
+    let codes = attribute(&data["partnercenter_validation_codes"]["block"], "codes");
+    assert_eq!(codes["computed"], true, "{version}");
+    assert_eq!(codes["sensitive"], true, "{version}: the codes are secrets");
+    assert_eq!(codes["type"][0], "list", "{version}: {codes}");
+    assert_eq!(
+        codes["type"][1][1]["validation_id"], "string",
+        "{version}: {codes}"
+    );
+    assert_eq!(
+        codes["type"][1][1]["remaining_creates"], "number",
+        "{version}: {codes}"
+    );
+}
+
+#[test]
+fn terraform_1_15_5_reads_the_schema() {
+    check_schema(VERSIONS[0]);
+}
+
+#[test]
+fn terraform_1_0_3_reads_the_schema() {
+    check_schema(VERSIONS[1]);
+}
+
+/// Terraform shows the provider's hclog lines at their own level under TF_LOG.
+fn check_debug_log(version: &'static str) {
+    let mut workspace = Workspace::new(
+        version,
+        "provider \"partnercenter\" {\n  base_url = \"http://127.0.0.1:9\"\n}\n\n\
+         resource \"partnercenter_customer_qualification\" \"school\" {\n  \
+         customer_id   = \"0c39d6d5-c70d-4c55-bc02-f620844f3fd1\"\n  qualification = \"Education\"\n}\n",
+    );
+    workspace.set_env("PARTNERCENTER_ACCESS_TOKEN", "not-a-real-token");
+    workspace.init();
+    workspace.set_env("TF_LOG", "debug");
+    let output = workspace.run(&["plan", "-input=false", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{version}: plan failed: {stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("configuring the provider"))
+        .unwrap_or_else(|| panic!("{version}: no provider log line in:\n{stderr}"));
+    assert!(line.contains("[DEBUG]"), "{version}: wrong level: {line}");
+    assert!(
+        line.contains("provider.terraform-provider-partnercenter"),
+        "{version}: {line}"
+    );
+    assert!(
+        !stderr.contains("not-a-real-token"),
+        "{version}: the access token reached the log"
+    );
+}
+
+#[test]
+fn terraform_1_15_5_shows_provider_debug_logs() {
+    check_debug_log(VERSIONS[0]);
+}
+
+#[test]
+fn terraform_1_0_3_shows_provider_debug_logs() {
+    check_debug_log(VERSIONS[1]);
+}
