@@ -12,7 +12,7 @@ ADDRESS=registry.terraform.io/partnercenter-oss/partnercenter
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "1/7 Building the provider and the sandbox (cargo build)"
+step "1/8 Building the provider and the sandbox (cargo build)"
 cargo build --locked --bins
 TERRAFORM=$(scripts/install-terraform.sh | tail -n 2 | head -n 1)
 echo "Terraform: $TERRAFORM"
@@ -20,7 +20,7 @@ echo "Terraform: $TERRAFORM"
 rm -rf "$DEMO"
 mkdir -p "$DEMO/mirror/$ADDRESS/$VERSION/linux_amd64" "$DEMO/workspace"
 
-step "2/7 Starting the Partner Center sandbox on 127.0.0.1"
+step "2/8 Starting the Partner Center sandbox on 127.0.0.1"
 target/debug/partnercenter-sandbox --listen 127.0.0.1:0 --state "$DEMO/sandbox-state.json" \
     >"$DEMO/sandbox.out" 2>"$DEMO/sandbox.log" &
 SANDBOX_PID=$!
@@ -33,7 +33,7 @@ done
 [ -n "${URL:-}" ] || { echo "demo: the sandbox did not start; see $DEMO/sandbox.log" >&2; exit 1; }
 echo "Sandbox: $URL (a local server speaking the Partner Center API, seeded with demo customers)"
 
-step "3/7 Pointing Terraform at this build (a filesystem mirror in a CLI config file)"
+step "3/8 Pointing Terraform at this build (a filesystem mirror in a CLI config file)"
 ln -s "$ROOT/target/debug/terraform-provider-partnercenter" \
     "$DEMO/mirror/$ADDRESS/$VERSION/linux_amd64/terraform-provider-partnercenter_v$VERSION"
 cat >"$DEMO/terraformrc" <<CONFIG
@@ -59,19 +59,22 @@ export PARTNERCENTER_REFRESH_TOKEN=sandbox-refresh-token
 unset TF_LOG TF_LOG_PROVIDER
 cd "$DEMO/workspace"
 
-step "4/7 terraform init"
+step "4/8 terraform init"
 "$TERRAFORM" init -input=false -no-color
 
-step "5/7 terraform apply (one PUT per qualification)"
+step "5/8 terraform apply (one PUT per qualification)"
 "$TERRAFORM" apply -input=false -no-color -auto-approve
 
-step "6/7 Someone changes the school's qualification in Partner Center, outside Terraform"
+step "6/8 Someone changes the school's qualification in Partner Center, outside Terraform"
 curl -fsS -X POST -H 'Content-Type: application/json' \
     -d '{"qualification":"Nonprofit"}' \
     "$URL/admin/customers/0c39d6d5-c70d-4c55-bc02-f620844f3fd1/qualification"
 echo
 
-step "7/7 terraform plan shows the drift"
+step "7/8 terraform plan -refresh-only: what changed outside Terraform"
+"$TERRAFORM" plan -input=false -no-color -refresh-only
+
+step "8/8 terraform plan: what Terraform would do about it"
 set +e
 "$TERRAFORM" plan -input=false -no-color -detailed-exitcode
 code=$?
@@ -82,9 +85,10 @@ if [ "$code" -ne 2 ]; then
 fi
 cat <<'EXPLAIN'
 
-What you just saw: terraform plan refreshed each qualification with one GET, found that the
-school is now "Nonprofit" in Partner Center although the configuration says "Education",
-reported it as a change made outside of Terraform, and planned one in-place update to put
-"Education" back. `terraform apply` would restore it; nothing was changed by the plan.
+What you just saw: each plan refreshed every qualification with one GET to Partner Center.
+The refresh-only plan reported that the school is now "Nonprofit" although Terraform last
+set it to "Education": a change made outside of Terraform. The normal plan then proposed one
+in-place update to put "Education" back, since that is what the configuration declares.
+Nothing was changed by either plan; `terraform apply` would restore it with one PUT.
 The sandbox is stopped now; its state and the Terraform workspace are in .work/demo.
 EXPLAIN
