@@ -6,9 +6,7 @@ mod common;
 use common::{Sandbox, Workspace, diagnostics, text};
 use reqwest::Method;
 use serde_json::{Value as Json, json};
-use terraform_provider_partnercenter::sandbox::{
-    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
-};
+use terraform_provider_partnercenter::sandbox::{DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN};
 
 const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
 const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
@@ -17,10 +15,7 @@ const ADDRESS: &str = "partnercenter_customer_qualification.school";
 /// A workspace whose provider talks to `sandbox` with App+User credentials from the environment.
 fn new_workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> Workspace {
     let mut workspace = Workspace::new(version, &config(sandbox, resources));
-    workspace.set_env("PARTNERCENTER_TENANT_ID", DEMO_TENANT_ID);
-    workspace.set_env("PARTNERCENTER_CLIENT_ID", DEMO_CLIENT_ID);
-    workspace.set_env("PARTNERCENTER_CLIENT_SECRET", DEMO_CLIENT_SECRET);
-    workspace.set_env("PARTNERCENTER_REFRESH_TOKEN", DEMO_REFRESH_TOKEN);
+    workspace.use_sandbox(sandbox);
     workspace.init();
     workspace
 }

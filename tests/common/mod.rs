@@ -3,10 +3,13 @@
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value as Json;
+use terraform_provider_partnercenter::sandbox::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
+};
 
 pub const PROVIDER_SOURCE: &str = "partnercenter-oss/partnercenter";
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
@@ -46,11 +49,9 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// A workspace that installs this build of the provider from a mirror of one symlink.
     pub fn new(version: &'static str, main_tf: &str) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("tfpc-test")
-            .tempdir()
-            .expect("temp dir");
+        let dir = temp_dir("tfpc-test");
         let mirror = dir.path().join("mirror");
         let platform_dir = mirror
             .join(PROVIDER_ADDRESS)
@@ -65,15 +66,23 @@ impl Workspace {
             )),
         )
         .expect("link the provider into the mirror");
-        let cli_config = dir.path().join("terraformrc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_ADDRESS}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_ADDRESS}\"]\n  }}\n}}\n",
-                mirror.display()
-            ),
-        )
-        .expect("CLI config");
+        Self::in_dir(dir, version, &mirror_config(&mirror), main_tf)
+    }
+
+    /// A workspace whose Terraform CLI configuration is `cli_config`.
+    pub fn with_cli_config(version: &'static str, cli_config: &str, main_tf: &str) -> Self {
+        let dir = temp_dir("tfpc-test");
+        Self::in_dir(dir, version, cli_config, main_tf)
+    }
+
+    fn in_dir(
+        dir: tempfile::TempDir,
+        version: &'static str,
+        cli_config: &str,
+        main_tf: &str,
+    ) -> Self {
+        let cli_config_file = dir.path().join("terraformrc");
+        std::fs::write(&cli_config_file, cli_config).expect("CLI config");
         let work = dir.path().join("work");
         std::fs::create_dir_all(&work).expect("work dir");
         let workspace = Self {
@@ -82,7 +91,7 @@ impl Workspace {
             env: vec![
                 (
                     "TF_CLI_CONFIG_FILE".into(),
-                    cli_config.display().to_string(),
+                    cli_config_file.display().to_string(),
                 ),
                 ("CHECKPOINT_DISABLE".into(), "1".into()),
                 ("TF_IN_AUTOMATION".into(), "1".into()),
@@ -96,11 +105,14 @@ impl Workspace {
         self.dir.path().join("work")
     }
 
+    /// Writes `main.tf`: the `required_providers` block that selects this provider, then `main_tf`.
     pub fn write_config(&self, main_tf: &str) {
-        let header = format!(
-            "terraform {{\n  required_providers {{\n    partnercenter = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\n"
-        );
-        std::fs::write(self.work_dir().join("main.tf"), header + main_tf).expect("write main.tf");
+        self.write_file("main.tf", &(required_providers() + "\n" + main_tf));
+    }
+
+    pub fn write_file(&self, name: &str, contents: &str) {
+        std::fs::write(self.work_dir().join(name), contents)
+            .unwrap_or_else(|e| panic!("write {name}: {e}"));
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
@@ -108,13 +120,22 @@ impl Workspace {
         self.env.push((key.to_owned(), value.to_owned()));
     }
 
-    /// Runs terraform with `args` and returns its output, whatever the exit status.
-    pub fn run(&self, args: &[&str]) -> Output {
-        let mut command = Command::new(terraform(self.version));
-        command
-            .args(args)
-            .current_dir(self.work_dir())
-            .stdin(Stdio::null());
+    /// Points the provider at `sandbox` through its environment variables, with the sandbox's
+    /// demo App+User credentials, as a partner's CI would configure it.
+    pub fn use_sandbox(&mut self, sandbox: &Sandbox) {
+        self.set_env("PARTNERCENTER_BASE_URL", &sandbox.url);
+        self.set_env("PARTNERCENTER_AUTHORITY_URL", &sandbox.url);
+        self.set_env("PARTNERCENTER_TENANT_ID", DEMO_TENANT_ID);
+        self.set_env("PARTNERCENTER_CLIENT_ID", DEMO_CLIENT_ID);
+        self.set_env("PARTNERCENTER_CLIENT_SECRET", DEMO_CLIENT_SECRET);
+        self.set_env("PARTNERCENTER_REFRESH_TOKEN", DEMO_REFRESH_TOKEN);
+    }
+
+    /// `program` set up to run in the workspace with its environment, and none of the caller's
+    /// Terraform log or `PARTNERCENTER_*` settings.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(self.work_dir()).stdin(Stdio::null());
         for key in [
             "TF_LOG",
             "TF_LOG_PROVIDER",
@@ -130,7 +151,15 @@ impl Workspace {
             }
         }
         command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        command.output().expect("run terraform")
+        command
+    }
+
+    /// Runs terraform with `args` and returns its output, whatever the exit status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(terraform(self.version))
+            .args(args)
+            .output()
+            .expect("run terraform")
     }
 
     /// Runs terraform and fails the test with its output unless it exits 0.
@@ -157,6 +186,30 @@ impl Workspace {
         serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("terraform {args:?} printed no JSON ({e}): {stdout}"))
     }
+}
+
+/// A fresh temporary folder, removed when dropped.
+pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// A CLI configuration that installs this provider from the `filesystem_mirror` folder `mirror`
+/// (in either of Terraform's layouts) and everything else from its registry.
+pub fn mirror_config(mirror: &Path) -> String {
+    format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_ADDRESS}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_ADDRESS}\"]\n  }}\n}}\n",
+        mirror.display()
+    )
+}
+
+/// The `terraform` block that makes `partnercenter` mean this provider.
+pub fn required_providers() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    partnercenter = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n"
+    )
 }
 
 /// Text of both output streams, for assertions and failure messages.
