@@ -77,6 +77,7 @@ impl Attribute {
             description_kind: proto::StringKind::Markdown.into(),
             deprecated: false,
             write_only: false,
+            deprecation_message: String::new(),
         }
     }
 }
@@ -111,6 +112,7 @@ impl Schema {
                 description: self.description.to_owned(),
                 description_kind: proto::StringKind::Markdown.into(),
                 deprecated: false,
+                deprecation_message: String::new(),
             }),
         }
     }
