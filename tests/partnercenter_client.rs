@@ -351,6 +351,23 @@ async fn app_only_and_ready_tokens_read() {
         reader.list_validation_codes().await.expect("codes").len(),
         2
     );
+    // Setting a qualification needs App+User, as in Partner Center.
+    let refused = reader
+        .set_qualification(SCHOOL, Qualification::Education, None)
+        .await
+        .expect_err("app-only cannot set");
+    assert_eq!(refused.status(), Some(403), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("can't be accessed by application credentials"),
+        "{refused}"
+    );
+    assert_eq!(
+        count(&sandbox, "PUT qualification").await,
+        1,
+        "403 is final"
+    );
 
     let ready = client(config(
         &sandbox,
@@ -388,9 +405,12 @@ async fn token_endpoint_refusals_and_outages() {
     let refused = client(config(&sandbox, wrong))
         .get_qualification(SCHOOL)
         .await;
-    let Err(Error::Auth(AuthError::Rejected {
-        status: 400, error, ..
-    })) = refused
+    let Err(Error::Auth {
+        source: AuthError::Rejected {
+            status: 400, error, ..
+        },
+        ..
+    }) = refused
     else {
         panic!("expected invalid_grant, got {refused:?}");
     };
@@ -400,6 +420,26 @@ async fn token_endpoint_refusals_and_outages() {
         1,
         "a refusal is not retried"
     );
+    // The same credentials would be refused again: later calls of the process are told so
+    // without asking the authority once per resource.
+    let wrong_client = client(config(
+        &sandbox,
+        Credentials::ClientCredentials {
+            tenant_id: DEMO_TENANT_ID.into(),
+            client_id: DEMO_CLIENT_ID.into(),
+            client_secret: Secret::new("not-the-secret"),
+        },
+    ));
+    for _ in 0..5 {
+        let error = wrong_client
+            .get_qualification(SCHOOL)
+            .await
+            .expect_err("refused");
+        assert!(error.to_string().contains("invalid_grant"), "{error}");
+        assert!(error.request_id().is_some(), "{error}");
+        assert!(!error.is_not_found());
+    }
+    assert_eq!(count(&sandbox, "POST token").await, 2);
 
     admin
         .add_fault(json!({"kind": "status", "status": 503, "count": 1,
@@ -411,7 +451,11 @@ async fn token_endpoint_refusals_and_outages() {
         client.get_qualification(SCHOOL).await.expect("retried"),
         Qualification::None
     );
-    assert_eq!(count(&sandbox, "POST token").await, 3);
+    assert_eq!(
+        count(&sandbox, "POST token").await,
+        4,
+        "two refused, one 503, one granted"
+    );
 }
 
 #[tokio::test]
@@ -582,4 +626,128 @@ async fn no_secret_in_any_error_text() {
         log.iter()
             .all(|e| !e["path"].as_str().unwrap_or_default().contains('?'))
     );
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_renewed_once() {
+    let (sandbox, client) = demo().await;
+    client.get_qualification(SCHOOL).await.expect("first token");
+    sandbox.admin().revoke_tokens().await.expect("revoke");
+    assert_eq!(
+        client
+            .set_qualification(SCHOOL, Qualification::Education, None)
+            .await
+            .expect("renewed, then set"),
+        Qualification::Education
+    );
+    assert_eq!(count(&sandbox, "POST token").await, 2);
+    let counters = sandbox.admin().counters().await.expect("counters");
+    assert_eq!(counters["status"]["401"], 1, "{counters}");
+
+    // A ready access token cannot be renewed: its 401 is the answer.
+    let ready = self::client(config(
+        &sandbox,
+        Credentials::AccessToken(Secret::new("revoked-long-ago")),
+    ));
+    let error = ready.get_qualification(SCHOOL).await.expect_err("401");
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(count(&sandbox, "POST token").await, 2);
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_the_policy_maximum_is_honoured() {
+    // The policy's own backoff never exceeds 50 ms; the server asks for a second.
+    let (sandbox, client) = demo_with(|c| {
+        c.retry = RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(50))
+            .expect("valid policy");
+    })
+    .await;
+    client.get_qualification(SCHOOL).await.expect("warm");
+    sandbox
+        .admin()
+        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 1, "count": 1}))
+        .await
+        .expect("fault");
+    let started = Instant::now();
+    client
+        .get_qualification(SCHOOL)
+        .await
+        .expect("after the wait");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried after {:?}, before the server's Retry-After",
+        started.elapsed()
+    );
+    assert_eq!(count(&sandbox, "GET qualification").await, 3);
+}
+
+/// While one call waits out a 429, the others of the process wait too instead of collecting
+/// 429s of their own: Partner Center throttles the partner, not the call.
+#[tokio::test]
+async fn a_throttling_window_holds_every_call() {
+    let (sandbox, client) = demo().await;
+    client.get_qualification(SCHOOL).await.expect("warm");
+    let admin = sandbox.admin();
+    admin.reset_counters().await.expect("reset");
+    admin
+        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 2, "count": 1}))
+        .await
+        .expect("fault");
+
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.get_qualification(SCHOOL).await }
+    });
+    // Wait until the 429 has been answered.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count(&sandbox, "GET qualification").await == 0 {
+        assert!(Instant::now() < deadline, "the first call never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let second = tokio::spawn({
+        let client = client.clone();
+        async move { client.get_qualification(AGENCY).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        count(&sandbox, "GET qualification").await,
+        1,
+        "the second call went out inside the throttling window"
+    );
+    assert_eq!(
+        first.await.expect("join").expect("first"),
+        Qualification::None
+    );
+    assert_eq!(
+        second.await.expect("join").expect("second"),
+        Qualification::None
+    );
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters["status"]["429"], 1, "{counters}");
+    assert_eq!(count(&sandbox, "GET qualification").await, 3);
+}
+
+#[tokio::test]
+async fn a_404_that_is_not_partner_centers_is_not_a_missing_customer() {
+    let sandbox = start(Seed::demo()).await;
+    let mut wrong_prefix = config(&sandbox, app_user());
+    wrong_prefix.base_url = format!("{}/nope", sandbox.url());
+    let error = client(wrong_prefix)
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("no such route");
+    assert_eq!(error.status(), Some(404), "{error}");
+    assert!(!error.is_not_found(), "{error}");
+
+    let mut wrong_authority = config(&sandbox, app_user());
+    wrong_authority.authority_url = format!("{}/nope", sandbox.url());
+    let error = client(wrong_authority)
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("no token endpoint there");
+    assert!(!error.is_not_found(), "{error}");
+
+    let (_sandbox, client) = demo().await;
+    let missing = client.get_qualification(UNKNOWN).await.expect_err("404");
+    assert!(missing.is_not_found(), "{missing}");
 }

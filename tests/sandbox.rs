@@ -154,6 +154,31 @@ async fn answers_with_partner_center_bodies_and_errors() {
         .await
         .expect("answers");
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+
+    // The token is checked before the request itself: an anonymous malformed PUT learns only
+    // that it is not signed in; a signed-in one gets Partner Center's error shape.
+    let malformed = raw
+        .http
+        .put(format!("{url}?code=%ZZ"))
+        .body(vec![0xff, 0xfe])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(malformed.status(), StatusCode::UNAUTHORIZED);
+    let signed_in = raw
+        .http
+        .put(&url)
+        .bearer_auth(DEMO_ACCESS_TOKEN)
+        .body(vec![0xff, 0xfe])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(signed_in.status(), StatusCode::BAD_REQUEST);
+    let body: Value = signed_in
+        .json()
+        .await
+        .expect("Partner Center's error shape");
+    assert_eq!(body["code"], 3000, "{body}");
 }
 
 #[tokio::test]

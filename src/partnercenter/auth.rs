@@ -1,14 +1,14 @@
 //! The access-token cache: one token request at a time, reused until shortly before it expires.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use tokio::sync::Mutex;
 
 use super::config::{Credentials, PARTNER_CENTER_RESOURCE, Secret};
 use super::error::{AuthError, ConfigError, describe_json_error, source_chain};
-use super::retry::parse_retry_after;
+use super::response;
 
 /// Supplies the bearer token of each attempt.
 #[derive(Debug)]
@@ -82,10 +82,12 @@ struct OAuthError {
 
 /// Lifetime assumed when the authority names none: AAD's usual hour, minus a little.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3000);
+/// No token is trusted for longer than this, whatever the authority says (AAD issues an hour or
+/// so; a larger number is a broken answer, and `Instant` arithmetic must not overflow on it).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// A token is renewed this long before it expires (a quarter of short lifetimes), so that a
 /// call started just before expiry does not reach the API with a dead token.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
-const QUOTED_BODY_LIMIT: usize = 200;
 
 fn refresh_at(issued: Instant, lifetime: Duration) -> Instant {
     issued + lifetime - (lifetime / 4).min(MAX_REFRESH_MARGIN)
@@ -97,7 +99,7 @@ fn parse_expires_in(value: Option<&serde_json::Value>) -> Option<Duration> {
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    secs.map(Duration::from_secs)
+    secs.map(|secs| Duration::from_secs(secs).min(MAX_LIFETIME))
 }
 
 /// `{authority}/{tenant_id}/oauth2/token`, the tenant percent-encoded as one path segment.
@@ -178,8 +180,11 @@ impl TokenSource {
         {
             return Ok(token.access_token.clone());
         }
-        if exchange.completed.load(Ordering::Acquire) != seen
-            && let Some(failure) = &cache.last_failure
+        // Share the outcome of a request this caller queued behind; and a refusal that will
+        // not change (wrong secret, revoked refresh token) is final for the process, so a large
+        // configuration does not send the same doomed request once per resource.
+        if let Some(failure) = &cache.last_failure
+            && (failure.is_permanent() || exchange.completed.load(Ordering::Acquire) != seen)
         {
             return Err(failure.clone());
         }
@@ -206,6 +211,23 @@ impl TokenSource {
                 Err(failure)
             }
         }
+    }
+
+    /// Drops `token` from the cache after the API refused it, so that the next call asks for a
+    /// new one. False when a new token cannot be had (a ready access token is all there is).
+    pub(crate) async fn forget(&self, token: &Secret) -> bool {
+        let Mode::Exchange(exchange) = &self.mode else {
+            return false;
+        };
+        let mut cache = exchange.cache.lock().await;
+        if cache
+            .token
+            .as_ref()
+            .is_some_and(|cached| &cached.access_token == token)
+        {
+            cache.token = None;
+        }
+        true
     }
 }
 
@@ -238,12 +260,11 @@ impl Exchange {
             .await
             .map_err(transport)?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response.bytes().await.map_err(transport)?;
+        let retry_after = response::retry_after(&response);
+        let body = response::read_body(response)
+            .await
+            .map_err(transport)?
+            .bytes;
         tracing::debug!(status, %endpoint, "token endpoint answered");
         let redact = |text: &str| {
             let text = self.client_secret.redact_from(text);
@@ -262,13 +283,8 @@ impl Exchange {
                     endpoint,
                     status,
                     error: "unexpected answer".to_owned(),
-                    description: Some(redact(
-                        &String::from_utf8_lossy(&body)
-                            .chars()
-                            .take(QUOTED_BODY_LIMIT)
-                            .collect::<String>(),
-                    ))
-                    .filter(|d| !d.trim().is_empty()),
+                    description: Some(redact(&response::quote(&String::from_utf8_lossy(&body))))
+                        .filter(|d| !d.is_empty()),
                     retry_after,
                 },
             });

@@ -1,10 +1,12 @@
 //! The Partner Center client: one connection pool, headers, retries, deadline and cancellation.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::PoisonError;
+use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::Url;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -15,7 +17,8 @@ use super::error::{
     ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
 };
 use super::model::{Qualification, ValidationCode};
-use super::retry::{RetryPolicy, parse_retry_after};
+use super::response;
+use super::retry::RetryPolicy;
 
 /// Time to establish a TCP (and TLS) connection before the attempt counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +42,7 @@ struct Inner {
     max_retries: u32,
     deadline: Duration,
     retry: RetryPolicy,
+    throttle: Throttle,
     cancel: CancellationToken,
 }
 
@@ -72,6 +76,7 @@ impl Client {
                 max_retries: config.max_retries,
                 deadline: config.deadline,
                 retry: config.retry,
+                throttle: Throttle::default(),
                 cancel,
             }),
         })
@@ -192,6 +197,9 @@ impl Client {
         }
     }
 
+    /// One HTTP attempt. It waits out a throttling window another call was told about, and
+    /// renews a token the API refused once: an issued token can be revoked before it expires
+    /// (a password reset, a restarted sandbox), and that is not the user's mistake.
     async fn attempt(
         &self,
         request: &ApiRequest<'_>,
@@ -199,7 +207,37 @@ impl Client {
         call: &CallContext,
         attempt: u32,
     ) -> Result<Answer, Error> {
-        let token = self.inner.tokens.access_token(&self.inner.http).await?;
+        self.inner.throttle.wait().await;
+        let mut renewed = false;
+        loop {
+            let token = self
+                .inner
+                .tokens
+                .access_token(&self.inner.http)
+                .await
+                .map_err(|source| Error::Auth {
+                    call: Box::new(call.clone()),
+                    source,
+                })?;
+            let response = self.send(request, url, call, &token).await?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && !renewed
+                && self.inner.tokens.forget(&token).await
+            {
+                renewed = true;
+                continue;
+            }
+            return self.answer(response, request, call, attempt).await;
+        }
+    }
+
+    async fn send(
+        &self,
+        request: &ApiRequest<'_>,
+        url: &Url,
+        call: &CallContext,
+        token: &Secret,
+    ) -> Result<reqwest::Response, Error> {
         let mut builder = self
             .inner
             .http
@@ -217,18 +255,21 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let transport = |e: reqwest::Error| Error::Transport {
-            call: Box::new(call.clone()),
-            source: e.without_url(),
-        };
-        let response = builder.send().await.map_err(transport)?;
+        builder.send().await.map_err(|e| transport(call, e))
+    }
+
+    async fn answer(
+        &self,
+        response: reqwest::Response,
+        request: &ApiRequest<'_>,
+        call: &CallContext,
+        attempt: u32,
+    ) -> Result<Answer, Error> {
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response.bytes().await.map_err(transport)?;
+        let retry_after = response::retry_after(&response);
+        let body = response::read_body(response)
+            .await
+            .map_err(|e| transport(call, e))?;
         tracing::debug!(
             method = %call.method,
             path = %call.path,
@@ -238,13 +279,29 @@ impl Client {
             "Partner Center answered"
         );
         if status.is_success() {
+            if body.truncated {
+                return Err(Error::InvalidResponse {
+                    call: Box::new(call.clone()),
+                    status: status.as_u16(),
+                    detail: format!(
+                        "the answer is larger than {} MiB",
+                        response::MAX_SUCCESS_BODY / (1024 * 1024)
+                    ),
+                });
+            }
             return Ok(Answer {
                 status: status.as_u16(),
-                body: body.into(),
+                body: body.bytes,
                 call: call.clone(),
             });
         }
-        let decoded = ErrorBody::decode(&body);
+        let decoded = ErrorBody::decode(&body.bytes);
+        let retry_after = retry_after.or_else(|| decoded.retry_after());
+        if status == StatusCode::TOO_MANY_REQUESTS
+            && let Some(wait) = retry_after
+        {
+            self.inner.throttle.hold(wait);
+        }
         // A server may echo the validation code it refused; it must not reach the user's screen.
         let redact = |text: &str| {
             request
@@ -256,8 +313,40 @@ impl Client {
             code: decoded.code().map(redact),
             description: decoded.description().map(redact),
             call: call.clone(),
-            retry_after: retry_after.or_else(|| decoded.retry_after()),
+            retry_after,
         })))
+    }
+}
+
+/// A failure to send or to read, tied to its call and stripped of the URL, whose query could
+/// carry a validation code.
+fn transport(call: &CallContext, error: reqwest::Error) -> Error {
+    Error::Transport {
+        call: Box::new(call.clone()),
+        source: error.without_url(),
+    }
+}
+
+/// The end of the throttling window Partner Center last announced, shared by every call of the
+/// process: Partner Center throttles per partner, so while one call waits out a 429 the others
+/// would only collect 429s of their own.
+#[derive(Debug, Default)]
+struct Throttle {
+    until: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Throttle {
+    fn hold(&self, wait: Duration) {
+        let end = Instant::now() + wait.min(RetryPolicy::MAX_DELAY_LIMIT);
+        let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        *until = Some(until.map_or(end, |current| current.max(end)));
+    }
+
+    async fn wait(&self) {
+        let until = *self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(until) = until.filter(|u| *u > Instant::now()) {
+            tokio::time::sleep_until(until).await;
+        }
     }
 }
 

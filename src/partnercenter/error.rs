@@ -8,7 +8,20 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::response::quote;
 use super::retry::{InvalidRetryPolicy, retry_after_from_message};
+
+/// Partner Center's error codes that the client and the sandbox act on.
+pub mod codes {
+    /// The customer does not exist (HTTP 404).
+    pub const CUSTOMER_NOT_FOUND: u32 = 1000;
+    /// The resource does not exist (HTTP 404).
+    pub const NOT_FOUND: u32 = 60003;
+    /// A property of the request is invalid (HTTP 400).
+    pub const INVALID_PROPERTY: u32 = 3000;
+    /// The customer id is not a valid tenant id (HTTP 400).
+    pub const INVALID_CUSTOMER_ID: u32 = 900118;
+}
 
 /// The identifiers Microsoft support asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +118,15 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// The authority refused the credentials themselves (`invalid_client`, `invalid_grant`):
+    /// asking again with the same ones would be refused again.
+    pub(crate) fn is_permanent(&self) -> bool {
+        matches!(self, Self::Rejected { status, .. }
+            if (400..500).contains(status) && !matches!(status, 408 | 429))
+    }
+}
+
 fn describe(description: &Option<String>) -> String {
     description
         .as_deref()
@@ -134,8 +156,12 @@ pub enum Error {
         #[source]
         last: Box<Error>,
     },
-    #[error("could not get a Partner Center access token: {0}")]
-    Auth(#[from] AuthError),
+    #[error("could not get a Partner Center access token for {call}: {source} ({})", .call.ids)]
+    Auth {
+        call: Box<CallContext>,
+        #[source]
+        source: AuthError,
+    },
     #[error("{call} failed before Partner Center answered: {} ({})", source_chain(.source), .call.ids)]
     Transport {
         call: Box<CallContext>,
@@ -220,7 +246,10 @@ impl Error {
     /// The HTTP status Partner Center (or the authority) answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Auth(AuthError::Rejected { status, .. }) => Some(*status),
+            Self::Auth {
+                source: AuthError::Rejected { status, .. },
+                ..
+            } => Some(*status),
             Self::InvalidResponse { status, .. } => Some(*status),
             _ => self.api().map(|api| api.status),
         }
@@ -231,9 +260,14 @@ impl Error {
         self.api().and_then(|api| api.code.as_deref())
     }
 
-    /// The customer (or what was asked for) does not exist: HTTP 404, or code 1000 / 60003.
+    /// Partner Center itself says the customer (or what was asked for) does not exist: an API
+    /// answer with code 1000 or 60003. A bare 404 is not enough: a wrong `base_url`, a proxy or
+    /// the token endpoint answer 404 too, and the resource drops from state on this answer.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) || matches!(self.code(), Some("1000" | "60003"))
+        let not_found = [codes::CUSTOMER_NOT_FOUND, codes::NOT_FOUND];
+        self.api()
+            .and_then(|api| api.code.as_deref()?.parse::<u32>().ok())
+            .is_some_and(|code| not_found.contains(&code))
     }
 
     /// Partner Center was still throttling when the client gave up.
@@ -256,10 +290,11 @@ impl Error {
             Self::Api(api) => Some(&api.call),
             Self::RetriesExhausted { last, .. } => last.context(),
             Self::Transport { call, .. }
+            | Self::Auth { call, .. }
             | Self::Cancelled { call }
             | Self::DeadlineExceeded { call, .. }
             | Self::InvalidResponse { call, .. } => Some(call),
-            Self::Auth(_) | Self::Config(_) => None,
+            Self::Config(_) => None,
         }
     }
 
@@ -271,15 +306,29 @@ impl Error {
             Self::Api(api) if transient_status(api.status) => RetryDecision::Retry {
                 server_delay: api.retry_after,
             },
-            Self::Auth(AuthError::Rejected {
-                status,
-                retry_after,
+            Self::Auth {
+                source:
+                    AuthError::Rejected {
+                        status,
+                        retry_after,
+                        ..
+                    },
                 ..
-            }) if transient_status(*status) => RetryDecision::Retry {
+            } if transient_status(*status) => RetryDecision::Retry {
                 server_delay: *retry_after,
             },
-            Self::Auth(AuthError::Transport { .. }) => RetryDecision::Retry { server_delay: None },
-            Self::Transport { source, .. } if !source.is_builder() => {
+            Self::Auth {
+                source: AuthError::Transport { .. },
+                ..
+            } => RetryDecision::Retry { server_delay: None },
+            // Connecting, sending and reading can fail once and work the next time; a TLS
+            // certificate, a redirect loop or an undecodable answer would fail the same way.
+            Self::Transport { source, .. }
+                if source.is_connect()
+                    || source.is_timeout()
+                    || source.is_request()
+                    || source.is_body() =>
+            {
                 RetryDecision::Retry { server_delay: None }
             }
             _ => RetryDecision::Stop,
@@ -301,9 +350,6 @@ pub(crate) enum ErrorBody {
     Text(String),
     Empty,
 }
-
-/// How much of an unexpected (e.g. HTML) body an error message quotes.
-const QUOTED_BODY_LIMIT: usize = 200;
 
 impl ErrorBody {
     pub(crate) fn decode(body: &[u8]) -> Self {
@@ -331,7 +377,7 @@ impl ErrorBody {
             Ok(Value::Object(map)) if map.contains_key("message") => Self::Throttled {
                 message: map.get("message").and_then(as_text).unwrap_or_default(),
             },
-            _ => Self::Text(text.chars().take(QUOTED_BODY_LIMIT).collect()),
+            _ => Self::Text(quote(text)),
         }
     }
 
@@ -421,7 +467,8 @@ mod tests {
         let ErrorBody::Text(quoted) = ErrorBody::decode(html.as_bytes()) else {
             panic!("html is quoted as text")
         };
-        assert_eq!(quoted.chars().count(), QUOTED_BODY_LIMIT);
+        assert_eq!(quoted, quote(&html));
+        assert!(quoted.len() < html.len());
     }
 
     #[test]
@@ -438,9 +485,23 @@ mod tests {
     }
 
     #[test]
-    fn not_found_by_code_alone() {
-        assert!(api(400, r#"{"code":"60003","description":"x"}"#).is_not_found());
+    fn not_found_only_when_partner_center_says_so() {
+        assert!(api(404, r#"{"code":"60003","description":"x"}"#).is_not_found());
         assert!(!api(400, r#"{"code":900118,"description":"x"}"#).is_not_found());
+        // A 404 from a wrong base_url, a proxy or a gateway must not drop resources from state.
+        assert!(!api(404, "").is_not_found());
+        assert!(!api(404, "<html>Not Found</html>").is_not_found());
+        let token_404 = Error::Auth {
+            call: Box::new(call()),
+            source: AuthError::Rejected {
+                endpoint: "https://login/t/oauth2/token".into(),
+                status: 404,
+                error: "unexpected answer".into(),
+                description: None,
+                retry_after: None,
+            },
+        };
+        assert!(!token_404.is_not_found());
     }
 
     #[test]
@@ -478,14 +539,15 @@ mod tests {
 
     #[test]
     fn auth_errors_retry_only_when_transient() {
-        let rejected = |status| {
-            Error::Auth(AuthError::Rejected {
+        let rejected = |status| Error::Auth {
+            call: Box::new(call()),
+            source: AuthError::Rejected {
                 endpoint: "https://login/t/oauth2/token".into(),
                 status,
                 error: "invalid_grant".into(),
                 description: Some("AADSTS70000".into()),
                 retry_after: None,
-            })
+            },
         };
         assert_eq!(rejected(400).retry_decision(), RetryDecision::Stop);
         assert!(matches!(
@@ -494,8 +556,9 @@ mod tests {
         ));
         assert_eq!(
             rejected(400).to_string(),
-            "could not get a Partner Center access token: the token endpoint \
-             https://login/t/oauth2/token refused the request with HTTP 400: invalid_grant (AADSTS70000)"
+            "could not get a Partner Center access token for GET /v1/customers/abc/qualification: \
+             the token endpoint https://login/t/oauth2/token refused the request with HTTP 400: \
+             invalid_grant (AADSTS70000) (MS-RequestId req-1, MS-CorrelationId corr-1)"
         );
     }
 }

@@ -6,6 +6,7 @@ mod config;
 mod contract;
 mod error;
 mod model;
+mod response;
 mod retry;
 
 pub use client::Client;
@@ -13,6 +14,6 @@ pub use config::{
     ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
     Secret, user_agent,
 };
-pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds};
-pub use model::{Qualification, UnknownQualification, ValidationCode};
+pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
+pub use model::{Qualification, UnknownQualification, ValidationCode, parse_customer_id};
 pub use retry::{InvalidRetryPolicy, RetryPolicy, parse_retry_after};

@@ -1,9 +1,21 @@
-//! Partner Center's domain values: the customer qualification and the partner's validation codes.
+//! Partner Center's domain values: customer ids, the customer qualification and the partner's
+//! validation codes.
 
 use std::fmt;
 use std::str::FromStr;
 
 use super::config::Secret;
+
+/// A customer id: the customer's Entra ID tenant id, a GUID in its usual hyphenated
+/// 36-character form, in any case. `None` for anything else (braces, no hyphens, URNs).
+/// Two spellings of one id parse to the same value.
+pub fn parse_customer_id(text: &str) -> Option<uuid::Uuid> {
+    if text.len() == 36 {
+        uuid::Uuid::try_parse(text).ok()
+    } else {
+        None
+    }
+}
 
 /// The CustomerQualification enum of Partner Center, in the order of its wire integers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,6 +122,25 @@ pub struct ValidationCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn customer_ids_are_hyphenated_guids_in_any_case() {
+        let lower = parse_customer_id("0c39d6d5-c70d-4c55-bc02-f620844f3fd1");
+        assert!(lower.is_some());
+        assert_eq!(
+            parse_customer_id("0C39D6D5-C70D-4C55-BC02-F620844F3FD1"),
+            lower
+        );
+        for bad in [
+            "0c39d6d5c70d4c55bc02f620844f3fd1",
+            "{0c39d6d5-c70d-4c55-bc02-f620844f3fd1}",
+            "urn:uuid:0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+            "not-a-guid",
+            "",
+        ] {
+            assert_eq!(parse_customer_id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn parses_any_case() {

@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 ///
 /// The wait before retry `n` (0-based) is drawn from `[c/2, c]` with `c = min(base * 2^n, max)`
 /// ("equal jitter": it grows, yet parallel callers spread out). A server's `Retry-After` is
-/// clamped into `[base, max]` and the wait is never shorter than it.
+/// honoured in full (up to [`RetryPolicy::MAX_DELAY_LIMIT`]), plus up to `base` of jitter so that
+/// callers told the same wait do not all come back in the same instant: retrying earlier than
+/// the server asked would only earn another 429.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     base: Duration,
@@ -62,7 +64,9 @@ impl RetryPolicy {
         };
         let backoff = ceiling.mul_f64(0.5 + 0.5 * jitter);
         match retry_after {
-            Some(server) => backoff.max(server.clamp(self.base, self.max)),
+            Some(server) => {
+                backoff.max(server.min(Self::MAX_DELAY_LIMIT) + self.base.mul_f64(jitter))
+            }
             None => backoff,
         }
     }
@@ -82,7 +86,7 @@ impl Default for RetryPolicy {
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // An absurd number of seconds is still a request to wait long; the policy clamps it.
+        // An absurd number of seconds is still a request to wait long; the policy bounds it.
         return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let date = httpdate::parse_http_date(value).ok()?;
@@ -140,18 +144,28 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_but_is_clamped() {
+    fn retry_after_is_honoured_in_full_with_jitter_on_top() {
         let p = policy(100, 1000);
         assert_eq!(
             p.delay(0, Some(Duration::from_millis(700)), 0.0)
                 .as_millis(),
             700
         );
+        // Longer than the policy's own maximum: the server knows when its window ends.
         assert_eq!(
             p.delay(0, Some(Duration::from_secs(57)), 0.0).as_millis(),
-            1000
+            57_000
         );
-        assert_eq!(p.delay(0, Some(Duration::ZERO), 0.0).as_millis(), 100);
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(57)), 1.0).as_millis(),
+            57_100
+        );
+        assert_eq!(
+            p.delay(0, Some(Duration::MAX), 0.0),
+            RetryPolicy::MAX_DELAY_LIMIT
+        );
+        // A zero wait still backs off.
+        assert_eq!(p.delay(0, Some(Duration::ZERO), 0.0).as_millis(), 50);
     }
 
     #[test]
@@ -197,10 +211,14 @@ mod tests {
             let p = policy(base, base + extra);
             let server = server.map(Duration::from_millis);
             let d = p.delay(attempt, server, jitter);
-            prop_assert!(d <= p.max());
             prop_assert!(d >= p.base() / 2);
-            if let Some(s) = server {
-                prop_assert!(d >= s.clamp(p.base(), p.max()));
+            match server {
+                Some(s) => {
+                    let honoured = s.min(RetryPolicy::MAX_DELAY_LIMIT);
+                    prop_assert!(d >= honoured);
+                    prop_assert!(d <= p.max().max(honoured + p.base()));
+                }
+                None => prop_assert!(d <= p.max()),
             }
         }
 

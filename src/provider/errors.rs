@@ -7,7 +7,7 @@ use crate::protocol::{Diagnostic, Diagnostics};
 impl From<Error> for Diagnostics {
     fn from(error: Error) -> Self {
         let summary = match &error {
-            Error::Auth(_) => "Partner Center authentication failed",
+            Error::Auth { .. } => "Partner Center authentication failed",
             Error::Cancelled { .. } => "Request cancelled",
             Error::Config(_) => "Invalid provider configuration",
             _ if error.is_throttled() => "Partner Center is throttling requests",

@@ -34,6 +34,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/admin/counters/reset", post(reset_counters))
         .route("/admin/requests", get(requests))
         .route("/admin/state", get(state))
+        .route("/admin/tokens/revoke", post(revoke_tokens))
         .layer(middleware::from_fn(loopback_only))
 }
 
@@ -132,4 +133,10 @@ async fn requests(State(app): State<Arc<App>>) -> Response {
 
 async fn state(State(app): State<Arc<App>>) -> Response {
     Json(lock(&app.state).to_seed()).into_response()
+}
+
+/// Invalidates every access token issued so far (not the seed's static tokens).
+async fn revoke_tokens(State(app): State<Arc<App>>) -> StatusCode {
+    lock(&app.state).tokens.revoke_issued();
+    StatusCode::NO_CONTENT
 }

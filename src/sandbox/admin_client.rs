@@ -84,6 +84,13 @@ impl SandboxAdmin {
             .map(drop)
     }
 
+    /// Invalidates every access token the sandbox issued, so that clients must renew theirs.
+    pub async fn revoke_tokens(&self) -> reqwest::Result<()> {
+        self.send(reqwest::Method::POST, "/admin/tokens/revoke", None)
+            .await
+            .map(drop)
+    }
+
     /// Request counters: `total`, `routes`, `customers`, `status`, `dropped`.
     pub async fn counters(&self) -> reqwest::Result<Value> {
         self.send(reqwest::Method::GET, "/admin/counters", None)

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,9 +14,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::partnercenter::Qualification;
+use crate::partnercenter::{Qualification, codes};
 
 use super::state::ApiFailure;
+use super::token::Access;
 use super::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -29,12 +32,14 @@ pub(crate) fn routes() -> Router<Arc<App>> {
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let body = json!({
-            "code": self.code,
+        let mut body = json!({
             "description": self.description,
             "data": [],
             "source": "PartnerFD",
         });
+        if let Some(code) = self.code {
+            body["code"] = json!(code);
+        }
         (status, Json(body)).into_response()
     }
 }
@@ -44,11 +49,12 @@ fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
 }
 
-fn authorized(app: &App, headers: &HeaderMap) -> bool {
+/// What the request's bearer token may do; `None` when it is missing, unknown or expired.
+fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    lock(&app.state).tokens.accepts(header, Instant::now())
+    lock(&app.state).tokens.access(header, Instant::now())
 }
 
 /// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
@@ -61,19 +67,30 @@ struct CodeQuery {
     code: Option<String>,
 }
 
+/// The body and query are checked after the token, as Partner Center does: an anonymous caller
+/// learns nothing about its request.
 async fn put_qualification(
     State(app): State<Arc<App>>,
     Path(customer_id): Path<String>,
-    Query(query): Query<CodeQuery>,
+    query: Result<Query<CodeQuery>, QueryRejection>,
     headers: HeaderMap,
-    body: String,
+    body: Bytes,
 ) -> Response {
-    if !authorized(&app, &headers) {
-        return unauthorized();
+    match access(&app, &headers) {
+        None => return unauthorized(),
+        Some(Access::AppOnly) => return ApiFailure::app_only_forbidden().into_response(),
+        Some(Access::AppUser) => {}
     }
+    let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
+        return ApiFailure::bad_request(
+            codes::INVALID_PROPERTY,
+            "The request is malformed: the body must be UTF-8 and the query well encoded.",
+        )
+        .into_response();
+    };
     let request_id = headers.get("ms-requestid").and_then(|v| v.to_str().ok());
     let outcome = app.mutate(|state| {
-        state.set_qualification(&customer_id, &body, query.code.as_deref(), request_id)
+        state.set_qualification(&customer_id, body, query.code.as_deref(), request_id)
     });
     match outcome {
         Ok(qualification) => qualification_answer(qualification),
@@ -86,7 +103,7 @@ async fn get_qualification(
     Path(customer_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&app, &headers) {
+    if access(&app, &headers).is_none() {
         return unauthorized();
     }
     let outcome = lock(&app.state).qualification(&customer_id);
@@ -110,7 +127,7 @@ struct WireValidationCode {
 }
 
 async fn get_validations(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if !authorized(&app, &headers) {
+    if access(&app, &headers).is_none() {
         return unauthorized();
     }
     let codes: Vec<WireValidationCode> = lock(&app.state)

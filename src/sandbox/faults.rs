@@ -172,7 +172,11 @@ impl Faults {
                 continue;
             }
             match &fault.spec.kind {
-                FaultKind::Latency { millis } => decision.delay += Duration::from_millis(*millis),
+                FaultKind::Latency { millis } => {
+                    decision.delay = decision
+                        .delay
+                        .saturating_add(Duration::from_millis(*millis));
+                }
                 FaultKind::Status {
                     status,
                     retry_after_secs,

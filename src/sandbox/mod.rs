@@ -19,6 +19,9 @@
 //!
 //! - `PUT /v1/customers/{id}/qualification[?code=…]`, body the CustomerQualification integer
 //!   (`0` None … `4` StateOwnedEntity); answers the lowercase JSON string, e.g. `"education"`.
+//!   Needs an App+User token (a refresh-token grant or a static token): an app-only
+//!   (client-credentials) token gets 403 "This resource can't be accessed by application
+//!   credentials.", as from Partner Center.
 //!   Only Education (1) and GovernmentCommunityCloud (3) are accepted; GovernmentCommunityCloud
 //!   needs `code` = a `validation_id` with `remaining_creates > 0` and spends one of them, except
 //!   when the customer already has it (idempotent). A PUT whose `MS-RequestId` was already
@@ -54,6 +57,8 @@
 //!   query), `route`, `ms_requestid`, `ms_correlationid`, `ms_contract_version`, `user_agent`,
 //!   `status` (absent when dropped), `fault`.
 //! - `GET /admin/state`: the whole state in seed format.
+//! - `POST /admin/tokens/revoke`: every issued access token stops working (as after a password
+//!   reset), so clients must go back to the token endpoint.
 //!
 //! # Seed and state files
 //!

@@ -173,7 +173,7 @@ pub fn generated_customer_id(n: usize) -> String {
 
 /// Whether `id` is a GUID in its usual hyphenated 36-character form.
 pub(crate) fn is_guid(id: &str) -> bool {
-    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+    crate::partnercenter::parse_customer_id(id).is_some()
 }
 
 #[cfg(test)]

@@ -2,30 +2,35 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::partnercenter::Qualification;
+use crate::partnercenter::{Qualification, codes};
 
 use super::seed::{Seed, SeedCustomer, SeedValidationCode, is_guid};
 use super::token::Tokens;
-
-/// Partner Center error codes the sandbox answers with.
-pub(crate) const CODE_NOT_FOUND: u32 = 1000;
-pub(crate) const CODE_INVALID_PROPERTY: u32 = 3000;
-pub(crate) const CODE_INVALID_CUSTOMER_ID: u32 = 900118;
 
 /// A refusal in Partner Center's terms; `api` renders it as `{"code","description","data","source"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ApiFailure {
     pub(crate) status: u16,
-    pub(crate) code: u32,
+    /// Partner Center's error code, where the sandbox knows which one Partner Center uses.
+    pub(crate) code: Option<u32>,
     pub(crate) description: String,
 }
 
 impl ApiFailure {
-    fn bad_request(code: u32, description: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(code: u32, description: impl Into<String>) -> Self {
         Self {
             status: 400,
-            code,
+            code: Some(code),
             description: description.into(),
+        }
+    }
+
+    /// What Partner Center answers an app-only token on an operation that needs a user.
+    pub(crate) fn app_only_forbidden() -> Self {
+        Self {
+            status: 403,
+            code: None,
+            description: "This resource can't be accessed by application credentials.".to_owned(),
         }
     }
 }
@@ -95,7 +100,7 @@ impl State {
     fn existing(&self, customer_id: &str) -> Result<String, ApiFailure> {
         if !is_guid(customer_id) {
             return Err(ApiFailure::bad_request(
-                CODE_INVALID_CUSTOMER_ID,
+                codes::INVALID_CUSTOMER_ID,
                 format!("The customer id {customer_id} is not a valid GUID."),
             ));
         }
@@ -105,7 +110,7 @@ impl State {
         } else {
             Err(ApiFailure {
                 status: 404,
-                code: CODE_NOT_FOUND,
+                code: Some(codes::CUSTOMER_NOT_FOUND),
                 description: format!("Customer {customer_id} was not found."),
             })
         }
@@ -135,13 +140,13 @@ impl State {
             .and_then(Qualification::from_wire_value)
             .ok_or_else(|| {
                 ApiFailure::bad_request(
-                    CODE_INVALID_PROPERTY,
+                    codes::INVALID_PROPERTY,
                     "The request body must be a CustomerQualification integer from 0 to 4.",
                 )
             })?;
         if !wanted.settable_via_put() {
             return Err(ApiFailure::bad_request(
-                CODE_INVALID_PROPERTY,
+                codes::INVALID_PROPERTY,
                 format!(
                     "The qualification {wanted} cannot be set through this API; \
                      only Education and GovernmentCommunityCloud can."
@@ -165,7 +170,7 @@ impl State {
     fn consume_code(&mut self, code: Option<&str>) -> Result<(), ApiFailure> {
         let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
             ApiFailure::bad_request(
-                CODE_INVALID_PROPERTY,
+                codes::INVALID_PROPERTY,
                 "GovernmentCommunityCloud requires a validation code in the code query parameter.",
             )
         })?;
@@ -175,13 +180,13 @@ impl State {
             .find(|c| c.validation_id == code)
             .ok_or_else(|| {
                 ApiFailure::bad_request(
-                    CODE_INVALID_PROPERTY,
+                    codes::INVALID_PROPERTY,
                     "The validation code is not one of this partner's validation codes.",
                 )
             })?;
         if entry.remaining_creates <= 0 {
             return Err(ApiFailure::bad_request(
-                CODE_INVALID_PROPERTY,
+                codes::INVALID_PROPERTY,
                 "The validation code has no remaining creates.",
             ));
         }
@@ -301,19 +306,21 @@ mod tests {
     #[test]
     fn refusals_carry_partner_center_codes() {
         let mut s = demo();
-        let code = |r: Result<Qualification, ApiFailure>| r.map_err(|f| (f.status, f.code));
+        let code = |r: Result<Qualification, ApiFailure>| {
+            r.map_err(|f| (f.status, f.code.expect("a Partner Center code")))
+        };
         assert_eq!(
             code(s.qualification("nope")),
-            Err((400, CODE_INVALID_CUSTOMER_ID))
+            Err((400, codes::INVALID_CUSTOMER_ID))
         );
         assert_eq!(
             code(s.qualification("11111111-1111-4111-8111-111111111111")),
-            Err((404, CODE_NOT_FOUND))
+            Err((404, codes::CUSTOMER_NOT_FOUND))
         );
         for body in ["\"Education\"", "7", "-1", "", "1.5"] {
             assert_eq!(
                 code(s.set_qualification(SCHOOL, body, None, None)),
-                Err((400, CODE_INVALID_PROPERTY)),
+                Err((400, codes::INVALID_PROPERTY)),
                 "{body}"
             );
         }

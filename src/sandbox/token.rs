@@ -23,9 +23,21 @@ pub(crate) struct Tokens {
     rotate_refresh_tokens: bool,
     static_tokens: HashSet<String>,
     apps: Vec<AppRegistration>,
-    /// Access token → expiry.
-    issued: HashMap<String, Instant>,
+    /// Access token → expiry and what kind of sign-in it stands for.
+    issued: HashMap<String, (Instant, Access)>,
 }
+
+/// What a bearer token may do: Partner Center lets only App+User tokens change a customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A user signed in through the app (a refresh-token grant, or a ready token).
+    AppUser,
+    /// The application alone (client credentials): reads only.
+    AppOnly,
+}
+
+/// The longest token lifetime a seed may ask for; more would overflow `Instant` arithmetic.
+const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// The form of a token request; every field optional so that omissions get AAD's answer.
 #[derive(Debug, serde::Deserialize)]
@@ -68,7 +80,7 @@ fn new_token(kind: &str) -> String {
 impl Tokens {
     pub(crate) fn from_seed(seed: &Seed) -> Self {
         Self {
-            lifetime: Duration::from_secs(seed.token_lifetime_secs),
+            lifetime: Duration::from_secs(seed.token_lifetime_secs).min(MAX_LIFETIME),
             rotate_refresh_tokens: seed.rotate_refresh_tokens,
             static_tokens: seed.static_tokens.iter().cloned().collect(),
             apps: seed.apps.clone(),
@@ -85,15 +97,27 @@ impl Tokens {
         seed.apps = self.apps.clone();
     }
 
-    /// Whether an `Authorization` header carries a token this sandbox accepts now.
-    pub(crate) fn accepts(&self, authorization: Option<&str>, now: Instant) -> bool {
-        let Some((scheme, token)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
-            return false;
-        };
+    /// What the token in an `Authorization` header may do now; `None` when it is missing,
+    /// unknown, expired or revoked.
+    pub(crate) fn access(&self, authorization: Option<&str>, now: Instant) -> Option<Access> {
+        let (scheme, token) = authorization?.trim().split_once(' ')?;
         let token = token.trim();
-        scheme.eq_ignore_ascii_case("bearer")
-            && (self.static_tokens.contains(token)
-                || self.issued.get(token).is_some_and(|expiry| now < *expiry))
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        if self.static_tokens.contains(token) {
+            return Some(Access::AppUser);
+        }
+        self.issued
+            .get(token)
+            .filter(|(expiry, _)| now < *expiry)
+            .map(|(_, access)| *access)
+    }
+
+    /// Forgets every issued access token, as a password reset or a revoked consent does:
+    /// clients must come back to the token endpoint.
+    pub(crate) fn revoke_issued(&mut self) {
+        self.issued.clear();
     }
 
     /// Checks a grant against the registrations and issues a token.
@@ -130,8 +154,8 @@ impl Tokens {
                 "AADSTS7000215: Invalid client secret provided.",
             ));
         }
-        let refresh_token = match form.grant_type.as_deref() {
-            Some("client_credentials") => None,
+        let (access, refresh_token) = match form.grant_type.as_deref() {
+            Some("client_credentials") => (Access::AppOnly, None),
             Some("refresh_token") => {
                 if form.refresh_token.as_deref() != Some(app.refresh_token.as_str()) {
                     return Err(failure(
@@ -142,7 +166,7 @@ impl Tokens {
                 if rotate {
                     app.refresh_token = new_token("rt");
                 }
-                Some(app.refresh_token.clone())
+                (Access::AppUser, Some(app.refresh_token.clone()))
             }
             _ => {
                 return Err(failure(
@@ -152,11 +176,11 @@ impl Tokens {
             }
         };
         if self.issued.len() >= PRUNE_THRESHOLD {
-            self.issued.retain(|_, expiry| now < *expiry);
+            self.issued.retain(|_, (expiry, _)| now < *expiry);
         }
         let access_token = new_token("at");
         self.issued
-            .insert(access_token.clone(), now + self.lifetime);
+            .insert(access_token.clone(), (now + self.lifetime, access));
         Ok(Granted {
             access_token,
             expires_in: self.lifetime.as_secs(),
@@ -229,11 +253,41 @@ mod tests {
             .expect("granted");
         assert!(granted.refresh_token.is_none());
         let header = format!("Bearer {}", granted.access_token);
-        assert!(tokens.accepts(Some(&header), now));
-        assert!(!tokens.accepts(Some(&header), now + Duration::from_secs(3600)));
-        assert!(tokens.accepts(Some("bearer sandbox-access-token"), now));
-        assert!(!tokens.accepts(Some("Basic sandbox-access-token"), now));
-        assert!(!tokens.accepts(None, now));
+        assert_eq!(tokens.access(Some(&header), now), Some(Access::AppOnly));
+        assert_eq!(
+            tokens.access(Some(&header), now + Duration::from_secs(3600)),
+            None
+        );
+        assert_eq!(
+            tokens.access(Some("bearer sandbox-access-token"), now),
+            Some(Access::AppUser)
+        );
+        assert_eq!(tokens.access(Some("Basic sandbox-access-token"), now), None);
+        assert_eq!(tokens.access(None, now), None);
+        tokens.revoke_issued();
+        assert_eq!(tokens.access(Some(&header), now), None);
+    }
+
+    #[test]
+    fn refresh_token_grants_are_app_user_and_lifetimes_are_bounded() {
+        let mut seed = Seed::demo();
+        seed.token_lifetime_secs = u64::MAX;
+        let mut tokens = Tokens::from_seed(&seed);
+        let now = Instant::now();
+        let granted = tokens
+            .grant(
+                DEMO_TENANT_ID,
+                &form(
+                    "refresh_token",
+                    DEMO_CLIENT_SECRET,
+                    Some(DEMO_REFRESH_TOKEN),
+                ),
+                now,
+            )
+            .expect("granted");
+        let header = format!("Bearer {}", granted.access_token);
+        assert_eq!(tokens.access(Some(&header), now), Some(Access::AppUser));
+        assert_eq!(granted.expires_in, MAX_LIFETIME.as_secs());
     }
 
     #[test]
