@@ -317,6 +317,40 @@ async fn fifty_concurrent_calls_share_one_token_request() {
     assert_eq!(count(&sandbox, "GET qualification").await, 50);
 }
 
+/// A large configuration at Terraform's highest usual parallelism reuses its connections
+/// instead of opening one per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_reused_across_many_calls() {
+    const PARALLELISM: usize = 50;
+    const WAVES: usize = 10;
+    let (sandbox, client) = demo().await;
+    for _ in 0..WAVES {
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..PARALLELISM {
+            let client = client.clone();
+            calls.spawn(async move { client.get_qualification(SCHOOL).await });
+        }
+        while let Some(done) = calls.join_next().await {
+            done.expect("task").expect("call");
+        }
+    }
+    let counters = sandbox.admin().counters().await.expect("counters");
+    assert_eq!(
+        counters["routes"]["GET qualification"],
+        PARALLELISM * WAVES,
+        "{counters}"
+    );
+    // One per parallel call at most, plus the token request's and the admin client's.
+    let connections = counters["connections"]
+        .as_u64()
+        .expect("connections counted");
+    assert!(
+        connections <= PARALLELISM as u64 + 5,
+        "{connections} connections for {} requests",
+        PARALLELISM * WAVES
+    );
+}
+
 #[tokio::test]
 async fn a_rotated_refresh_token_is_used_next_time() {
     let mut seed = Seed::demo();

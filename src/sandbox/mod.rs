@@ -52,7 +52,8 @@
 //!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
 //! - `GET /admin/counters`: `{"total","routes":{"PUT qualification","GET qualification",
 //!   "GET validations","POST token"},"customers":{id:{"PUT","GET"}},"status":{"200":…},
-//!   "dropped"}`; `POST /admin/counters/reset` clears them and the request log.
+//!   "dropped","connections"}` (`connections`: TCP connections accepted); `POST
+//!   /admin/counters/reset` clears them and the request log.
 //! - `GET /admin/requests`: the last 2000 requests, oldest first: `method`, `path` (never the
 //!   query), `route`, `ms_requestid`, `ms_correlationid`, `ms_contract_version`, `user_agent`,
 //!   `status` (absent when dropped), `fault`.
@@ -93,6 +94,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -284,6 +286,8 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         }
         None => None,
     };
+    let counted = Arc::clone(&app);
+    let listener = listener.tap_io(move |_| lock(&counted.traffic).connection_accepted());
     let server = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),

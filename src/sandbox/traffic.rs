@@ -88,6 +88,9 @@ pub(crate) struct Traffic {
     customers: HashMap<String, BTreeMap<String, u64>>,
     statuses: BTreeMap<u16, u64>,
     dropped: u64,
+    /// TCP connections accepted: with a client that keeps its connections alive, far fewer
+    /// than requests.
+    connections: u64,
     log: VecDeque<LogEntry>,
 }
 
@@ -113,6 +116,10 @@ impl Traffic {
         self.log.push_back(entry);
     }
 
+    pub(crate) fn connection_accepted(&mut self) {
+        self.connections += 1;
+    }
+
     /// `GET /admin/counters`.
     pub(crate) fn counters(&self) -> Value {
         let statuses: BTreeMap<String, u64> = self
@@ -126,6 +133,7 @@ impl Traffic {
             "customers": self.customers,
             "status": statuses,
             "dropped": self.dropped,
+            "connections": self.connections,
         })
     }
 
