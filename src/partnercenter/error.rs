@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::response::quote;
-use super::retry::{InvalidRetryPolicy, retry_after_from_message};
+use super::retry::retry_after_from_message;
 
 /// Partner Center's error codes that the client and the sandbox act on.
 pub mod codes {
@@ -139,8 +139,6 @@ fn describe(description: &Option<String>) -> String {
 pub enum ConfigError {
     #[error("{name} {value:?} is not an http(s) URL")]
     InvalidUrl { name: &'static str, value: String },
-    #[error(transparent)]
-    Retry(#[from] InvalidRetryPolicy),
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
 }

@@ -16,4 +16,4 @@ pub use config::{
 };
 pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
 pub use model::{Qualification, UnknownQualification, ValidationCode, parse_customer_id};
-pub use retry::{InvalidRetryPolicy, RetryPolicy, parse_retry_after};
+pub use retry::{InvalidRetryPolicy, RetryPolicy};

@@ -83,7 +83,7 @@ impl Default for RetryPolicy {
 }
 
 /// Parses a `Retry-After` header: delay-seconds or an HTTP-date (a past date means "now").
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // An absurd number of seconds is still a request to wait long; the policy bounds it.
