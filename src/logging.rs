@@ -72,18 +72,19 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
 fn hclog_line(event: &Event<'_>, now: OffsetDateTime) -> String {
     let mut fields = FieldVisitor::default();
     event.record(&mut fields);
+    let metadata = event.metadata();
     let mut object = fields.fields;
-    object.insert(
-        "@level".into(),
-        level_name(*event.metadata().level()).into(),
-    );
+    object.insert("@level".into(), level_name(*metadata.level()).into());
     object.insert("@message".into(), fields.message.into());
     object.insert("@module".into(), "provider".into());
     object.insert(
         "@timestamp".into(),
         now.format(TIMESTAMP).unwrap_or_default().into(),
     );
-    object.insert("@caller".into(), event.metadata().target().into());
+    // go-hclog's `@caller` is where the line was logged, as file:line.
+    if let (Some(file), Some(number)) = (metadata.file(), metadata.line()) {
+        object.insert("@caller".into(), format!("{file}:{number}").into());
+    }
     let mut line = Value::Object(object).to_string();
     line.push('\n');
     line
@@ -166,6 +167,7 @@ mod tests {
     fn lines_have_the_fields_terraform_parses() {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry().with(Capture(lines.clone()));
+        let logged_at = line!() + 2;
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(customer_id = "c1", attempt = 2, "retrying the request");
         });
@@ -177,6 +179,7 @@ mod tests {
         assert_eq!(parsed["@message"], "retrying the request");
         assert_eq!(parsed["@module"], "provider");
         assert_eq!(parsed["@timestamp"], "2023-11-14T22:13:20.123456Z");
+        assert_eq!(parsed["@caller"], format!("{}:{logged_at}", file!()));
         assert_eq!(parsed["customer_id"], "c1");
         assert_eq!(parsed["attempt"], 2);
     }

@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use terraform_provider_partnercenter::framework::grpc::GrpcProvider;
-use terraform_provider_partnercenter::plugin::{self, ServeMode};
+use terraform_provider_partnercenter::plugin::{self, PluginError, ServeMode};
 use terraform_provider_partnercenter::provider::PartnerCenterProvider;
 use terraform_provider_partnercenter::{logging, provider};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 const USAGE: &str = "\
@@ -61,30 +62,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why the provider could not serve.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error("could not start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("could not install the signal handlers: {0}")]
+    Signals(#[source] std::io::Error),
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
 fn run(mode: ServeMode) -> ExitCode {
     logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        // The work is network-bound; a few threads serve Terraform's parallelism easily.
-        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("Error: could not start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let debug = matches!(mode, ServeMode::Debug { .. });
-    let result = runtime.block_on(async {
-        let shutdown = CancellationToken::new();
-        tokio::spawn(handle_signals(shutdown.clone(), debug));
-        let provider = GrpcProvider::new(PartnerCenterProvider::new());
-        plugin::serve(provider, mode, shutdown).await
-    });
-    // Do not wait for stragglers (e.g. a retry sleeping): Terraform has what it needs.
-    runtime.shutdown_background();
-    match result {
+    match serve(mode) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("Error: {err}");
@@ -93,28 +84,58 @@ fn run(mode: ServeMode) -> ExitCode {
     }
 }
 
+fn serve(mode: ServeMode) -> Result<(), RunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        // The work is network-bound; a few threads serve Terraform's parallelism easily.
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    let debug = matches!(mode, ServeMode::Debug { .. });
+    let result = runtime.block_on(async {
+        // Installed here, before the handshake line: Terraform may send Ctrl-C as soon as it has
+        // read it, and a handler installed by a task could come too late on a busy machine.
+        let signals = Signals::install().map_err(RunError::Signals)?;
+        let shutdown = CancellationToken::new();
+        tokio::spawn(signals.stop_on(shutdown.clone(), debug));
+        let provider = GrpcProvider::new(PartnerCenterProvider::new());
+        Ok(plugin::serve(provider, mode, shutdown).await?)
+    });
+    // Do not wait for stragglers (e.g. a retry sleeping): Terraform has what it needs.
+    runtime.shutdown_background();
+    result
+}
+
 /// Terraform sends Ctrl-C to its whole process group and then stops plugins itself through
 /// StopProvider and Shutdown; dying on SIGINT would lose the record of what an apply did.
 /// So SIGINT is ignored under Terraform (and stops a `--debug` server); SIGTERM always stops.
-async fn handle_signals(shutdown: CancellationToken, debug: bool) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!("could not install signal handlers");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = interrupt.recv() => {
-                if debug {
-                    break;
-                }
-                tracing::debug!("ignoring SIGINT: Terraform stops plugins through StopProvider");
-            }
-            _ = terminate.recv() => break,
-        }
+#[derive(Debug)]
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    /// From this call on, the signals are ours; needs the runtime.
+    fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
-    shutdown.cancel();
+
+    async fn stop_on(mut self, shutdown: CancellationToken, debug: bool) {
+        loop {
+            tokio::select! {
+                _ = self.interrupt.recv() => {
+                    if debug {
+                        break;
+                    }
+                    tracing::debug!("ignoring SIGINT: Terraform stops plugins through StopProvider");
+                }
+                _ = self.terminate.recv() => break,
+            }
+        }
+        shutdown.cancel();
+    }
 }

@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,12 +17,17 @@ use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use terraform_provider_partnercenter::plugin::handshake::MAGIC_COOKIE_VALUE;
 use terraform_provider_partnercenter::plugin::proto::grpc_controller_client::GrpcControllerClient;
-use terraform_provider_partnercenter::protocol::tfplugin6::get_provider_schema;
+use terraform_provider_partnercenter::plugin::proto::grpc_stdio_client::GrpcStdioClient;
+use terraform_provider_partnercenter::plugin::tls;
 use terraform_provider_partnercenter::protocol::tfplugin6::provider_client::ProviderClient;
+use terraform_provider_partnercenter::protocol::tfplugin6::{
+    DynamicValue, RawState, get_provider_schema, upgrade_resource_state, validate_resource_config,
+};
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
@@ -58,14 +63,37 @@ struct Plugin {
 }
 
 impl Drop for Plugin {
+    /// SIGTERM first, so that the plugin removes its socket directory; SIGKILL if it hangs.
     fn drop(&mut self) {
+        // Once reaped, the pid may belong to another process: signal only a live child.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
 fn plugin_command() -> Command {
-    let mut command = Command::new(common::provider_binary());
+    plugin_command_via(&[])
+}
+
+/// The provider started through `wrapper`, a command that ends by exec'ing its arguments.
+fn plugin_command_via(wrapper: &[&str]) -> Command {
+    let mut command = match wrapper {
+        [] => Command::new(common::provider_binary()),
+        [program, args @ ..] => {
+            let mut command = Command::new(program);
+            command.args(args).arg(common::provider_binary());
+            command
+        }
+    };
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -75,8 +103,13 @@ fn plugin_command() -> Command {
     command
 }
 
-fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&std::path::Path>) -> Plugin {
-    let mut command = plugin_command();
+fn spawn_plugin(
+    wrapper: &[&str],
+    versions: &str,
+    client_pem: &str,
+    socket_dir: Option<&Path>,
+) -> Child {
+    let mut command = plugin_command_via(wrapper);
     command
         .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", versions)
@@ -84,11 +117,19 @@ fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&std::path:
     if let Some(dir) = socket_dir {
         command.env("PLUGIN_UNIX_SOCKET_DIR", dir);
     }
-    let mut child = command.spawn().expect("start the provider");
+    command.spawn().expect("start the provider")
+}
+
+fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&Path>) -> Plugin {
+    let mut child = spawn_plugin(&[], versions, client_pem, socket_dir);
+    let stdout = child.stdout.take().unwrap();
+    read_handshake(child, stdout)
+}
+
+/// Parses the handshake line from `stdout` the way go-plugin's client does.
+fn read_handshake(child: Child, stdout: impl Read) -> Plugin {
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line {line:?}");
     assert_eq!(&fields[..3], ["1", "6", "unix"]);
@@ -109,7 +150,10 @@ fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&std::path:
 
 /// Accepts exactly the certificate from the handshake line, as go-plugin's root pool does.
 #[derive(Debug)]
-struct PinnedServer(Vec<u8>);
+struct PinnedServer {
+    cert: Vec<u8>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
 
 impl ServerCertVerifier for PinnedServer {
     fn verify_server_cert(
@@ -120,7 +164,7 @@ impl ServerCertVerifier for PinnedServer {
         _: &[u8],
         _: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.0.as_slice() {
+        if end_entity.as_ref() == self.cert.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General(
@@ -135,9 +179,7 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms =
-            rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls12_signature(m, c, d, &algorithms)
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -146,15 +188,11 @@ impl ServerCertVerifier for PinnedServer {
         c: &CertificateDer<'_>,
         d: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms =
-            rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls13_signature(m, c, d, &algorithms)
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::aws_lc_rs::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.algorithms.supported_schemes()
     }
 }
 
@@ -162,13 +200,16 @@ async fn connect(
     plugin: &Plugin,
     identity: Option<&ClientIdentity>,
 ) -> Result<Channel, tonic::transport::Error> {
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .dangerous()
-    .with_custom_certificate_verifier(Arc::new(PinnedServer(plugin.server_cert.clone())));
+    let provider = tls::crypto_provider();
+    let verifier = PinnedServer {
+        cert: plugin.server_cert.clone(),
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
     let mut config = match identity {
         Some(identity) => builder
             .with_client_auth_cert(
@@ -283,33 +324,235 @@ async fn a_client_without_terraforms_certificate_is_refused() {
         .expect("schema");
 }
 
-#[tokio::test]
-async fn controller_shutdown_ends_the_process_and_removes_the_socket() {
-    let identity = go_plugin_client_identity();
-    let socket_dir = tempfile::tempdir().unwrap();
-    let mut plugin = start_plugin("6", &identity.pem, Some(socket_dir.path()));
-    assert!(
-        plugin.socket.starts_with(socket_dir.path()),
-        "socket in PLUGIN_UNIX_SOCKET_DIR"
-    );
-    let channel = connect(&plugin, Some(&identity)).await.unwrap();
+/// Asks the plugin to stop, as Terraform does when it is done with it.
+async fn shutdown(channel: Channel) {
     GrpcControllerClient::new(channel)
         .shutdown(terraform_provider_partnercenter::plugin::proto::Empty {})
         .await
         .expect("Shutdown");
+}
+
+/// Waits for the plugin to exit; Terraform would kill it 2 s after Shutdown.
+async fn exit_status(plugin: &mut Plugin) -> ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
+    loop {
         if let Some(status) = plugin.child.try_wait().unwrap() {
-            break status;
+            return status;
         }
         assert!(
             Instant::now() < deadline,
             "the plugin did not exit after Shutdown"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    }
+}
+
+#[tokio::test]
+async fn shutdown_leaves_the_users_socket_directory_and_removes_only_the_socket() {
+    let identity = go_plugin_client_identity();
+    let socket_dir = tempfile::tempdir().unwrap();
+    let keep = socket_dir.path().join("keep.txt");
+    std::fs::write(&keep, "the user's").unwrap();
+    let mut plugin = start_plugin("6", &identity.pem, Some(socket_dir.path()));
+    assert!(
+        plugin.socket.starts_with(socket_dir.path()),
+        "socket in PLUGIN_UNIX_SOCKET_DIR"
+    );
+    shutdown(connect(&plugin, Some(&identity)).await.unwrap()).await;
+    let status = exit_status(&mut plugin).await;
     assert!(status.success(), "{status}");
     assert!(!plugin.socket.exists(), "socket left behind");
+    let left: Vec<_> = std::fs::read_dir(socket_dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(left, [keep], "only the user's own files remain");
+}
+
+#[tokio::test]
+async fn shutdown_removes_the_socket_directory_the_plugin_made() {
+    let identity = go_plugin_client_identity();
+    let mut plugin = start_plugin("6", &identity.pem, None);
+    let own_dir = plugin.socket.parent().unwrap().to_owned();
+    assert!(own_dir.is_dir());
+    assert_ne!(own_dir, std::env::temp_dir(), "a directory of its own");
+    shutdown(connect(&plugin, Some(&identity)).await.unwrap()).await;
+    let status = exit_status(&mut plugin).await;
+    assert!(status.success(), "{status}");
+    assert!(
+        !own_dir.exists(),
+        "{} left behind after Shutdown",
+        own_dir.display()
+    );
+}
+
+/// Runs a program as a real-time (FIFO) process pinned to one CPU: its main thread then runs
+/// until it blocks, ahead of the process's other threads, as on a machine too busy to run them.
+const BUSY_MACHINE: [&str; 6] = ["taskset", "-c", "0", "chrt", "--fifo", "1"];
+
+/// `BUSY_MACHINE` where this test may use it (it needs CAP_SYS_NICE), else nothing.
+fn busy_machine() -> &'static [&'static str] {
+    let usable = Command::new(BUSY_MACHINE[0])
+        .args(&BUSY_MACHINE[1..])
+        .arg("true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if usable {
+        &BUSY_MACHINE
+    } else {
+        eprintln!(
+            "cannot run the plugin as a pinned real-time process; a late handler may go unseen"
+        );
+        &[]
+    }
+}
+
+/// Terraform sends Ctrl-C to its whole process group, plugins included, and stops them through
+/// Shutdown afterwards; a plugin that dies of the SIGINT loses what an apply was doing. The
+/// signal comes right after the handshake line (a shell reads the line and signals before the
+/// test sees it), to a plugin whose other threads cannot run before its main thread blocks: a
+/// handler installed by a task rather than before the line is then missed in most starts.
+#[tokio::test]
+async fn sigint_right_after_the_handshake_line_is_ignored() {
+    let identity = go_plugin_client_identity();
+    let wrapper = busy_machine();
+    for start in 0..20 {
+        let mut child = spawn_plugin(wrapper, "6", &identity.pem, None);
+        let mut relay = Command::new("sh")
+            .args([
+                "-c",
+                r#"IFS= read -r line && kill -INT "$0" && printf '%s\n' "$line""#,
+                &child.id().to_string(),
+            ])
+            .stdin(child.stdout.take().unwrap())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut plugin = read_handshake(child, relay.stdout.take().unwrap());
+        assert!(relay.wait().unwrap().success(), "the relay sent SIGINT");
+
+        let channel = match connect(&plugin, Some(&identity)).await {
+            Ok(channel) => channel,
+            Err(err) => panic!(
+                "start {start}: no connection after SIGINT ({err}); the plugin's exit: {:?}",
+                plugin.child.try_wait()
+            ),
+        };
+        ProviderClient::new(channel.clone())
+            .get_provider_schema(get_provider_schema::Request {})
+            .await
+            .unwrap_or_else(|err| panic!("start {start}: no schema after SIGINT: {err}"));
+        shutdown(channel).await;
+        let status = exit_status(&mut plugin).await;
+        assert!(status.success(), "start {start}: {status}");
+    }
+}
+
+/// Well past tonic's 4 MiB default, far below the 256 MiB the plugin accepts.
+const LARGE: usize = 5 << 20;
+
+/// A client that, like go-plugin's, does not cap the messages it sends or receives.
+fn large_message_client(channel: Channel) -> ProviderClient<Channel> {
+    ProviderClient::new(channel)
+        .max_decoding_message_size(64 << 20)
+        .max_encoding_message_size(64 << 20)
+}
+
+#[tokio::test]
+async fn messages_larger_than_4_mib_pass_both_ways() {
+    let identity = go_plugin_client_identity();
+    let plugin = start_plugin("6", &identity.pem, None);
+    let mut client = large_message_client(connect(&plugin, Some(&identity)).await.unwrap());
+    let code = "v".repeat(LARGE);
+
+    // Terraform to plugin: a configuration holding a 5 MiB string, as msgpack.
+    let config = rmpv::Value::Map(vec![
+        ("id".into(), rmpv::Value::Nil),
+        (
+            "customer_id".into(),
+            "0c39d6d5-c70d-4c55-bc02-f620844f3fd1".into(),
+        ),
+        ("qualification".into(), "GovernmentCommunityCloud".into()),
+        ("validation_code".into(), code.as_str().into()),
+    ]);
+    let mut msgpack = Vec::new();
+    rmpv::encode::write_value(&mut msgpack, &config).unwrap();
+    let validated = client
+        .validate_resource_config(validate_resource_config::Request {
+            type_name: "partnercenter_customer_qualification".into(),
+            config: Some(DynamicValue {
+                msgpack,
+                json: Vec::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("a 5 MiB request is accepted")
+        .into_inner();
+    assert!(validated.diagnostics.is_empty(), "{validated:?}");
+
+    // Plugin to Terraform: the upgraded state carries the same 5 MiB string back.
+    let state = serde_json::json!({
+        "id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        "customer_id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        "qualification": "GovernmentCommunityCloud",
+        "validation_code": code,
+    });
+    let upgraded = client
+        .upgrade_resource_state(upgrade_resource_state::Request {
+            type_name: "partnercenter_customer_qualification".into(),
+            version: 0,
+            raw_state: Some(RawState {
+                json: serde_json::to_vec(&state).unwrap(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .expect("a 5 MiB answer is sent")
+        .into_inner();
+    assert!(
+        upgraded.diagnostics.is_empty(),
+        "{:?}",
+        upgraded.diagnostics
+    );
+    let msgpack = upgraded.upgraded_state.unwrap().msgpack;
+    let value = rmpv::decode::read_value(&mut msgpack.as_slice()).unwrap();
+    let returned = value
+        .as_map()
+        .unwrap()
+        .iter()
+        .find(|(key, _)| key.as_str() == Some("validation_code"))
+        .and_then(|(_, value)| value.as_str())
+        .unwrap();
+    assert_eq!(returned.len(), LARGE);
+}
+
+#[tokio::test]
+async fn stdio_stream_stays_open_and_silent_until_shutdown() {
+    let identity = go_plugin_client_identity();
+    let mut plugin = start_plugin("6", &identity.pem, None);
+    let channel = connect(&plugin, Some(&identity)).await.unwrap();
+    let mut stdio = GrpcStdioClient::new(channel.clone())
+        .stream_stdio(())
+        .await
+        .expect("StreamStdio opens")
+        .into_inner();
+    // Anything sent here would be logged by Terraform as unexpected data.
+    let early = tokio::time::timeout(Duration::from_millis(300), stdio.message()).await;
+    assert!(early.is_err(), "the stream sent or ended early: {early:?}");
+
+    shutdown(channel).await;
+    let end = tokio::time::timeout(Duration::from_secs(3), stdio.message())
+        .await
+        .expect("the stream ends after Shutdown");
+    assert!(
+        matches!(end, Ok(None)),
+        "the stream ends cleanly, without data: {end:?}"
+    );
+    let status = exit_status(&mut plugin).await;
+    assert!(status.success(), "{status}");
 }
 
 #[test]

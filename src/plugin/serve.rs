@@ -25,6 +25,8 @@ use crate::protocol::tfplugin6::provider_server::{Provider, ProviderServer};
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// A client that connects but never finishes TLS must not hold a task forever.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait after a failed accept before trying again.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
 /// Terraform kills a plugin 2 s after asking it to stop; finish what we can before that.
 const GRACEFUL_SHUTDOWN_LIMIT: Duration = Duration::from_millis(1500);
 
@@ -88,14 +90,9 @@ pub async fn serve<P: Provider>(
         source,
     })?;
 
-    let (cert_der, acceptor) = match tls {
-        Some((cert, acceptor)) => (Some(cert), Some(acceptor)),
-        None => (None, None),
-    };
+    let (cert_der, acceptor) = tls.unzip();
     let announcement = match &mode {
-        ServeMode::Terraform => {
-            handshake::handshake_line(protocol, &socket, cert_der.as_ref().map(|c| c.as_ref()))
-        }
+        ServeMode::Terraform => handshake::handshake_line(protocol, &socket, cert_der.as_deref()),
         ServeMode::Debug { provider_address } => reattach_instructions(provider_address, &socket),
     };
     announce(&announcement)?;
@@ -183,7 +180,12 @@ fn incoming(
                     Ok((stream, _)) => stream,
                     Err(err) => {
                         tracing::warn!(error = %err, "accepting a plugin connection failed");
-                        continue;
+                        // Errors such as EMFILE persist until something closes; retrying at
+                        // once would spin and flood the log.
+                        tokio::select! {
+                            () = shutdown.cancelled() => break,
+                            () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => continue,
+                        }
                     }
                 },
             };

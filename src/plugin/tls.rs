@@ -76,7 +76,7 @@ impl ServerIdentity {
         &self,
         client_cert: CertificateDer<'static>,
     ) -> Result<rustls::ServerConfig, TlsError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = crypto_provider();
         let verifier = PinnedClientCert {
             expected: client_cert,
             algorithms: provider.signature_verification_algorithms,
@@ -148,7 +148,8 @@ impl ClientCertVerifier for PinnedClientCert {
     }
 }
 
-/// The provider every TLS user in this process shares (the test client, too).
+/// The rustls backend for both ends of the plugin connection (our server and the tests'
+/// Terraform-like client): aws-lc-rs, because *ring* cannot verify Terraform's P-521 signatures.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
