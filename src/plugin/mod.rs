@@ -13,7 +13,8 @@ pub mod tls;
 
 pub use serve::{PluginError, ServeMode, serve};
 
-/// go-plugin's internal services (controller, stdio, broker), generated from `proto/plugin/`.
+/// go-plugin's internal services (controller, stdio), generated from `proto/plugin/`. The broker
+/// is not served: Terraform brokers nothing, and go-plugin's client does without it.
 #[allow(unreachable_pub, missing_debug_implementations, clippy::all)]
 pub mod proto {
     tonic::include_proto!("plugin");

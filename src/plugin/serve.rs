@@ -82,13 +82,9 @@ pub async fn serve<P: Provider>(
         _ => None,
     };
 
-    // The directory (and the socket in it) is removed when this function returns.
-    let socket_dir = socket_dir(env.unix_socket_dir.as_deref())?;
-    let socket = socket_dir.path().join("plugin.sock");
-    let listener = UnixListener::bind(&socket).map_err(|source| PluginError::Listen {
-        path: socket.clone(),
-        source,
-    })?;
+    // The socket (and a directory made for it) is removed when this function returns.
+    let (listener, socket_place) = listen(env.unix_socket_dir.as_deref())?;
+    let socket = socket_place.path().to_path_buf();
 
     let (cert_der, acceptor) = tls.unzip();
     let announcement = match &mode {
@@ -127,16 +123,56 @@ pub async fn serve<P: Provider>(
             tokio::time::sleep(GRACEFUL_SHUTDOWN_LIMIT).await;
         } => tracing::debug!("graceful shutdown took too long; stopping anyway"),
     }
-    drop(socket_dir);
+    drop(socket_place);
     Ok(())
 }
 
-fn socket_dir(base: Option<&Path>) -> Result<tempfile::TempDir, PluginError> {
-    let base = base.map_or_else(std::env::temp_dir, Path::to_path_buf);
-    tempfile::Builder::new()
+/// Where the socket lives; dropping it removes the socket (and the directory made for it).
+#[derive(Debug)]
+enum SocketPlace {
+    /// Directly in the user's `PLUGIN_UNIX_SOCKET_DIR`, as go-plugin does: that variable exists
+    /// so a client running elsewhere (another user, a container) can reach the socket, which a
+    /// private directory around it would prevent.
+    Given(tempfile::TempPath),
+    /// In a fresh directory only we can enter, under the system's temporary directory.
+    Private {
+        _dir: tempfile::TempDir,
+        socket: PathBuf,
+    },
+}
+
+impl SocketPlace {
+    fn path(&self) -> &Path {
+        match self {
+            Self::Given(path) => path,
+            Self::Private { socket, .. } => socket,
+        }
+    }
+}
+
+fn listen(given_dir: Option<&Path>) -> Result<(UnixListener, SocketPlace), PluginError> {
+    if let Some(dir) = given_dir {
+        let (listener, path) = tempfile::Builder::new()
+            .prefix("plugin")
+            .make_in(dir, |path| UnixListener::bind(path))
+            .map_err(|source| PluginError::Listen {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .into_parts();
+        return Ok((listener, SocketPlace::Given(path)));
+    }
+    let base = std::env::temp_dir();
+    let dir = tempfile::Builder::new()
         .prefix("tfpc")
         .tempdir_in(&base)
-        .map_err(|source| PluginError::Listen { path: base, source })
+        .map_err(|source| PluginError::Listen { path: base, source })?;
+    let socket = dir.path().join("plugin.sock");
+    let listener = UnixListener::bind(&socket).map_err(|source| PluginError::Listen {
+        path: socket.clone(),
+        source,
+    })?;
+    Ok((listener, SocketPlace::Private { _dir: dir, socket }))
 }
 
 /// Writes the announcement and flushes: Terraform waits for this line before anything else.
