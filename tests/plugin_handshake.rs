@@ -200,7 +200,8 @@ async fn connect(
     plugin: &Plugin,
     identity: Option<&ClientIdentity>,
 ) -> Result<Channel, tonic::transport::Error> {
-    let provider = tls::crypto_provider();
+    // Like Terraform, this client signs with a P-521 key, which only aws-lc-rs can.
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = PinnedServer {
         cert: plugin.server_cert.clone(),
         algorithms: provider.signature_verification_algorithms,

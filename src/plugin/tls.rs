@@ -4,6 +4,10 @@
 //! certificate marked CA:true and used as a leaf. A path-building verifier (webpki) rejects that,
 //! so we pin it instead: the presented certificate must equal Terraform's byte for byte, and the
 //! handshake signature is checked with aws-lc-rs, which (unlike ring) verifies P-521.
+//!
+//! Everything else (our key, key exchange, ciphers, randomness) runs on ring: aws-lc seeds its
+//! random generator with CPU jitter on first use, about 20 ms that would fall between exec and
+//! the handshake line, where DESIGN.md's budget is a third of a Go plugin's 18-24 ms.
 
 use std::sync::Arc;
 
@@ -79,7 +83,7 @@ impl ServerIdentity {
         let provider = crypto_provider();
         let verifier = PinnedClientCert {
             expected: client_cert,
-            algorithms: provider.signature_verification_algorithms,
+            algorithms: client_signature_algorithms(),
         };
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
@@ -148,10 +152,16 @@ impl ClientCertVerifier for PinnedClientCert {
     }
 }
 
-/// The rustls backend for both ends of the plugin connection (our server and the tests'
-/// Terraform-like client): aws-lc-rs, because *ring* cannot verify Terraform's P-521 signatures.
+/// The rustls backend of our end of the plugin connection: ring, fast to start.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The signature checks of the client's handshake: aws-lc-rs's, because Terraform signs with
+/// P-521, which ring cannot verify. Verifying needs no random numbers, so aws-lc's slow seeding
+/// never happens.
+pub fn client_signature_algorithms() -> WebPkiSupportedAlgorithms {
+    rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms
 }
 
 #[cfg(test)]
@@ -177,7 +187,7 @@ mod tests {
         let other = ServerIdentity::generate().unwrap().cert_der;
         let verifier = PinnedClientCert {
             expected: expected.clone(),
-            algorithms: crypto_provider().signature_verification_algorithms,
+            algorithms: client_signature_algorithms(),
         };
         assert!(
             verifier
