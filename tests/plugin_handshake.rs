@@ -23,7 +23,6 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use terraform_provider_partnercenter::plugin::handshake::MAGIC_COOKIE_VALUE;
 use terraform_provider_partnercenter::plugin::proto::grpc_controller_client::GrpcControllerClient;
 use terraform_provider_partnercenter::plugin::proto::grpc_stdio_client::GrpcStdioClient;
-use terraform_provider_partnercenter::plugin::tls;
 use terraform_provider_partnercenter::protocol::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_partnercenter::protocol::tfplugin6::{
     DynamicValue, RawState, get_provider_schema, upgrade_resource_state, validate_resource_config,
