@@ -6,7 +6,9 @@ mod common;
 use common::{Sandbox, Workspace, diagnostics, text};
 use reqwest::Method;
 use serde_json::{Value as Json, json};
-use terraform_provider_partnercenter::sandbox::{DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN};
+use terraform_provider_partnercenter::sandbox::{
+    DEMO_ACCESS_TOKEN, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
+};
 
 const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
 const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
@@ -20,16 +22,45 @@ fn new_workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> W
     workspace
 }
 
+/// A workspace whose provider block is empty: every setting comes from `PARTNERCENTER_*`.
+fn env_workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> Workspace {
+    let mut workspace = Workspace::new(
+        version,
+        &format!("provider \"partnercenter\" {{}}\n\n{resources}"),
+    );
+    workspace.use_sandbox(sandbox);
+    workspace.set_env("PARTNERCENTER_MAX_RETRIES", "4");
+    workspace.init();
+    workspace
+}
+
 fn config(sandbox: &Sandbox, resources: &str) -> String {
+    config_with_base_url(&sandbox.url, sandbox, resources)
+}
+
+/// A provider block with its own `base_url`; tokens still come from the sandbox.
+fn config_with_base_url(base_url: &str, sandbox: &Sandbox, resources: &str) -> String {
     format!(
-        "provider \"partnercenter\" {{\n  base_url      = \"{0}\"\n  authority_url = \"{0}\"\n  max_retries   = 4\n}}\n\n{resources}",
+        "provider \"partnercenter\" {{\n  base_url      = \"{base_url}\"\n  authority_url = \"{}\"\n  max_retries   = 4\n}}\n\n{resources}",
         sandbox.url
     )
 }
 
 fn school(qualification: &str) -> String {
+    school_with(SCHOOL, qualification)
+}
+
+fn school_with(customer: &str, qualification: &str) -> String {
     format!(
-        "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{SCHOOL}\"\n  qualification = \"{qualification}\"\n}}\n"
+        "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{customer}\"\n  qualification = \"{qualification}\"\n}}\n"
+    )
+}
+
+/// The school as GovernmentCommunityCloud with `validation_code = <code>` (an HCL expression).
+fn school_government(code: &str) -> String {
+    format!(
+        "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id     = \"{SCHOOL}\"\n  \
+         qualification   = \"GovernmentCommunityCloud\"\n  validation_code = {code}\n}}\n"
     )
 }
 
@@ -69,6 +100,14 @@ fn requests(sandbox: &Sandbox, customer: &str, method: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// How many PUTs the sandbox saw for any customer since the last reset.
+fn puts(sandbox: &Sandbox) -> u64 {
+    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
+    counters["routes"]["PUT qualification"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
 fn reset_counters(sandbox: &Sandbox) {
     sandbox.admin(Method::POST, "/admin/counters/reset", None);
 }
@@ -102,6 +141,51 @@ fn apply(workspace: &Workspace) -> String {
     workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"])
 }
 
+/// Whether Terraform's state holds `address` (read without the provider).
+fn in_state(workspace: &Workspace, address: &str) -> bool {
+    let output = workspace.run(&["state", "list"]);
+    assert!(
+        output.status.success() || text(&output).contains("No state file"),
+        "{}: state list failed: {}",
+        workspace.version,
+        text(&output)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .any(|line| line.trim() == address)
+}
+
+/// The line of `main.tf` a `-json` diagnostic's range starts on.
+fn source_line(workspace: &Workspace, diagnostic: &Json) -> String {
+    let line = diagnostic["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+    let main_tf = std::fs::read_to_string(workspace.work_dir().join("main.tf")).expect("main.tf");
+    main_tf
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Asserts that the attribute path of `diagnostic` became the range of `attribute` in main.tf.
+fn assert_points_at(workspace: &Workspace, diagnostic: &Json, attribute: &str) {
+    let line = source_line(workspace, diagnostic);
+    assert!(
+        line.trim_start().starts_with(attribute),
+        "{}: \"{}\" points at {line:?}, not at {attribute}: {diagnostic}",
+        workspace.version,
+        diagnostic["summary"]
+    );
+}
+
+/// The `-json` events of one type Terraform printed, one JSON object a line.
+fn events(stdout: &str, kind: &str) -> Vec<Json> {
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+        .filter(|event| event["type"] == kind)
+        .collect()
+}
+
 fn state_qualification(workspace: &Workspace) -> Option<String> {
     let state = workspace.json(&["show", "-json"]);
     state["values"]["root_module"]["resources"]
@@ -111,7 +195,8 @@ fn state_qualification(workspace: &Workspace) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// create → empty plan → update → drift → restore → import → destroy, counting requests.
+/// create → empty plan → case variants → update → drift → restore → replace → import →
+/// destroy, counting requests.
 fn lifecycle(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = new_workspace(version, &sandbox, &school("education"));
@@ -147,6 +232,31 @@ fn lifecycle(version: &'static str) {
         "{version}: refresh is one GET"
     );
     assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0);
+
+    // Case variants: another spelling of the qualification and of the customer id is an
+    // in-place update (never a replacement) that sends nothing, and leaves no diff behind.
+    workspace.write_config(&config(
+        &sandbox,
+        &school_with(&SCHOOL.to_uppercase(), "EDUCATION"),
+    ));
+    let change = planned_change(&workspace, ADDRESS);
+    assert_eq!(change["actions"], json!(["update"]), "{version}: {change}");
+    reset_counters(&sandbox);
+    apply(&workspace);
+    assert_eq!(
+        puts(&sandbox),
+        0,
+        "{version}: a spelling change sends no PUT"
+    );
+    assert_eq!(
+        state_qualification(&workspace).as_deref(),
+        Some("EDUCATION")
+    );
+    let (code, output) = plan_exit(&workspace, &[]);
+    assert_eq!(
+        code, 0,
+        "{version}: plan after a spelling change must be empty:\n{output}"
+    );
 
     // Update in place to GovernmentCommunityCloud with a code from the data source.
     workspace.write_config(&config(
@@ -188,11 +298,43 @@ fn lifecycle(version: &'static str) {
     assert_eq!(change["actions"], json!(["update"]), "{version}: {change}");
     assert_eq!(change["before"]["qualification"], "Nonprofit");
     assert_eq!(change["after"]["qualification"], "GovernmentCommunityCloud");
+    reset_counters(&sandbox);
     apply(&workspace);
+    assert_eq!(
+        requests(&sandbox, SCHOOL, "PUT"),
+        1,
+        "{version}: restoring is one PUT"
+    );
+    assert_eq!(puts(&sandbox), 1, "{version}: restoring is one PUT");
     assert_eq!(
         server_qualification(&sandbox, SCHOOL),
         "GovernmentCommunityCloud",
         "{version}: apply restores"
+    );
+
+    // Another customer replaces the resource: one PUT to the new customer, none to the old.
+    workspace.write_config(&config(
+        &sandbox,
+        &agency_with_code_from_data_source(AGENCY),
+    ));
+    let change = planned_change(&workspace, ADDRESS);
+    let actions = change["actions"].clone();
+    assert!(
+        actions == json!(["delete", "create"]) || actions == json!(["create", "delete"]),
+        "{version}: a new customer_id must replace: {change}"
+    );
+    reset_counters(&sandbox);
+    let output = apply(&workspace);
+    assert!(
+        output.contains("Partner Center cannot remove a qualification"),
+        "{version}: the replaced customer keeps its qualification, and the user is told: {output}"
+    );
+    assert_eq!(requests(&sandbox, AGENCY, "PUT"), 1, "{version}");
+    assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0, "{version}");
+    assert_eq!(puts(&sandbox), 1, "{version}");
+    assert_eq!(
+        server_qualification(&sandbox, AGENCY),
+        "GovernmentCommunityCloud"
     );
 
     // Import into an empty state: a matching configuration plans no qualification change.
@@ -226,9 +368,9 @@ fn lifecycle(version: &'static str) {
         output.contains("Partner Center cannot remove a qualification"),
         "{version}: {output}"
     );
-    assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0);
+    assert_eq!(puts(&sandbox), 0);
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(&sandbox, AGENCY),
         "GovernmentCommunityCloud"
     );
     assert_eq!(state_qualification(&workspace), None);
@@ -244,48 +386,61 @@ fn lifecycle_terraform_1_0_3() {
     lifecycle("1.0.3");
 }
 
-/// Each invalid configuration is refused at plan time, pointing at the attribute.
+/// Each invalid configuration is refused at plan time, pointing at the attribute; a value
+/// known only at apply is accepted at plan and refused at apply, before any request.
 fn validation_errors(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = new_workspace(version, &sandbox, &school("Education"));
+    let invalid = "Invalid qualification";
+    let missing_code = "Missing validation_code";
     let cases = [
-        (school("None"), "qualification", "Invalid qualification"),
-        (school("Nonprofit"), "qualification", "Invalid qualification"),
-        (school("Gold"), "qualification", "Invalid qualification"),
+        (school("None"), "qualification", invalid, "error"),
+        (school("Nonprofit"), "qualification", invalid, "error"),
+        (school("Gold"), "qualification", invalid, "error"),
         (
-            "resource \"partnercenter_customer_qualification\" \"school\" {\n  customer_id   = \"customer-1\"\n  qualification = \"Education\"\n}\n".to_owned(),
+            school_with("customer-1", "Education"),
             "customer_id",
             "Invalid customer_id",
+            "error",
         ),
-        (school("GovernmentCommunityCloud"), "", "Missing validation_code"),
+        (
+            school_government("null"),
+            "validation_code",
+            missing_code,
+            "error",
+        ),
+        (
+            school_government("\"  \""),
+            "validation_code",
+            missing_code,
+            "error",
+        ),
+        (
+            format!(
+                "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id     = \"{SCHOOL}\"\n  \
+                 qualification   = \"Education\"\n  validation_code = \"GCC-DEMO-0001\"\n}}\n"
+            ),
+            "validation_code",
+            "validation_code is not used",
+            "warning",
+        ),
     ];
-    for (resources, attribute, summary) in cases {
+    for (resources, attribute, summary, severity) in cases {
         workspace.write_config(&config(&sandbox, &resources));
         let output = workspace.run(&["validate", "-json", "-no-color"]);
-        assert!(
-            !output.status.success(),
-            "{version}: {resources} must be invalid"
+        assert_eq!(
+            output.status.success(),
+            severity == "warning",
+            "{version}: {resources}: {}",
+            text(&output)
         );
         let report: Json = serde_json::from_slice(&output.stdout).expect("validate -json");
         let diagnostic = report["diagnostics"]
             .as_array()
             .and_then(|d| d.iter().find(|d| d["summary"] == summary))
             .unwrap_or_else(|| panic!("{version}: no \"{summary}\" in {report}"));
-        assert_eq!(diagnostic["severity"], "error");
-        if !attribute.is_empty() {
-            // The attribute path becomes the range of that attribute's value in main.tf.
-            let line = diagnostic["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
-            let main_tf =
-                std::fs::read_to_string(workspace.work_dir().join("main.tf")).expect("main.tf");
-            let source_line = main_tf
-                .lines()
-                .nth(line.saturating_sub(1))
-                .unwrap_or_default();
-            assert!(
-                source_line.trim_start().starts_with(attribute),
-                "{version}: \"{summary}\" points at line {line} ({source_line:?}), not at {attribute}"
-            );
-        }
+        assert_eq!(diagnostic["severity"], severity);
+        assert_points_at(&workspace, diagnostic, attribute);
         if attribute == "qualification" {
             let detail = diagnostic["detail"].as_str().unwrap_or_default();
             assert!(
@@ -294,8 +449,67 @@ fn validation_errors(version: &'static str) {
             );
         }
     }
+
+    // The same checks run at plan time (validate is only one way to reach them).
+    workspace.write_config(&config(&sandbox, &school_government("\"\"")));
+    let output = workspace.run(&["plan", "-input=false", "-no-color", "-json"]);
+    assert!(
+        !output.status.success(),
+        "{version}: an empty code must fail the plan"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let found = diagnostics(&stdout);
+    let diagnostic = found
+        .iter()
+        .find(|d| d["summary"] == missing_code)
+        .unwrap_or_else(|| panic!("{version}: no \"{missing_code}\" in {stdout}"));
+    assert_eq!(diagnostic["severity"], "error");
+    assert_points_at(&workspace, diagnostic, "validation_code");
+
+    // Known only at apply: the plan accepts it, the apply refuses it at the attribute.
+    workspace.write_config(&config(
+        &sandbox,
+        &format!(
+            "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{SCHOOL}\"\n  \
+             qualification = timestamp() != \"\" ? \"Nonprofit\" : \"Education\"\n}}\n"
+        ),
+    ));
+    let output = workspace.run(&[
+        "apply",
+        "-input=false",
+        "-no-color",
+        "-json",
+        "-auto-approve",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        !output.status.success(),
+        "{version}: the apply must fail: {stdout}"
+    );
+    // Terraform validates the configuration again once its values are known, before it
+    // applies: that is where the error comes from, after a plan that accepted the unknown.
+    assert!(
+        events(&stdout, "planned_change")
+            .iter()
+            .any(
+                |e| e["change"]["resource"]["addr"] == ADDRESS && e["change"]["action"] == "create"
+            ),
+        "{version}: the plan must accept the unknown: {stdout}"
+    );
+    let errors: Vec<Json> = diagnostics(&stdout)
+        .into_iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{version}: {stdout}");
+    assert_eq!(errors[0]["summary"], invalid, "{version}: {stdout}");
+    assert_points_at(&workspace, &errors[0], "qualification");
+    assert!(
+        !in_state(&workspace, ADDRESS),
+        "{version}: nothing was created"
+    );
+
     // Nothing reached Partner Center.
-    assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0);
+    assert_eq!(puts(&sandbox), 0);
 }
 
 #[test]
@@ -334,14 +548,17 @@ fn faults_and_refusals(version: &'static str) {
         Some("Education")
     );
 
-    // A refused PUT: the code does not exist. Terraform's state keeps Education.
+    // Refused PUTs: the code does not exist. Terraform's state keeps Education for the school,
+    // and the agency, not yet created, stays out of it.
     workspace.write_config(&config(
         &sandbox,
         &format!(
-            "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id     = \"{SCHOOL}\"\n  \
-             qualification   = \"GovernmentCommunityCloud\"\n  validation_code = \"NO-SUCH-CODE\"\n}}\n"
+            "{}\nresource \"partnercenter_customer_qualification\" \"agency\" {{\n  customer_id     = \"{AGENCY}\"\n  \
+             qualification   = \"GovernmentCommunityCloud\"\n  validation_code = \"NO-SUCH-CODE\"\n}}\n",
+            school_government("\"NO-SUCH-CODE\"")
         ),
     ));
+    reset_counters(&sandbox);
     let output = workspace.run(&["apply", "-input=false", "-no-color", "-auto-approve"]);
     assert!(
         !output.status.success(),
@@ -360,12 +577,46 @@ fn faults_and_refusals(version: &'static str) {
         !all.contains("NO-SUCH-CODE"),
         "{version}: the validation code leaked: {all}"
     );
+    assert_eq!(puts(&sandbox), 2, "{version}: one refused PUT each");
     assert_eq!(
         state_qualification(&workspace).as_deref(),
         Some("Education"),
         "{version}: state unchanged"
     );
+    assert!(
+        !in_state(&workspace, "partnercenter_customer_qualification.agency"),
+        "{version}: a failed create leaves nothing in state"
+    );
     assert_eq!(server_qualification(&sandbox, SCHOOL), "Education");
+
+    // A base_url with a wrong path answers a bare 404, without Partner Center's not-found
+    // code: refresh fails, and the resource stays in state.
+    workspace.write_config(&config_with_base_url(
+        &format!("{}/nope", sandbox.url),
+        &sandbox,
+        &school("Education"),
+    ));
+    let output = workspace.run(&[
+        "apply",
+        "-refresh-only",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+    ]);
+    let all = text(&output);
+    assert!(
+        !output.status.success(),
+        "{version}: a 404 from a wrong base_url must fail the refresh: {all}"
+    );
+    assert!(all.contains("HTTP 404"), "{version}: {all}");
+    assert!(
+        !all.contains("Customer not found in Partner Center"),
+        "{version}: {all}"
+    );
+    assert!(
+        in_state(&workspace, ADDRESS),
+        "{version}: the resource must stay in state"
+    );
 }
 
 #[test]
@@ -379,9 +630,10 @@ fn faults_and_refusals_terraform_1_0_3() {
 }
 
 /// Secrets stay out of trace logs and human output; the JSON output marks them sensitive.
+/// The provider block is empty: every setting comes from the environment.
 fn secrets_stay_hidden(version: &'static str) {
     let sandbox = Sandbox::start();
-    let mut workspace = new_workspace(
+    let mut workspace = env_workspace(
         version,
         &sandbox,
         &agency_with_code_from_data_source(AGENCY),
@@ -390,12 +642,40 @@ fn secrets_stay_hidden(version: &'static str) {
     let output = workspace.run(&["apply", "-input=false", "-no-color", "-auto-approve"]);
     let all = text(&output);
     assert!(output.status.success(), "{version}: {all}");
-    for secret in ["GCC-DEMO-0001", DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN] {
+    // The sandbox issues access tokens as `sandbox-at-<uuid>`.
+    for secret in [
+        "GCC-DEMO-0001",
+        DEMO_CLIENT_SECRET,
+        DEMO_REFRESH_TOKEN,
+        "sandbox-at-",
+    ] {
         assert!(
             !all.contains(secret),
             "{version}: {secret} appeared in TF_LOG=trace output"
         );
     }
+
+    // A ready access token: used as is (no token request), and never logged either.
+    workspace.set_env("PARTNERCENTER_ACCESS_TOKEN", DEMO_ACCESS_TOKEN);
+    reset_counters(&sandbox);
+    let output = workspace.run(&["plan", "-input=false", "-no-color"]);
+    let all = text(&output);
+    assert!(output.status.success(), "{version}: {all}");
+    assert!(
+        !all.contains(DEMO_ACCESS_TOKEN),
+        "{version}: the access token appeared in TF_LOG=trace output"
+    );
+    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
+    assert_eq!(
+        counters["routes"]["POST token"].as_u64().unwrap_or(0),
+        0,
+        "{version}: {counters}"
+    );
+    assert_eq!(
+        requests(&sandbox, AGENCY, "GET"),
+        1,
+        "{version}: {counters}"
+    );
     workspace.set_env("TF_LOG", "");
     let human = workspace.ok(&["show", "-no-color"]);
     assert!(!human.contains("GCC-DEMO-0001"), "{version}: {human}");
@@ -440,7 +720,9 @@ fn secrets_stay_hidden_terraform_1_0_3() {
     secrets_stay_hidden("1.0.3");
 }
 
-/// A customer that disappeared is dropped from state with a warning; the data source reads.
+/// A customer that disappeared is dropped from state with a warning, and the same plan
+/// proposes to create it again; the data source reads. The provider block is empty: every
+/// setting comes from the environment.
 fn missing_customer_and_data_source(version: &'static str) {
     let sandbox = Sandbox::start();
     let resources = format!(
@@ -449,7 +731,7 @@ fn missing_customer_and_data_source(version: &'static str) {
         school("Education")
     );
     set_out_of_band(&sandbox, AGENCY, "Nonprofit");
-    let workspace = new_workspace(version, &sandbox, &resources);
+    let workspace = env_workspace(version, &sandbox, &resources);
     apply(&workspace);
     let output = workspace.json(&["output", "-json"]);
     assert_eq!(
@@ -464,10 +746,19 @@ fn missing_customer_and_data_source(version: &'static str) {
         .into_iter()
         .filter(|d| d["severity"] == "warning")
         .collect();
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w["summary"] == "Customer not found in Partner Center"),
+    let warning = warnings
+        .iter()
+        .find(|w| w["summary"] == "Customer not found in Partner Center")
+        .unwrap_or_else(|| panic!("{version}: no not-found warning in {stdout}"));
+    let detail = warning["detail"].as_str().unwrap_or_default();
+    assert!(detail.ends_with('.'), "{version}: {detail}");
+    let creates: Vec<Json> = events(&stdout, "planned_change")
+        .into_iter()
+        .filter(|e| e["change"]["resource"]["addr"] == ADDRESS)
+        .collect();
+    assert_eq!(creates.len(), 1, "{version}: {stdout}");
+    assert_eq!(
+        creates[0]["change"]["action"], "create",
         "{version}: {stdout}"
     );
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use futures_util::{Stream, stream};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{DataSource, Provider, Refreshed, Resource};
+use super::{DataSource, Provider, Refreshed, Resource, upgrade};
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::tfplugin6::provider_server::Provider as ProviderRpc;
@@ -156,17 +156,14 @@ fn unsupported(feature: &str) -> Vec<proto::Diagnostic> {
     )])
 }
 
-fn errors(diagnostic: impl Into<Diagnostics>) -> Vec<proto::Diagnostic> {
-    to_proto(diagnostic.into())
-}
-
-/// Runs `body`, turning its error into the diagnostics of an otherwise empty response.
-fn respond<T>(
-    body: impl FnOnce() -> Result<T, Diagnostics>,
+/// Awaits `body`, turning its error into the response `on_error` builds around the
+/// diagnostics, so that no failure reaches Terraform as a bare gRPC status.
+async fn respond<T>(
+    body: impl Future<Output = Result<T, Diagnostics>>,
     on_error: impl FnOnce(Vec<proto::Diagnostic>) -> T,
 ) -> RpcResult<T> {
     Ok(Response::new(
-        body().unwrap_or_else(|d| on_error(to_proto(d))),
+        body.await.unwrap_or_else(|d| on_error(to_proto(d))),
     ))
 }
 
@@ -208,13 +205,16 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         request: Request<proto::validate_provider_config::Request>,
     ) -> RpcResult<proto::validate_provider_config::Response> {
         let request = request.into_inner();
-        let diagnostics = match dynamic::decode(request.config.as_ref(), &self.ty) {
-            Ok(config) => to_proto(self.provider.validate(&config)),
-            Err(d) => errors(d),
-        };
-        Ok(Response::new(proto::validate_provider_config::Response {
-            diagnostics,
-        }))
+        respond(
+            async {
+                let config = dynamic::decode(request.config.as_ref(), &self.ty)?;
+                Ok(proto::validate_provider_config::Response {
+                    diagnostics: to_proto(self.provider.validate(&config)),
+                })
+            },
+            |diagnostics| proto::validate_provider_config::Response { diagnostics },
+        )
+        .await
     }
 
     async fn configure_provider(
@@ -223,31 +223,22 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     ) -> RpcResult<proto::configure_provider::Response> {
         let request = request.into_inner();
         tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
-        let config = match dynamic::decode(request.config.as_ref(), &self.ty) {
-            Ok(config) => config,
-            Err(d) => {
-                return Ok(Response::new(proto::configure_provider::Response {
-                    diagnostics: errors(d),
-                }));
-            }
-        };
-        let diagnostics = match self
-            .provider
-            .configure(&config, &request.terraform_version)
-            .await
-        {
-            Ok(context) => {
+        respond(
+            async {
+                let config = dynamic::decode(request.config.as_ref(), &self.ty)?;
+                let context = self
+                    .provider
+                    .configure(&config, &request.terraform_version)
+                    .await?;
                 *self
                     .context
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(context));
-                Vec::new()
-            }
-            Err(d) => to_proto(d),
-        };
-        Ok(Response::new(proto::configure_provider::Response {
-            diagnostics,
-        }))
+                Ok(proto::configure_provider::Response::default())
+            },
+            |diagnostics| proto::configure_provider::Response { diagnostics },
+        )
+        .await
     }
 
     async fn stop_provider(
@@ -265,16 +256,16 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     ) -> RpcResult<proto::validate_resource_config::Response> {
         let request = request.into_inner();
         respond(
-            || {
+            async {
                 let resource = self.resource(&request.type_name)?;
                 let config = dynamic::decode(request.config.as_ref(), &resource.ty)?;
-                resource.handler.validate(&config).into_result()?;
                 Ok(proto::validate_resource_config::Response {
                     diagnostics: to_proto(resource.handler.validate(&config)),
                 })
             },
             |diagnostics| proto::validate_resource_config::Response { diagnostics },
         )
+        .await
     }
 
     async fn validate_data_resource_config(
@@ -283,7 +274,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     ) -> RpcResult<proto::validate_data_resource_config::Response> {
         let request = request.into_inner();
         respond(
-            || {
+            async {
                 let data_source = self.data_source(&request.type_name)?;
                 let config = dynamic::decode(request.config.as_ref(), &data_source.ty)?;
                 Ok(proto::validate_data_resource_config::Response {
@@ -292,6 +283,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
             },
             |diagnostics| proto::validate_data_resource_config::Response { diagnostics },
         )
+        .await
     }
 
     async fn upgrade_resource_state(
@@ -300,10 +292,10 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     ) -> RpcResult<proto::upgrade_resource_state::Response> {
         let request = request.into_inner();
         respond(
-            || {
+            async {
                 let resource = self.resource(&request.type_name)?;
                 let raw = request.raw_state.unwrap_or_default();
-                let state = upgrade_state(&resource.schema, &resource.ty, request.version, &raw)?;
+                let state = upgrade::upgrade_state(&resource.schema, request.version, &raw)?;
                 Ok(proto::upgrade_resource_state::Response {
                     upgraded_state: Some(dynamic::encode(&state, &resource.ty)?),
                     diagnostics: Vec::new(),
@@ -314,13 +306,16 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
                 diagnostics,
             },
         )
+        .await
     }
 
     async fn get_resource_identity_schemas(
         &self,
         _: Request<proto::get_resource_identity_schemas::Request>,
     ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
-        // No resource here has an identity schema; an empty answer says exactly that.
+        // No resource here has an identity schema; an empty answer says exactly that. Never
+        // an error diagnostic: Terraform 1.12+ asks every provider and fails to load its
+        // schemas on one.
         Ok(Response::new(Default::default()))
     }
 
@@ -339,41 +334,44 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         request: Request<proto::read_resource::Request>,
     ) -> RpcResult<proto::read_resource::Response> {
         let request = request.into_inner();
-        let private = request.private.clone();
-        let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
-            if state.is_null() {
-                return Ok::<_, Diagnostics>((request.current_state.clone(), Vec::new()));
-            }
-            let ctx = self.context()?;
-            match resource.handler.read(&ctx, &state).await? {
-                Refreshed::Found(new_state) => {
-                    Ok((Some(dynamic::encode(&new_state, &resource.ty)?), Vec::new()))
-                }
-                Refreshed::Gone(warning) => Ok((
-                    Some(dynamic::encode(&Value::Null, &resource.ty)?),
-                    vec![warning],
-                )),
-            }
-        }
-        .await;
-        let response = match result {
-            Ok((new_state, warnings)) => proto::read_resource::Response {
-                new_state,
+        let found = |new_state: proto::DynamicValue, warnings: Vec<Diagnostic>| {
+            proto::read_resource::Response {
+                new_state: Some(new_state),
                 diagnostics: to_proto(warnings),
-                private,
+                private: request.private.clone(),
                 ..Default::default()
-            },
-            // On failure the state Terraform has stays as it was.
-            Err(d) => proto::read_resource::Response {
-                new_state: request.current_state,
-                diagnostics: to_proto(d),
-                private,
-                ..Default::default()
-            },
+            }
         };
-        Ok(Response::new(response))
+        respond(
+            async {
+                let resource = self.resource(&request.type_name)?;
+                let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
+                if state.is_null() {
+                    return Ok(proto::read_resource::Response {
+                        new_state: request.current_state.clone(),
+                        private: request.private.clone(),
+                        ..Default::default()
+                    });
+                }
+                let ctx = self.context()?;
+                Ok(match resource.handler.read(&ctx, &state).await? {
+                    Refreshed::Found(new_state) => {
+                        found(dynamic::encode(&new_state, &resource.ty)?, Vec::new())
+                    }
+                    Refreshed::Gone(warning) => {
+                        found(dynamic::encode(&Value::Null, &resource.ty)?, vec![warning])
+                    }
+                })
+            },
+            // On failure the state Terraform has, and its private data, stay as they were.
+            |diagnostics| proto::read_resource::Response {
+                new_state: request.current_state.clone(),
+                diagnostics,
+                private: request.private.clone(),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     async fn plan_resource_change(
@@ -383,7 +381,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         let request = request.into_inner();
         let private = request.prior_private.clone();
         respond(
-            || {
+            async {
                 let resource = self.resource(&request.type_name)?;
                 let proposed = dynamic::decode(request.proposed_new_state.as_ref(), &resource.ty)?;
                 if proposed.is_null() {
@@ -409,6 +407,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
                 ..Default::default()
             },
         )
+        .await
     }
 
     async fn apply_resource_change(
@@ -416,39 +415,39 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         request: Request<proto::apply_resource_change::Request>,
     ) -> RpcResult<proto::apply_resource_change::Response> {
         let request = request.into_inner();
-        let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty)?;
-            let planned = dynamic::decode(request.planned_state.as_ref(), &resource.ty)?;
-            let ctx = self.context()?;
-            let handler = &resource.handler;
-            let (state, warnings) = if planned.is_null() {
-                (Value::Null, handler.delete(&ctx, &prior).await?)
-            } else if prior.is_null() {
-                let applied = handler.create(&ctx, &planned).await?;
-                (applied.state, applied.warnings)
-            } else {
-                let applied = handler.update(&ctx, &prior, &planned).await?;
-                (applied.state, applied.warnings)
-            };
-            Ok::<_, Diagnostics>((dynamic::encode(&state, &resource.ty)?, warnings))
-        }
-        .await;
-        let response = match result {
-            Ok((new_state, warnings)) => proto::apply_resource_change::Response {
-                new_state: Some(new_state),
-                private: request.planned_private,
-                diagnostics: to_proto(warnings),
+        respond(
+            async {
+                let resource = self.resource(&request.type_name)?;
+                let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty)?;
+                let planned = dynamic::decode(request.planned_state.as_ref(), &resource.ty)?;
+                let ctx = self.context()?;
+                let handler = &resource.handler;
+                let (state, warnings) = if planned.is_null() {
+                    (Value::Null, handler.delete(&ctx, &prior).await?)
+                } else if prior.is_null() {
+                    let applied = handler.create(&ctx, &planned).await?;
+                    (applied.state, applied.warnings)
+                } else {
+                    let applied = handler.update(&ctx, &prior, &planned).await?;
+                    (applied.state, applied.warnings)
+                };
+                Ok(proto::apply_resource_change::Response {
+                    new_state: Some(dynamic::encode(&state, &resource.ty)?),
+                    private: request.planned_private.clone(),
+                    diagnostics: to_proto(warnings),
+                    ..Default::default()
+                })
+            },
+            // A failed change leaves Terraform's state exactly as it was before; Terraform
+            // records whatever private data the answer carries, so it must be kept too.
+            |diagnostics| proto::apply_resource_change::Response {
+                new_state: request.prior_state.clone(),
+                private: request.planned_private.clone(),
+                diagnostics,
                 ..Default::default()
             },
-            // A failed change leaves Terraform's state exactly as it was before.
-            Err(d) => proto::apply_resource_change::Response {
-                new_state: request.prior_state,
-                diagnostics: to_proto(d),
-                ..Default::default()
-            },
-        };
-        Ok(Response::new(response))
+        )
+        .await
     }
 
     async fn import_resource_state(
@@ -457,7 +456,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     ) -> RpcResult<proto::import_resource_state::Response> {
         let request = request.into_inner();
         respond(
-            || {
+            async {
                 let resource = self.resource(&request.type_name)?;
                 let state = resource.handler.import(&request.id)?;
                 Ok(proto::import_resource_state::Response {
@@ -474,6 +473,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
                 ..Default::default()
             },
         )
+        .await
     }
 
     async fn move_resource_state(
@@ -491,25 +491,23 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         request: Request<proto::read_data_source::Request>,
     ) -> RpcResult<proto::read_data_source::Response> {
         let request = request.into_inner();
-        let result = async {
-            let data_source = self.data_source(&request.type_name)?;
-            let config = dynamic::decode(request.config.as_ref(), &data_source.ty)?;
-            let ctx = self.context()?;
-            let state = data_source.handler.read(&ctx, &config).await?;
-            Ok::<_, Diagnostics>(dynamic::encode(&state, &data_source.ty)?)
-        }
-        .await;
-        let response = match result {
-            Ok(state) => proto::read_data_source::Response {
-                state: Some(state),
+        respond(
+            async {
+                let data_source = self.data_source(&request.type_name)?;
+                let config = dynamic::decode(request.config.as_ref(), &data_source.ty)?;
+                let ctx = self.context()?;
+                let state = data_source.handler.read(&ctx, &config).await?;
+                Ok(proto::read_data_source::Response {
+                    state: Some(dynamic::encode(&state, &data_source.ty)?),
+                    ..Default::default()
+                })
+            },
+            |diagnostics| proto::read_data_source::Response {
+                diagnostics,
                 ..Default::default()
             },
-            Err(d) => proto::read_data_source::Response {
-                diagnostics: to_proto(d),
-                ..Default::default()
-            },
-        };
-        Ok(Response::new(response))
+        )
+        .await
     }
 
     async fn generate_resource_config(
@@ -590,7 +588,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         _: Request<proto::get_functions::Request>,
     ) -> RpcResult<proto::get_functions::Response> {
-        // No provider functions: an empty map is the truthful answer.
+        // No provider functions: an empty map is the truthful answer. Never an error
+        // diagnostic: Terraform 1.12+ fails to load the provider's schemas on one.
         Ok(Response::new(Default::default()))
     }
 
@@ -724,43 +723,345 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     }
 }
 
-/// Reads a stored state of the current schema version. Attributes the schema no longer has
-/// are dropped rather than failing, so a removed attribute never strands a state.
-fn upgrade_state(
-    schema: &Schema,
-    ty: &Type,
-    version: i64,
-    raw: &proto::RawState,
-) -> Result<Value, Diagnostic> {
-    if version > schema.version {
-        return Err(Diagnostic::error(
-            "State written by a newer provider",
-            format!(
-                "The state has schema version {version}, but this provider knows versions up \
-                 to {}. Upgrade the provider.",
-                schema.version
-            ),
-        ));
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::framework::{Applied, Planned};
+    use crate::protocol::{Attribute, Presence};
+
+    const THING: &str = "test_thing";
+
+    /// A resource whose create and update fail, and whose read answers by the id it is given.
+    #[derive(Default)]
+    struct Thing {
+        validations: AtomicUsize,
     }
-    if raw.json.is_empty() {
-        return Err(Diagnostic::error(
-            "Unsupported state format",
-            "The state is in the legacy flatmap format, which this provider never wrote.",
-        ));
+
+    fn thing_schema() -> Schema {
+        Schema {
+            version: 0,
+            description: "",
+            attributes: vec![Attribute::new("id", Type::String, Presence::Required, "")],
+        }
     }
-    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&raw.json)
-        .map_err(|e| {
-            Diagnostic::error(
-                "Unreadable state",
-                format!("The stored state is not a JSON object: {e}."),
-            )
-        })?;
-    object.retain(|name, _| schema.attribute(name).is_some());
-    let json = serde_json::Value::Object(object).to_string();
-    crate::protocol::value::json::decode(json.as_bytes(), ty).map_err(|e| {
-        Diagnostic::error(
-            "Unreadable state",
-            format!("The stored state does not fit the schema: {e}."),
+
+    fn refused() -> Diagnostics {
+        Diagnostic::error("Refused", "The server refused the change.").into()
+    }
+
+    #[tonic::async_trait]
+    impl Resource<()> for Thing {
+        fn type_name(&self) -> &'static str {
+            THING
+        }
+
+        fn schema(&self) -> Schema {
+            thing_schema()
+        }
+
+        fn validate(&self, _: &Value) -> Diagnostics {
+            self.validations.fetch_add(1, Ordering::SeqCst);
+            Diagnostic::warning("Checked", "Once.").into()
+        }
+
+        fn plan(&self, _: &Value, proposed: &Value, _: &Value) -> Result<Planned, Diagnostics> {
+            Ok(Planned {
+                state: proposed.clone(),
+                requires_replace: Vec::new(),
+            })
+        }
+
+        async fn create(&self, _: &(), _: &Value) -> Result<Applied, Diagnostics> {
+            Err(refused())
+        }
+
+        async fn read(&self, _: &(), state: &Value) -> Result<Refreshed, Diagnostics> {
+            match state.attr("id").and_then(Value::as_str) {
+                Some("gone") => Ok(Refreshed::Gone(Diagnostic::warning("Gone", "It went."))),
+                Some("broken") => Err(refused()),
+                _ => Ok(Refreshed::Found(state.clone())),
+            }
+        }
+
+        async fn update(&self, _: &(), _: &Value, _: &Value) -> Result<Applied, Diagnostics> {
+            Err(refused())
+        }
+
+        async fn delete(&self, _: &(), _: &Value) -> Result<Vec<Diagnostic>, Diagnostics> {
+            Ok(Vec::new())
+        }
+
+        fn import(&self, id: &str) -> Result<Value, Diagnostics> {
+            Ok(Value::object([("id", Value::string(id))]))
+        }
+    }
+
+    #[derive(Default)]
+    struct TestProvider {
+        thing: Arc<Thing>,
+    }
+
+    #[tonic::async_trait]
+    impl Provider for TestProvider {
+        type Context = ();
+
+        fn address(&self) -> &'static str {
+            "registry.terraform.io/test/test"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                description: "",
+                attributes: Vec::new(),
+            }
+        }
+
+        fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
+            let thing: Arc<dyn Resource<()>> = self.thing.clone();
+            vec![thing]
+        }
+
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource<()>>> {
+            Vec::new()
+        }
+
+        fn validate(&self, _: &Value) -> Diagnostics {
+            Diagnostics::default()
+        }
+
+        async fn configure(&self, _: &Value, _: &str) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        fn stop(&self) {}
+    }
+
+    async fn configured() -> (GrpcProvider<TestProvider>, Arc<Thing>) {
+        let provider = TestProvider::default();
+        let thing = provider.thing.clone();
+        let server = GrpcProvider::new(provider);
+        let config = dynamic::encode(&Value::object::<&str>([]), &server.ty).unwrap();
+        let answer = server
+            .configure_provider(Request::new(proto::configure_provider::Request {
+                config: Some(config),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+        (server, thing)
+    }
+
+    fn thing(id: &str) -> proto::DynamicValue {
+        dynamic::encode(
+            &Value::object([("id", Value::string(id))]),
+            &thing_schema().value_type(),
         )
-    })
+        .unwrap()
+    }
+
+    fn is_error(diagnostic: &proto::Diagnostic) -> bool {
+        diagnostic.severity == proto::diagnostic::Severity::Error as i32
+    }
+
+    fn summaries(diagnostics: &[proto::Diagnostic]) -> Vec<&str> {
+        diagnostics.iter().map(|d| d.summary.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn unsupported_rpcs_answer_with_diagnostics_not_a_status() {
+        let (server, _) = configured().await;
+        let all = [
+            server
+                .move_resource_state(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .generate_resource_config(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .validate_ephemeral_resource_config(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .open_ephemeral_resource(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .upgrade_resource_identity(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .validate_list_resource_config(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .lock_state(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+            server
+                .plan_action(Request::new(Default::default()))
+                .await
+                .map(|r| r.into_inner().diagnostics),
+        ];
+        for answer in all {
+            let diagnostics = answer.expect("an answer, not a gRPC status");
+            assert!(diagnostics.iter().any(is_error), "{diagnostics:?}");
+        }
+        let mut events = server
+            .list_resource(Request::new(Default::default()))
+            .await
+            .expect("a stream, not a gRPC status")
+            .into_inner();
+        let event = events.next().await.unwrap().unwrap();
+        assert!(event.diagnostic.iter().any(is_error));
+        let call = server
+            .call_function(Request::new(proto::call_function::Request {
+                name: "f".to_owned(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(call.error.is_some());
+    }
+
+    /// Terraform 1.12+ asks every provider for both while loading its schemas, and fails the
+    /// whole load on an error diagnostic in either answer.
+    #[tokio::test]
+    async fn identity_schemas_and_functions_answer_without_errors() {
+        let (server, _) = configured().await;
+        let identities = server
+            .get_resource_identity_schemas(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(identities.diagnostics.is_empty());
+        assert!(identities.identity_schemas.is_empty());
+        let functions = server
+            .get_functions(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(functions.diagnostics.is_empty());
+        assert!(functions.functions.is_empty());
+    }
+
+    #[tokio::test]
+    async fn unknown_type_names_give_a_diagnostic() {
+        let (server, _) = configured().await;
+        let validate = server
+            .validate_resource_config(Request::new(proto::validate_resource_config::Request {
+                type_name: "nope".to_owned(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&validate.diagnostics), ["Unknown resource type"]);
+        let read = server
+            .read_data_source(Request::new(proto::read_data_source::Request {
+                type_name: "nope".to_owned(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&read.diagnostics), ["Unknown data source type"]);
+        let apply = server
+            .apply_resource_change(Request::new(proto::apply_resource_change::Request {
+                type_name: "nope".to_owned(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&apply.diagnostics), ["Unknown resource type"]);
+    }
+
+    #[tokio::test]
+    async fn validate_calls_the_handler_once() {
+        let (server, thing) = configured().await;
+        let answer = server
+            .validate_resource_config(Request::new(proto::validate_resource_config::Request {
+                type_name: THING.to_owned(),
+                config: Some(self::thing("a")),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&answer.diagnostics), ["Checked"]);
+        assert_eq!(thing.validations.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_apply_keeps_the_prior_state_and_private() {
+        let (server, _) = configured().await;
+        let update = server
+            .apply_resource_change(Request::new(proto::apply_resource_change::Request {
+                type_name: THING.to_owned(),
+                prior_state: Some(thing("a")),
+                planned_state: Some(thing("b")),
+                config: Some(thing("b")),
+                planned_private: b"private".to_vec(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&update.diagnostics), ["Refused"]);
+        assert_eq!(update.new_state, Some(thing("a")));
+        assert_eq!(update.private, b"private");
+
+        let create = server
+            .apply_resource_change(Request::new(proto::apply_resource_change::Request {
+                type_name: THING.to_owned(),
+                prior_state: None,
+                planned_state: Some(thing("b")),
+                config: Some(thing("b")),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(summaries(&create.diagnostics), ["Refused"]);
+        assert_eq!(create.new_state, None, "a failed create leaves nothing");
+    }
+
+    #[tokio::test]
+    async fn a_gone_object_reads_as_null_with_the_warning() {
+        let (server, _) = configured().await;
+        let read = |id: &str| {
+            server.read_resource(Request::new(proto::read_resource::Request {
+                type_name: THING.to_owned(),
+                current_state: Some(thing(id)),
+                private: b"private".to_vec(),
+                ..Default::default()
+            }))
+        };
+        let gone = read("gone").await.unwrap().into_inner();
+        let new_state = dynamic::decode(gone.new_state.as_ref(), &thing_schema().value_type());
+        assert_eq!(new_state.unwrap(), Value::Null);
+        assert_eq!(summaries(&gone.diagnostics), ["Gone"]);
+        assert!(!gone.diagnostics.iter().any(is_error));
+
+        let found = read("here").await.unwrap().into_inner();
+        assert_eq!(found.new_state, Some(thing("here")));
+        assert!(found.diagnostics.is_empty());
+        assert_eq!(found.private, b"private");
+
+        // A failed read keeps the state and private data Terraform has.
+        let broken = read("broken").await.unwrap().into_inner();
+        assert_eq!(summaries(&broken.diagnostics), ["Refused"]);
+        assert_eq!(broken.new_state, Some(thing("broken")));
+        assert_eq!(broken.private, b"private");
+    }
 }

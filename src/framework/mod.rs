@@ -6,6 +6,7 @@
 //! wire, unknown values, private state) is handled here once.
 
 pub mod grpc;
+mod upgrade;
 
 use std::sync::Arc;
 

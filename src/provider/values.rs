@@ -1,6 +1,12 @@
-//! Small readers for attribute values, shared by the resources and data sources.
+//! Small readers for attribute values, shared by the provider block, resources and data sources.
 
+use crate::partnercenter::parse_customer_id;
 use crate::protocol::{AttributePath, Diagnostic, Value};
+
+/// The path of a top-level attribute, where diagnostics about it point.
+pub(crate) fn path(name: &str) -> AttributePath {
+    AttributePath::root().attr(name)
+}
 
 /// A top-level string attribute: `Ok(None)` when null, an error when unknown (callers use this
 /// only where Terraform guarantees known values: apply, read, data source read).
@@ -17,26 +23,20 @@ pub(crate) fn known_string<'a>(
                 "The provider needs the value of \"{name}\" here, but it is not a known string."
             ),
         )
-        .at(AttributePath::root().attr(name))),
+        .at(path(name))),
     }
 }
 
 /// Like [`known_string`], but the attribute must be set.
 pub(crate) fn required_string<'a>(object: &'a Value, name: &str) -> Result<&'a str, Diagnostic> {
     known_string(object, name)?.ok_or_else(|| {
-        Diagnostic::error("Missing value", format!("\"{name}\" must be set."))
-            .at(AttributePath::root().attr(name))
+        Diagnostic::error("Missing value", format!("\"{name}\" must be set.")).at(path(name))
     })
-}
-
-/// Customer ids are GUIDs in their usual 8-4-4-4-12 form.
-pub(crate) fn is_guid(text: &str) -> bool {
-    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
 }
 
 /// The error for a `customer_id` that is not a GUID, pointing at the attribute.
 pub(crate) fn check_customer_id(customer_id: &str) -> Option<Diagnostic> {
-    (!is_guid(customer_id)).then(|| {
+    parse_customer_id(customer_id).is_none().then(|| {
         Diagnostic::error(
             "Invalid customer_id",
             format!(
@@ -44,7 +44,7 @@ pub(crate) fn check_customer_id(customer_id: &str) -> Option<Diagnostic> {
                  0c39d6d5-c70d-4c55-bc02-f620844f3fd1; got \"{customer_id}\"."
             ),
         )
-        .at(AttributePath::root().attr("customer_id"))
+        .at(path("customer_id"))
     })
 }
 
@@ -53,13 +53,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn guid_form_is_strict() {
-        assert!(is_guid("0c39d6d5-c70d-4c55-bc02-f620844f3fd1"));
-        assert!(is_guid("0C39D6D5-C70D-4C55-BC02-F620844F3FD1"));
-        assert!(!is_guid("0c39d6d5c70d4c55bc02f620844f3fd1"));
-        assert!(!is_guid("{0c39d6d5-c70d-4c55-bc02-f620844f3fd1}"));
-        assert!(!is_guid("not-a-guid"));
-        assert!(!is_guid(""));
+    fn customer_ids_are_guids_in_any_case() {
+        assert!(check_customer_id("0c39d6d5-c70d-4c55-bc02-f620844f3fd1").is_none());
+        assert!(check_customer_id("0C39D6D5-C70D-4C55-BC02-F620844F3FD1").is_none());
+        let err = check_customer_id("{0c39d6d5-c70d-4c55-bc02-f620844f3fd1}").unwrap();
+        assert_eq!(err.path, Some(path("customer_id")));
+        assert!(check_customer_id("").is_some());
     }
 
     #[test]
@@ -72,7 +71,7 @@ mod tests {
         assert_eq!(known_string(&object, "a").unwrap(), Some("x"));
         assert_eq!(known_string(&object, "b").unwrap(), None);
         let err = known_string(&object, "c").unwrap_err();
-        assert_eq!(err.path, Some(AttributePath::root().attr("c")));
+        assert_eq!(err.path, Some(path("c")));
         assert!(required_string(&object, "b").is_err());
     }
 }

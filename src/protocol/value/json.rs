@@ -17,6 +17,16 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     from_tree(&parse(bytes).map_err(DecodeError::new)?, ty)
 }
 
+/// Decodes a stored state of object type `ty`: like [`decode`], but top-level attributes the
+/// type lacks are dropped, so that an attribute removed from a schema never strands a state.
+pub fn decode_state(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
+    let mut tree = parse(bytes).map_err(DecodeError::new)?;
+    if let (Type::Object { attrs, .. }, Json::Object(members)) = (ty, &mut tree) {
+        members.retain(|(name, _)| attrs.contains_key(name.as_ref()));
+    }
+    from_tree(&tree, ty)
+}
+
 /// Encodes a wholly known value of type `ty` as JSON.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();

@@ -4,12 +4,10 @@
 //! Partner Center cannot unset a qualification, so destroy only forgets the resource.
 
 use crate::framework::{Applied, Planned, Refreshed, Resource};
-use crate::partnercenter::{Qualification, Secret};
-use crate::protocol::{
-    Attribute, AttributePath, Diagnostic, Diagnostics, Presence, Schema, Type, Value,
-};
+use crate::partnercenter::{Qualification, Secret, parse_customer_id};
+use crate::protocol::{Attribute, Diagnostic, Diagnostics, Presence, Schema, Type, Value};
 use crate::provider::Context;
-use crate::provider::values::{check_customer_id, known_string, required_string};
+use crate::provider::values::{check_customer_id, known_string, path, required_string};
 
 pub const TYPE_NAME: &str = "partnercenter_customer_qualification";
 
@@ -51,22 +49,12 @@ impl State {
 
     /// The settable qualification this state asks for, or an error pointing at the attribute.
     fn requested(&self) -> Result<Qualification, Diagnostics> {
-        let mut diagnostics = Diagnostics::default();
-        if let Some(d) = check_customer_id(&self.customer_id) {
-            diagnostics.push(d);
+        let (qualification, diagnostics) = Declared {
+            customer_id: Some(&self.customer_id),
+            qualification: Some(&self.qualification),
+            validation_code: Some(self.validation_code.as_deref()),
         }
-        let qualification = match parse_settable(&self.qualification) {
-            Ok(q) => Some(q),
-            Err(d) => {
-                diagnostics.push(d);
-                None
-            }
-        };
-        if qualification == Some(Qualification::GovernmentCommunityCloud)
-            && self.validation_code.is_none()
-        {
-            diagnostics.push(missing_validation_code());
-        }
+        .check();
         match qualification {
             Some(q) if !diagnostics.has_errors() => Ok(q),
             _ => Err(diagnostics),
@@ -74,8 +62,62 @@ impl State {
     }
 }
 
-fn path(name: &str) -> AttributePath {
-    AttributePath::root().attr(name)
+/// What the rules read of a configuration. `None` is a value known only at apply (or a null
+/// that Terraform itself refuses for a required attribute): accepted at plan and checked at
+/// apply, when every value is known.
+#[derive(Debug, Clone, Copy)]
+struct Declared<'a> {
+    customer_id: Option<&'a str>,
+    qualification: Option<&'a str>,
+    /// `Some(None)` when null.
+    validation_code: Option<Option<&'a str>>,
+}
+
+impl<'a> Declared<'a> {
+    fn from_config(config: &'a Value) -> Self {
+        let known = |name| config.attr(name).and_then(Value::as_str);
+        let validation_code = match config.attr("validation_code") {
+            Some(value) if !value.is_known() => None,
+            Some(value) => Some(value.as_str()),
+            None => Some(None),
+        };
+        Self {
+            customer_id: known("customer_id"),
+            qualification: known("qualification"),
+            validation_code,
+        }
+    }
+
+    /// The rules of this resource, for validate and apply alike: the settable qualification
+    /// when it is known and valid, and every error and warning about what is known.
+    fn check(&self) -> (Option<Qualification>, Diagnostics) {
+        let mut diagnostics = Diagnostics::default();
+        if let Some(customer_id) = self.customer_id {
+            diagnostics.0.extend(check_customer_id(customer_id));
+        }
+        let qualification = match self.qualification.map(parse_settable) {
+            Some(Ok(q)) => Some(q),
+            Some(Err(invalid)) => {
+                diagnostics.push(invalid);
+                None
+            }
+            None => None,
+        };
+        // A blank code is no code: Partner Center would refuse it only after a clean plan.
+        let code = self
+            .validation_code
+            .map(|code| code.filter(|c| !c.trim().is_empty()));
+        match (qualification, code) {
+            (Some(q), Some(None)) if q.requires_validation_code() => {
+                diagnostics.push(missing_validation_code());
+            }
+            (Some(q), Some(Some(_))) if !q.requires_validation_code() => {
+                diagnostics.push(unused_validation_code(q));
+            }
+            _ => {}
+        }
+        (qualification, diagnostics)
+    }
 }
 
 /// Accepts the settable qualifications in any case; explains why the others are refused.
@@ -103,6 +145,28 @@ fn missing_validation_code() -> Diagnostic {
          for example from data.partnercenter_validation_codes.<name>.codes[0].validation_id.",
     )
     .at(path("validation_code"))
+}
+
+fn unused_validation_code(qualification: Qualification) -> Diagnostic {
+    Diagnostic::warning(
+        "validation_code is not used",
+        format!(
+            "validation_code is only used with GovernmentCommunityCloud; it is not sent to \
+             Partner Center for {}. Remove it, or set qualification = \"GovernmentCommunityCloud\".",
+            qualification.as_str()
+        ),
+    )
+    .at(path("validation_code"))
+}
+
+/// Whether two `customer_id` values name one customer: GUIDs compare in any case, anything
+/// else (unknown, not a GUID) only when equal.
+fn names_same_customer(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let guid = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_customer_id);
+    match (guid(a), guid(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// The error for an answer that contradicts what was just set.
@@ -157,23 +221,26 @@ impl Resource<Context> for CustomerQualification {
                     "customer_id",
                     Type::String,
                     Presence::Required,
-                    "The Partner Center customer id (a GUID). Changing it replaces the resource.",
+                    "The Partner Center customer id (a GUID). Changing it replaces the resource; \
+                    changing only its case does not.",
                 ),
                 Attribute::new(
                     "qualification",
                     Type::String,
                     Presence::Required,
                     "`Education` or `GovernmentCommunityCloud`, in any case. Your spelling is kept \
-                    in state while Partner Center agrees, so a different case never shows a diff. \
-                    `None` and `Nonprofit` cannot be set through the API and are rejected at plan time.",
+                    in state while Partner Center agrees, so a refresh never shows drift for the \
+                    case alone; changing only the spelling in the configuration plans an in-place \
+                    update that sends no request. `None` and `Nonprofit` cannot be set through the \
+                    API and are rejected at plan time.",
                 ),
                 Attribute::new(
                     "validation_code",
                     Type::String,
                     Presence::Optional,
                     "The partner's validation code, required for `GovernmentCommunityCloud` (see the \
-                    `partnercenter_validation_codes` data source). Partner Center does not return it, \
-                    so it is kept from the configuration.",
+                    `partnercenter_validation_codes` data source) and unused otherwise. Partner \
+                    Center does not return it, so it is kept from the configuration.",
                 )
                 .sensitive(),
             ],
@@ -181,22 +248,7 @@ impl Resource<Context> for CustomerQualification {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::default();
-        if let Some(Value::String(customer_id)) = config.attr("customer_id") {
-            diagnostics.0.extend(check_customer_id(customer_id));
-        }
-        if let Some(Value::String(text)) = config.attr("qualification") {
-            match parse_settable(text) {
-                Ok(Qualification::GovernmentCommunityCloud)
-                    if config.attr("validation_code").is_none_or(Value::is_null) =>
-                {
-                    diagnostics.push(missing_validation_code());
-                }
-                Ok(_) => {}
-                Err(d) => diagnostics.push(d),
-            }
-        }
-        diagnostics
+        Declared::from_config(config).check().1
     }
 
     fn plan(
@@ -212,8 +264,8 @@ impl Resource<Context> for CustomerQualification {
             .cloned()
             .unwrap_or(Value::Unknown);
         planned.set_attr("id", id);
-        let customer_changed =
-            !prior.is_null() && prior.attr("customer_id") != proposed.attr("customer_id");
+        let customer_changed = !prior.is_null()
+            && !names_same_customer(prior.attr("customer_id"), proposed.attr("customer_id"));
         Ok(Planned {
             state: planned,
             requires_replace: if customer_changed {
@@ -243,7 +295,7 @@ impl Resource<Context> for CustomerQualification {
                 "Customer not found in Partner Center",
                 format!(
                     "Partner Center has no customer {} (or no longer shares it with this \
-                     partner), so its qualification was removed from the Terraform state. {err}",
+                     partner), so its qualification was removed from the Terraform state. {err}.",
                     state.customer_id
                 ),
             ))),
@@ -259,11 +311,13 @@ impl Resource<Context> for CustomerQualification {
     ) -> Result<Applied, Diagnostics> {
         let prior = State::from_value(prior)?;
         let planned = State::from_value(planned)?;
-        let unchanged =
+        let same_qualification =
             prior.qualification.parse::<Qualification>().ok() == Some(planned.requested()?);
-        if unchanged {
-            // Only the spelling or the validation code changed: Partner Center already holds
-            // this qualification, so there is nothing to send.
+        let same_customer = parse_customer_id(&prior.customer_id)
+            .is_some_and(|id| parse_customer_id(&planned.customer_id) == Some(id));
+        if same_customer && same_qualification {
+            // Only a spelling or the validation code changed: Partner Center already holds
+            // this qualification for this customer, so there is nothing to send.
             return Ok(Applied {
                 state: planned.to_value(),
                 warnings: Vec::new(),
@@ -371,6 +425,47 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_validation_code_is_missing_at_plan_and_apply() {
+        for blank in ["", "  "] {
+            let diagnostics = CustomerQualification.validate(&config(
+                Value::string("GovernmentCommunityCloud"),
+                Value::string(blank),
+            ));
+            assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
+            assert!(diagnostics.has_errors());
+            let state = State {
+                customer_id: CUSTOMER.to_owned(),
+                qualification: "GovernmentCommunityCloud".to_owned(),
+                validation_code: Some(blank.to_owned()),
+            };
+            let diagnostics = state.requested().unwrap_err();
+            assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn a_validation_code_without_government_is_a_warning() {
+        let diagnostics =
+            CustomerQualification.validate(&config(Value::string("education"), Value::string("c")));
+        assert!(!diagnostics.has_errors());
+        assert_eq!(paths(&diagnostics), vec!["validation_code"]);
+        assert!(
+            diagnostics.0[0]
+                .detail
+                .contains("only used with GovernmentCommunityCloud"),
+            "{}",
+            diagnostics.0[0].detail
+        );
+        // Apply still sets the qualification.
+        let state = State {
+            customer_id: CUSTOMER.to_owned(),
+            qualification: "education".to_owned(),
+            validation_code: Some("c".to_owned()),
+        };
+        assert_eq!(state.requested().unwrap(), Qualification::Education);
+    }
+
+    #[test]
     fn unknown_values_are_accepted_at_plan() {
         let unknown = Value::object([
             ("id", Value::Null),
@@ -379,6 +474,16 @@ mod tests {
             ("validation_code", Value::Unknown),
         ]);
         assert!(!CustomerQualification.validate(&unknown).has_errors());
+        // Known only at apply, a refused qualification is caught there, at its attribute.
+        let state = State {
+            customer_id: CUSTOMER.to_owned(),
+            qualification: "Nonprofit".to_owned(),
+            validation_code: None,
+        };
+        assert_eq!(
+            paths(&state.requested().unwrap_err()),
+            vec!["qualification"]
+        );
     }
 
     #[test]
@@ -405,10 +510,78 @@ mod tests {
             "customer_id",
             Value::string("4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11"),
         );
-        let planned = CustomerQualification
+        let replaced = CustomerQualification
             .plan(&planned.state, &moved, &moved)
             .unwrap();
-        assert_eq!(planned.requires_replace, vec![path("customer_id")]);
+        assert_eq!(replaced.requires_replace, vec![path("customer_id")]);
+
+        let mut unknown = proposed.clone();
+        unknown.set_attr("customer_id", Value::Unknown);
+        let replaced = CustomerQualification
+            .plan(&planned.state, &unknown, &unknown)
+            .unwrap();
+        assert_eq!(replaced.requires_replace, vec![path("customer_id")]);
+    }
+
+    #[test]
+    fn a_case_only_customer_change_is_no_replacement() {
+        let proposed = config(Value::string("Education"), Value::Null);
+        let prior = CustomerQualification
+            .plan(&Value::Null, &proposed, &proposed)
+            .unwrap()
+            .state;
+        let mut upper = proposed.clone();
+        upper.set_attr("customer_id", Value::string(CUSTOMER.to_uppercase()));
+        let planned = CustomerQualification.plan(&prior, &upper, &upper).unwrap();
+        assert!(planned.requires_replace.is_empty());
+        // The new spelling is what the state records.
+        assert_eq!(
+            planned.state.attr("id"),
+            Some(&Value::string(CUSTOMER.to_uppercase()))
+        );
+    }
+
+    /// A client that fails any request it is asked to make.
+    fn unreachable_client() -> Context {
+        let mut config = crate::partnercenter::ClientConfig::new(
+            crate::partnercenter::Credentials::AccessToken(Secret::new("token")),
+            "test".to_owned(),
+        );
+        config.base_url = "http://127.0.0.1:9".to_owned();
+        config.max_retries = 0;
+        Context::new(config, tokio_util::sync::CancellationToken::new()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn spelling_changes_update_without_a_request() {
+        let client = unreachable_client();
+        let prior = State {
+            customer_id: CUSTOMER.to_owned(),
+            qualification: "Education".to_owned(),
+            validation_code: None,
+        };
+        let planned = State {
+            customer_id: CUSTOMER.to_uppercase(),
+            qualification: "EDUCATION".to_owned(),
+            validation_code: None,
+        };
+        let applied = CustomerQualification
+            .update(&client, &prior.to_value(), &planned.to_value())
+            .await
+            .expect("no request, so no connection error");
+        assert_eq!(applied.state, planned.to_value());
+        // A real change does send the PUT, which this client cannot.
+        let changed = State {
+            qualification: "GovernmentCommunityCloud".to_owned(),
+            validation_code: Some("code".to_owned()),
+            ..planned
+        };
+        assert!(
+            CustomerQualification
+                .update(&client, &prior.to_value(), &changed.to_value())
+                .await
+                .is_err()
+        );
     }
 
     #[test]
