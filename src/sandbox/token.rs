@@ -240,6 +240,10 @@ mod tests {
         }
     }
 
+    fn app_user_form(refresh_token: &str) -> TokenForm {
+        form("refresh_token", DEMO_CLIENT_SECRET, Some(refresh_token))
+    }
+
     #[test]
     fn issued_tokens_are_accepted_until_they_expire() {
         let mut tokens = Tokens::from_seed(&Seed::demo());
@@ -275,15 +279,7 @@ mod tests {
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
         let granted = tokens
-            .grant(
-                DEMO_TENANT_ID,
-                &form(
-                    "refresh_token",
-                    DEMO_CLIENT_SECRET,
-                    Some(DEMO_REFRESH_TOKEN),
-                ),
-                now,
-            )
+            .grant(DEMO_TENANT_ID, &app_user_form(DEMO_REFRESH_TOKEN), now)
             .expect("granted");
         let header = format!("Bearer {}", granted.access_token);
         assert_eq!(tokens.access(Some(&header), now), Some(Access::AppUser));
@@ -335,25 +331,13 @@ mod tests {
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
         let first = tokens
-            .grant(
-                DEMO_TENANT_ID,
-                &form(
-                    "refresh_token",
-                    DEMO_CLIENT_SECRET,
-                    Some(DEMO_REFRESH_TOKEN),
-                ),
-                now,
-            )
+            .grant(DEMO_TENANT_ID, &app_user_form(DEMO_REFRESH_TOKEN), now)
             .expect("granted");
         let rotated = first.refresh_token.expect("rotated");
         assert_ne!(rotated, DEMO_REFRESH_TOKEN);
-        let reuse = form(
-            "refresh_token",
-            DEMO_CLIENT_SECRET,
-            Some(DEMO_REFRESH_TOKEN),
-        );
+        let reuse = app_user_form(DEMO_REFRESH_TOKEN);
         assert!(tokens.grant(DEMO_TENANT_ID, &reuse, now).is_err());
-        let next = form("refresh_token", DEMO_CLIENT_SECRET, Some(&rotated));
+        let next = app_user_form(&rotated);
         assert!(tokens.grant(DEMO_TENANT_ID, &next, now).is_ok());
     }
 }
