@@ -12,10 +12,12 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
+use tracing_subscriber::registry::LookupSpan;
 
 const TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
@@ -61,19 +63,62 @@ pub fn level_from_env(provider: Option<&str>, general: Option<&str>) -> LevelFil
 #[derive(Debug)]
 struct HclogLayer;
 
-impl<S: Subscriber> Layer<S> for HclogLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let line = hclog_line(event, OffsetDateTime::now_utc());
+/// The fields of a span, kept in its extensions so every line logged inside it carries them
+/// (as go-hclog's `With` does for Go providers: `tf_rpc`, `tf_req_id`, …).
+#[derive(Default)]
+struct SpanFields(Map<String, Value>);
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = FieldVisitor::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields.fields));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let mut fields = FieldVisitor::default();
+        values.record(&mut fields);
+        if let Some(span) = ctx.span(id)
+            && let Some(known) = span.extensions_mut().get_mut::<SpanFields>()
+        {
+            known.0.extend(fields.fields);
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let line = hclog_line(event, span_fields(event, &ctx), OffsetDateTime::now_utc());
         // One write per line so concurrent events never interleave within a line.
         let _ignored = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }
 
-fn hclog_line(event: &Event<'_>, now: OffsetDateTime) -> String {
+/// The fields of the spans `event` happened in, outermost first, so inner values win.
+fn span_fields<S: Subscriber + for<'a> LookupSpan<'a>>(
+    event: &Event<'_>,
+    ctx: &Context<'_, S>,
+) -> Map<String, Value> {
+    let mut inherited = Map::new();
+    for span in ctx
+        .event_scope(event)
+        .into_iter()
+        .flat_map(|s| s.from_root())
+    {
+        if let Some(fields) = span.extensions().get::<SpanFields>() {
+            inherited.extend(fields.0.clone());
+        }
+    }
+    inherited
+}
+
+/// The JSON line of `event`, with the fields of the spans it happened in (its own win).
+fn hclog_line(event: &Event<'_>, inherited: Map<String, Value>, now: OffsetDateTime) -> String {
     let mut fields = FieldVisitor::default();
     event.record(&mut fields);
     let metadata = event.metadata();
-    let mut object = fields.fields;
+    let mut object = inherited;
+    object.extend(fields.fields);
     object.insert("@level".into(), level_name(*metadata.level()).into());
     object.insert("@message".into(), fields.message.into());
     object.insert("@module".into(), "provider".into());
@@ -152,21 +197,10 @@ mod tests {
         assert_eq!(level_from_env(Some("off"), Some("trace")), LevelFilter::OFF);
     }
 
-    /// Captures the lines a layer would write, through the same formatting function.
-    struct Capture(Arc<Mutex<Vec<String>>>);
-
-    impl<S: Subscriber> Layer<S> for Capture {
-        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-            let at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            self.0.lock().unwrap().push(hclog_line(event, at));
-        }
-    }
-
     #[test]
     fn lines_have_the_fields_terraform_parses() {
         let lines = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::registry().with(Capture(lines.clone()));
+        let subscriber = tracing_subscriber::registry().with(TestLayer(lines.clone()));
         let logged_at = line!() + 2;
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(customer_id = "c1", attempt = 2, "retrying the request");
@@ -182,5 +216,52 @@ mod tests {
         assert_eq!(parsed["@caller"], format!("{}:{logged_at}", file!()));
         assert_eq!(parsed["customer_id"], "c1");
         assert_eq!(parsed["attempt"], 2);
+    }
+
+    /// Lines logged inside a span carry its fields, and the innermost value of a field wins.
+    #[test]
+    fn lines_inside_spans_carry_their_fields() {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(TestLayer(lines.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let rpc = tracing::error_span!("rpc", tf_rpc = "ReadResource", tf_req_id = "r1");
+            let _entered = rpc.enter();
+            let inner = tracing::error_span!("inner", tf_req_id = "r2", attempt = 1);
+            inner.in_scope(|| tracing::debug!(status = 200, "Partner Center answered"));
+            tracing::debug!(tf_req_duration_ms = 3, "Served request");
+        });
+        let lines = lines.lock().unwrap();
+        let parsed: Vec<Value> = lines
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[0]["tf_rpc"], "ReadResource");
+        assert_eq!(parsed[0]["tf_req_id"], "r2");
+        assert_eq!(parsed[0]["attempt"], 1);
+        assert_eq!(parsed[0]["status"], 200);
+        assert_eq!(parsed[1]["tf_req_id"], "r1");
+        assert_eq!(parsed[1]["tf_req_duration_ms"], 3);
+        assert_eq!(parsed[1]["@message"], "Served request");
+        assert!(parsed[1].get("attempt").is_none());
+    }
+
+    /// The real layer's span handling and formatting, writing into a buffer instead of stderr
+    /// at a fixed time.
+    struct TestLayer(Arc<Mutex<Vec<String>>>);
+
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TestLayer {
+        fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            HclogLayer.on_new_span(attrs, id, ctx);
+        }
+
+        fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            let at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            self.0
+                .lock()
+                .unwrap()
+                .push(hclog_line(event, span_fields(event, &ctx), at));
+        }
     }
 }

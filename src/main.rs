@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use terraform_provider_partnercenter::framework::grpc::GrpcProvider;
+use terraform_provider_partnercenter::framework::server::GrpcProvider;
 use terraform_provider_partnercenter::plugin::{self, PluginError, ServeMode};
 use terraform_provider_partnercenter::provider::PartnerCenterProvider;
 use terraform_provider_partnercenter::{logging, provider};

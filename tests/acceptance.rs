@@ -361,11 +361,30 @@ fn lifecycle(version: &'static str) {
         "{version}: recording the code needs no PUT"
     );
 
-    // Destroy forgets the resource, warns, and leaves Partner Center as it was.
+    // Destroy forgets the resource, warns, and leaves Partner Center as it was. Terraform
+    // 1.3+ plans destroys, so the warning comes before the user approves; 1.0.3 shows it only
+    // once the destroy is applied.
     reset_counters(&sandbox);
+    let plan = workspace.ok(&["plan", "-destroy", "-input=false", "-no-color"]);
+    let warned_at_plan = plan.contains("Warning: Qualification kept in Partner Center")
+        && plan.contains("Partner Center cannot remove a qualification");
+    assert_eq!(warned_at_plan, version != "1.0.3", "{version}: {plan}");
+    if warned_at_plan {
+        // The interactive destroy shows it above its question; answering "no" keeps it all.
+        let prompt = answer_destroy_prompt(&workspace, "no");
+        let asked_at = prompt.find("Do you really want to destroy");
+        let warned_at = prompt.find("Qualification kept in Partner Center");
+        assert!(
+            matches!((warned_at, asked_at), (Some(w), Some(a)) if w < a),
+            "{version}: the warning must come before the question: {prompt}"
+        );
+        assert!(prompt.contains("Destroy cancelled"), "{version}: {prompt}");
+        assert!(in_state(&workspace, ADDRESS), "{version}: still managed");
+    }
     let output = workspace.ok(&["destroy", "-input=false", "-no-color", "-auto-approve"]);
     assert!(
-        output.contains("Partner Center cannot remove a qualification"),
+        output.contains("Warning: Qualification kept in Partner Center")
+            && output.contains("Partner Center cannot remove a qualification"),
         "{version}: {output}"
     );
     assert_eq!(puts(&sandbox), 0);
@@ -374,6 +393,25 @@ fn lifecycle(version: &'static str) {
         "GovernmentCommunityCloud"
     );
     assert_eq!(state_qualification(&workspace), None);
+}
+
+/// Runs an interactive `terraform destroy`, types `answer` at its question, and returns all
+/// it printed.
+fn answer_destroy_prompt(workspace: &Workspace, answer: &str) -> String {
+    use std::io::Write as _;
+    let mut child = workspace
+        .command(common::terraform(workspace.version))
+        .args(["destroy", "-no-color"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start terraform destroy");
+    let mut stdin = child.stdin.take().expect("terraform's stdin");
+    writeln!(stdin, "{answer}").expect("answer the question");
+    drop(stdin);
+    let output = child.wait_with_output().expect("terraform destroy");
+    common::text(&output)
 }
 
 #[test]

@@ -112,6 +112,23 @@ fn check_debug_log(version: &'static str) {
         !stderr.contains("not-a-real-token"),
         "{version}: the access token reached the log"
     );
+    // One line per RPC, with the fields Go providers log and how long the RPC took.
+    let served = stderr
+        .lines()
+        .find(|l| l.contains("Served request") && l.contains("tf_rpc=PlanResourceChange"))
+        .unwrap_or_else(|| panic!("{version}: no line for PlanResourceChange in:\n{stderr}"));
+    for field in [
+        "tf_resource_type=partnercenter_customer_qualification",
+        "tf_req_id=",
+        "tf_req_duration_ms=",
+        "tf_provider_addr=registry.terraform.io/partnercenter-oss/partnercenter",
+    ] {
+        assert!(served.contains(field), "{version}: no {field} in {served}");
+    }
+    assert!(
+        served.contains("[DEBUG]"),
+        "{version}: wrong level: {served}"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::framework::{DataSource, Provider, Resource};
+use crate::framework::{DynDataSource, DynResource, Provider};
 use crate::partnercenter::Client;
 use crate::protocol::{Diagnostics, Schema, Value};
 
@@ -46,13 +46,13 @@ impl Provider for PartnerCenterProvider {
         config::schema()
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<Context>>> {
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Context>>> {
         vec![Arc::new(
             resources::customer_qualification::CustomerQualification,
         )]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Context>>> {
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Context>>> {
         vec![
             Arc::new(data_sources::customer_qualification::CustomerQualification),
             Arc::new(data_sources::validation_codes::ValidationCodes),

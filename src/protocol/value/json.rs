@@ -17,14 +17,41 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     from_tree(&parse(bytes).map_err(DecodeError::new)?, ty)
 }
 
-/// Decodes a stored state of object type `ty`: like [`decode`], but top-level attributes the
-/// type lacks are dropped, so that an attribute removed from a schema never strands a state.
+/// Decodes a stored state of type `ty`: like [`decode`], but object attributes the type lacks
+/// are dropped at every depth, so that an attribute removed from a schema never strands a state.
 pub fn decode_state(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let mut tree = parse(bytes).map_err(DecodeError::new)?;
-    if let (Type::Object { attrs, .. }, Json::Object(members)) = (ty, &mut tree) {
-        members.retain(|(name, _)| attrs.contains_key(name.as_ref()));
-    }
+    prune(&mut tree, ty);
     from_tree(&tree, ty)
+}
+
+/// Drops the members of JSON objects that the object types of `ty` do not have. Parts that do
+/// not fit `ty` are left alone, for decoding to report.
+fn prune(tree: &mut Json<'_>, ty: &Type) {
+    match (ty, tree) {
+        (Type::Object { attrs, .. }, Json::Object(members)) => {
+            members.retain(|(name, _)| attrs.contains_key(name.as_ref()));
+            for (name, member) in members {
+                prune(member, &attrs[name.as_ref()]);
+            }
+        }
+        (Type::List(element) | Type::Set(element), Json::Array(items)) => {
+            for item in items {
+                prune(item, element);
+            }
+        }
+        (Type::Map(element), Json::Object(members)) => {
+            for (_, member) in members {
+                prune(member, element);
+            }
+        }
+        (Type::Tuple(types), Json::Array(items)) => {
+            for (item, ty) in items.iter_mut().zip(types) {
+                prune(item, ty);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Encodes a wholly known value of type `ty` as JSON.

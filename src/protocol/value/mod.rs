@@ -129,6 +129,14 @@ impl Value {
         }
     }
 
+    /// The attributes of a (known, non-null) object.
+    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.concrete() {
+            Value::Object(attrs) => Some(attrs),
+            _ => None,
+        }
+    }
+
     /// Sets an attribute of an object value; does nothing to other values.
     pub fn set_attr(&mut self, name: &str, value: Value) {
         if let Value::Object(attrs) = self {
@@ -146,7 +154,7 @@ impl Value {
     }
 
     /// A short name for error messages.
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Unknown => "unknown",

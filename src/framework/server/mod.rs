@@ -1,0 +1,401 @@
+//! The tfplugin6 `Provider` gRPC service, as a thin adapter over the framework traits.
+//!
+//! The trait impl below only routes: each RPC runs inside a tracing span carrying the fields
+//! Go providers log (`tf_rpc`, `tf_resource_type`, `tf_req_id`, `tf_provider_addr`) and ends
+//! with one "Served request" line with its duration. The work sits in one file per concern:
+//! [`provider`] (metadata, schema, configuration), [`resources`] (managed resources),
+//! [`data_sources`], and [`not_offered`] (the RPCs of features this provider has none of).
+//!
+//! No RPC panics or answers with a bare transport error: every failure becomes diagnostics in
+//! the response.
+
+mod data_sources;
+mod not_offered;
+mod provider;
+mod resources;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use futures_util::Stream;
+use tokio::time::Instant;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument as _;
+
+use super::Provider;
+use super::erased::{DynDataSource, DynResource};
+use crate::protocol::diagnostics::to_proto;
+use crate::protocol::tfplugin6 as proto;
+use crate::protocol::tfplugin6::provider_server::Provider as ProviderRpc;
+use crate::protocol::{Diagnostic, Diagnostics, Schema, Type};
+
+type RpcResult<T> = Result<Response<T>, Status>;
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+/// A registered type with its schema and value type computed once.
+struct Registered<T: ?Sized> {
+    handler: Arc<T>,
+    schema: Schema,
+    ty: Type,
+}
+
+impl<T: ?Sized> Registered<T> {
+    fn new(handler: Arc<T>, schema: Schema) -> Self {
+        let ty = schema.value_type();
+        Self {
+            handler,
+            schema,
+            ty,
+        }
+    }
+}
+
+/// Serves a [`Provider`] over tfplugin6.
+pub struct GrpcProvider<P: Provider> {
+    provider: P,
+    schema: Schema,
+    ty: Type,
+    resources: HashMap<&'static str, Registered<dyn DynResource<P::Context>>>,
+    data_sources: HashMap<&'static str, Registered<dyn DynDataSource<P::Context>>>,
+    context: RwLock<Option<Arc<P::Context>>>,
+}
+
+impl<P: Provider> std::fmt::Debug for GrpcProvider<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcProvider")
+            .field("address", &self.provider.address())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Provider> GrpcProvider<P> {
+    pub fn new(provider: P) -> Self {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), Registered::new(r.clone(), r.schema())))
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name(), Registered::new(d.clone(), d.schema())))
+            .collect();
+        let schema = provider.schema();
+        let ty = schema.value_type();
+        Self {
+            provider,
+            schema,
+            ty,
+            resources,
+            data_sources,
+            context: RwLock::new(None),
+        }
+    }
+
+    fn resource(
+        &self,
+        type_name: &str,
+    ) -> Result<&Registered<dyn DynResource<P::Context>>, Diagnostic> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
+    }
+
+    fn data_source(
+        &self,
+        type_name: &str,
+    ) -> Result<&Registered<dyn DynDataSource<P::Context>>, Diagnostic> {
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name))
+    }
+
+    fn context(&self) -> Result<Arc<P::Context>, Diagnostic> {
+        let guard = self
+            .context
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.clone().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "Terraform called the provider before configuring it. This is a bug in the \
+                 provider or in Terraform; please report it with the Terraform version.",
+            )
+        })
+    }
+
+    /// Runs one RPC's `answer` inside its span and logs that it was served, and how long it
+    /// took.
+    async fn traced<T>(
+        &self,
+        rpc: &'static str,
+        type_name: &str,
+        answer: impl Future<Output = T>,
+    ) -> RpcResult<T> {
+        // At ERROR so that the span, and with it these fields on every line logged while the
+        // RPC runs, exists at any log level: span levels only decide whether a span is kept.
+        let span = tracing::error_span!(
+            "rpc",
+            tf_rpc = rpc,
+            tf_resource_type = type_name,
+            tf_req_id = %uuid::Uuid::new_v4(),
+            tf_provider_addr = self.provider.address(),
+        );
+        async {
+            let started = Instant::now();
+            let answer = answer.await;
+            let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::debug!(tf_req_duration_ms = millis, "Served request");
+            Ok(Response::new(answer))
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type named \"{type_name}\"."),
+    )
+}
+
+/// The answer itself, or the one `on_error` builds around the diagnostics of a failure, so
+/// that no failure reaches Terraform as a bare gRPC status.
+fn or_diagnostics<T>(
+    result: Result<T, Diagnostics>,
+    on_error: impl FnOnce(Vec<proto::Diagnostic>) -> T,
+) -> T {
+    result.unwrap_or_else(|diagnostics| on_error(to_proto(diagnostics)))
+}
+
+#[tonic::async_trait]
+impl<P: Provider> ProviderRpc for GrpcProvider<P> {
+    async fn get_metadata(
+        &self,
+        _: Request<proto::get_metadata::Request>,
+    ) -> RpcResult<proto::get_metadata::Response> {
+        self.traced("GetMetadata", "", async { self.metadata() })
+            .await
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<proto::get_provider_schema::Request>,
+    ) -> RpcResult<proto::get_provider_schema::Response> {
+        self.traced("GetProviderSchema", "", async { self.schema_response() })
+            .await
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<proto::validate_provider_config::Request>,
+    ) -> RpcResult<proto::validate_provider_config::Response> {
+        let request = request.into_inner();
+        self.traced("ValidateProviderConfig", "", async {
+            self.validate_provider_config(request)
+        })
+        .await
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<proto::configure_provider::Request>,
+    ) -> RpcResult<proto::configure_provider::Response> {
+        let request = request.into_inner();
+        self.traced("ConfigureProvider", "", self.configure_provider(request))
+            .await
+    }
+
+    async fn stop_provider(
+        &self,
+        _: Request<proto::stop_provider::Request>,
+    ) -> RpcResult<proto::stop_provider::Response> {
+        self.traced("StopProvider", "", async { self.stop_provider() })
+            .await
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<proto::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
+        // No resource here has an identity schema; an empty answer says exactly that. Never
+        // an error diagnostic: Terraform 1.12+ asks every provider and fails to load its
+        // schemas on one.
+        self.traced("GetResourceIdentitySchemas", "", async {
+            proto::get_resource_identity_schemas::Response::default()
+        })
+        .await
+    }
+
+    async fn get_functions(
+        &self,
+        _: Request<proto::get_functions::Request>,
+    ) -> RpcResult<proto::get_functions::Response> {
+        // No provider functions: an empty map is the truthful answer. Never an error
+        // diagnostic: Terraform 1.12+ fails to load the provider's schemas on one.
+        self.traced("GetFunctions", "", async {
+            proto::get_functions::Response::default()
+        })
+        .await
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<proto::validate_resource_config::Request>,
+    ) -> RpcResult<proto::validate_resource_config::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ValidateResourceConfig", &type_name, async {
+            self.validate_resource_config(request)
+        })
+        .await
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<proto::upgrade_resource_state::Request>,
+    ) -> RpcResult<proto::upgrade_resource_state::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("UpgradeResourceState", &type_name, async {
+            self.upgrade_resource_state(request)
+        })
+        .await
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<proto::read_resource::Request>,
+    ) -> RpcResult<proto::read_resource::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ReadResource", &type_name, self.read_resource(request))
+            .await
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<proto::plan_resource_change::Request>,
+    ) -> RpcResult<proto::plan_resource_change::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("PlanResourceChange", &type_name, async {
+            self.plan_resource_change(request)
+        })
+        .await
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<proto::apply_resource_change::Request>,
+    ) -> RpcResult<proto::apply_resource_change::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced(
+            "ApplyResourceChange",
+            &type_name,
+            self.apply_resource_change(request),
+        )
+        .await
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<proto::import_resource_state::Request>,
+    ) -> RpcResult<proto::import_resource_state::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ImportResourceState", &type_name, async {
+            self.import_resource_state(request)
+        })
+        .await
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<proto::validate_data_resource_config::Request>,
+    ) -> RpcResult<proto::validate_data_resource_config::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ValidateDataResourceConfig", &type_name, async {
+            self.validate_data_resource_config(request)
+        })
+        .await
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<proto::read_data_source::Request>,
+    ) -> RpcResult<proto::read_data_source::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ReadDataSource", &type_name, self.read_data_source(request))
+            .await
+    }
+
+    type ListResourceStream = BoxStream<proto::list_resource::Event>;
+    type ReadStateBytesStream = BoxStream<proto::read_state_bytes::Response>;
+    type InvokeActionStream = BoxStream<proto::invoke_action::Event>;
+
+    not_offered::rpcs! {
+        "moving state between resource types" => {
+            MoveResourceState: move_resource_state(proto::move_resource_state::Request)
+                -> (proto::move_resource_state::Response),
+        },
+        "resource identity" => {
+            UpgradeResourceIdentity: upgrade_resource_identity(proto::upgrade_resource_identity::Request)
+                -> (proto::upgrade_resource_identity::Response),
+        },
+        "configuration generation" => {
+            GenerateResourceConfig: generate_resource_config(proto::generate_resource_config::Request)
+                -> (proto::generate_resource_config::Response),
+        },
+        "ephemeral resources" => {
+            ValidateEphemeralResourceConfig: validate_ephemeral_resource_config(
+                proto::validate_ephemeral_resource_config::Request
+            ) -> (proto::validate_ephemeral_resource_config::Response),
+            OpenEphemeralResource: open_ephemeral_resource(proto::open_ephemeral_resource::Request)
+                -> (proto::open_ephemeral_resource::Response),
+            RenewEphemeralResource: renew_ephemeral_resource(proto::renew_ephemeral_resource::Request)
+                -> (proto::renew_ephemeral_resource::Response),
+            CloseEphemeralResource: close_ephemeral_resource(proto::close_ephemeral_resource::Request)
+                -> (proto::close_ephemeral_resource::Response),
+        },
+        "list resources" => {
+            ValidateListResourceConfig: validate_list_resource_config(
+                proto::validate_list_resource_config::Request
+            ) -> (proto::validate_list_resource_config::Response),
+            ListResource: list_resource(proto::list_resource::Request)
+                -> (stream proto::list_resource::Event as ListResourceStream),
+        },
+        "state stores" => {
+            ValidateStateStoreConfig: validate_state_store_config(proto::validate_state_store::Request)
+                -> (proto::validate_state_store::Response),
+            ConfigureStateStore: configure_state_store(proto::configure_state_store::Request)
+                -> (proto::configure_state_store::Response),
+            LockState: lock_state(proto::lock_state::Request) -> (proto::lock_state::Response),
+            UnlockState: unlock_state(proto::unlock_state::Request) -> (proto::unlock_state::Response),
+            GetStates: get_states(proto::get_states::Request) -> (proto::get_states::Response),
+            DeleteState: delete_state(proto::delete_state::Request) -> (proto::delete_state::Response),
+            ReadStateBytes: read_state_bytes(proto::read_state_bytes::Request)
+                -> (stream proto::read_state_bytes::Response as ReadStateBytesStream),
+            WriteStateBytes: write_state_bytes(Streaming<proto::write_state_bytes::RequestChunk>)
+                -> (proto::write_state_bytes::Response),
+        },
+        "actions" => {
+            PlanAction: plan_action(proto::plan_action::Request) -> (proto::plan_action::Response),
+            ValidateActionConfig: validate_action_config(proto::validate_action_config::Request)
+                -> (proto::validate_action_config::Response),
+            InvokeAction: invoke_action(proto::invoke_action::Request)
+                -> (stream proto::invoke_action::Event as InvokeActionStream),
+        },
+        "functions" => {
+            CallFunction: call_function(proto::call_function::Request) -> (proto::call_function::Response),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

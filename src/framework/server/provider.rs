@@ -1,0 +1,103 @@
+//! The provider-level RPCs: metadata, schemas, and the provider block.
+
+use std::sync::Arc;
+
+use super::{GrpcProvider, or_diagnostics};
+use crate::framework::Provider;
+use crate::protocol::diagnostics::to_proto;
+use crate::protocol::dynamic;
+use crate::protocol::tfplugin6 as proto;
+
+/// What this server can do beyond the protocol's minimum.
+fn server_capabilities() -> proto::ServerCapabilities {
+    proto::ServerCapabilities {
+        // The schema never changes within a binary, so Terraform may cache it.
+        get_provider_schema_optional: true,
+        // Destroys are planned too (Terraform 1.3+), so warnings about them are shown before
+        // the user approves.
+        plan_destroy: true,
+        ..Default::default()
+    }
+}
+
+impl<P: Provider> GrpcProvider<P> {
+    pub(super) fn metadata(&self) -> proto::get_metadata::Response {
+        proto::get_metadata::Response {
+            server_capabilities: Some(server_capabilities()),
+            resources: self
+                .resources
+                .keys()
+                .map(|name| proto::get_metadata::ResourceMetadata {
+                    type_name: (*name).to_owned(),
+                })
+                .collect(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|name| proto::get_metadata::DataSourceMetadata {
+                    type_name: (*name).to_owned(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The whole schema answer, as `terraform providers schema` shows it.
+    pub fn schema_response(&self) -> proto::get_provider_schema::Response {
+        proto::get_provider_schema::Response {
+            provider: Some(self.schema.to_proto()),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(name, r)| ((*name).to_owned(), r.schema.to_proto()))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(name, d)| ((*name).to_owned(), d.schema.to_proto()))
+                .collect(),
+            server_capabilities: Some(server_capabilities()),
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn validate_provider_config(
+        &self,
+        request: proto::validate_provider_config::Request,
+    ) -> proto::validate_provider_config::Response {
+        let diagnostics = dynamic::decode(request.config.as_ref(), &self.ty)
+            .map(|config| self.provider.validate(&config))
+            .unwrap_or_else(Into::into);
+        proto::validate_provider_config::Response {
+            diagnostics: to_proto(diagnostics),
+        }
+    }
+
+    pub(super) async fn configure_provider(
+        &self,
+        request: proto::configure_provider::Request,
+    ) -> proto::configure_provider::Response {
+        tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
+        let configured = async {
+            let config = dynamic::decode(request.config.as_ref(), &self.ty)?;
+            let context = self
+                .provider
+                .configure(&config, &request.terraform_version)
+                .await?;
+            *self
+                .context
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(context));
+            Ok(proto::configure_provider::Response::default())
+        };
+        or_diagnostics(configured.await, |diagnostics| {
+            proto::configure_provider::Response { diagnostics }
+        })
+    }
+
+    pub(super) fn stop_provider(&self) -> proto::stop_provider::Response {
+        tracing::info!("Terraform asked the provider to stop; cancelling in-flight requests");
+        self.provider.stop();
+        proto::stop_provider::Response::default()
+    }
+}

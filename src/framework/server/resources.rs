@@ -1,0 +1,166 @@
+//! The managed resource RPCs: validate, upgrade, read, plan, apply and import.
+
+use super::{GrpcProvider, or_diagnostics};
+use crate::framework::Provider;
+use crate::framework::resource::Refreshed;
+use crate::protocol::diagnostics::to_proto;
+use crate::protocol::tfplugin6 as proto;
+use crate::protocol::{Value, dynamic};
+
+impl<P: Provider> GrpcProvider<P> {
+    pub(super) fn validate_resource_config(
+        &self,
+        request: proto::validate_resource_config::Request,
+    ) -> proto::validate_resource_config::Response {
+        let validated = || {
+            let resource = self.resource(&request.type_name)?;
+            let config = dynamic::decode(request.config.as_ref(), &resource.ty)?;
+            Ok(proto::validate_resource_config::Response {
+                diagnostics: to_proto(resource.handler.validate(&config)),
+            })
+        };
+        or_diagnostics(validated(), |diagnostics| {
+            proto::validate_resource_config::Response { diagnostics }
+        })
+    }
+
+    pub(super) fn upgrade_resource_state(
+        &self,
+        request: proto::upgrade_resource_state::Request,
+    ) -> proto::upgrade_resource_state::Response {
+        let upgraded = || {
+            let resource = self.resource(&request.type_name)?;
+            let raw = request.raw_state.clone().unwrap_or_default();
+            let state = resource.handler.upgrade_state(request.version, &raw)?;
+            Ok(proto::upgrade_resource_state::Response {
+                upgraded_state: Some(dynamic::encode(&state, &resource.ty)?),
+                diagnostics: Vec::new(),
+            })
+        };
+        or_diagnostics(upgraded(), |diagnostics| {
+            proto::upgrade_resource_state::Response {
+                upgraded_state: None,
+                diagnostics,
+            }
+        })
+    }
+
+    pub(super) async fn read_resource(
+        &self,
+        request: proto::read_resource::Request,
+    ) -> proto::read_resource::Response {
+        let answer = |new_state, diagnostics| proto::read_resource::Response {
+            new_state,
+            diagnostics,
+            private: request.private.clone(),
+            ..Default::default()
+        };
+        let read = async {
+            let resource = self.resource(&request.type_name)?;
+            let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
+            if state.is_null() {
+                return Ok(answer(request.current_state.clone(), Vec::new()));
+            }
+            let ctx = self.context()?;
+            let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
+                Refreshed::Found { state, warnings } => (state, warnings),
+                Refreshed::Gone(warning) => (Value::Null, vec![warning]),
+            };
+            let new_state = dynamic::encode(&new_state, &resource.ty)?;
+            Ok(answer(Some(new_state), to_proto(warnings)))
+        };
+        // On failure the state Terraform has, and its private data, stay as they were: never
+        // a partial object beside an error.
+        or_diagnostics(read.await, |diagnostics| {
+            answer(request.current_state.clone(), diagnostics)
+        })
+    }
+
+    pub(super) fn plan_resource_change(
+        &self,
+        request: proto::plan_resource_change::Request,
+    ) -> proto::plan_resource_change::Response {
+        let planned = || {
+            let resource = self.resource(&request.type_name)?;
+            let decode =
+                |value: &Option<proto::DynamicValue>| dynamic::decode(value.as_ref(), &resource.ty);
+            let prior = decode(&request.prior_state)?;
+            let proposed = decode(&request.proposed_new_state)?;
+            let config = decode(&request.config)?;
+            let ctx = self.context()?;
+            let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
+            Ok(proto::plan_resource_change::Response {
+                planned_state: Some(dynamic::encode(&planned.state, &resource.ty)?),
+                requires_replace: planned.requires_replace.iter().map(Into::into).collect(),
+                planned_private: request.prior_private.clone(),
+                diagnostics: to_proto(planned.warnings),
+                ..Default::default()
+            })
+        };
+        or_diagnostics(planned(), |diagnostics| {
+            proto::plan_resource_change::Response {
+                diagnostics,
+                ..Default::default()
+            }
+        })
+    }
+
+    pub(super) async fn apply_resource_change(
+        &self,
+        request: proto::apply_resource_change::Request,
+    ) -> proto::apply_resource_change::Response {
+        let applied = async {
+            let resource = self.resource(&request.type_name)?;
+            let decode =
+                |value: &Option<proto::DynamicValue>| dynamic::decode(value.as_ref(), &resource.ty);
+            let prior = decode(&request.prior_state)?;
+            let planned = decode(&request.planned_state)?;
+            let config = decode(&request.config)?;
+            let ctx = self.context()?;
+            let applied = resource
+                .handler
+                .apply(&ctx, &prior, &planned, &config)
+                .await?;
+            Ok(proto::apply_resource_change::Response {
+                new_state: Some(dynamic::encode(&applied.state, &resource.ty)?),
+                private: request.planned_private.clone(),
+                diagnostics: to_proto(applied.warnings),
+                ..Default::default()
+            })
+        };
+        // A failed change leaves Terraform's state exactly as it was before; Terraform records
+        // whatever private data the answer carries, so it must be kept too.
+        or_diagnostics(applied.await, |diagnostics| {
+            proto::apply_resource_change::Response {
+                new_state: request.prior_state.clone(),
+                private: request.planned_private.clone(),
+                diagnostics,
+                ..Default::default()
+            }
+        })
+    }
+
+    pub(super) fn import_resource_state(
+        &self,
+        request: proto::import_resource_state::Request,
+    ) -> proto::import_resource_state::Response {
+        let imported = || {
+            let resource = self.resource(&request.type_name)?;
+            let state = resource.handler.import(&request.id)?;
+            Ok(proto::import_resource_state::Response {
+                imported_resources: vec![proto::import_resource_state::ImportedResource {
+                    type_name: request.type_name.clone(),
+                    state: Some(dynamic::encode(&state, &resource.ty)?),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+        };
+        or_diagnostics(imported(), |diagnostics| {
+            proto::import_resource_state::Response {
+                diagnostics,
+                ..Default::default()
+            }
+        })
+    }
+}
