@@ -32,10 +32,23 @@ crate::object! {
             API and are rejected at plan time."
         ),
         validation_code: String => Optional(
-            "The partner's validation code, required for `GovernmentCommunityCloud` (see the \
-            `partnercenter_validation_codes` data source) and unused otherwise. Partner \
-            Center does not return it, so it is kept from the configuration."
+            "The partner's validation code, required when a `GovernmentCommunityCloud` \
+            qualification is set (see the `partnercenter_validation_codes` data source) and \
+            unused otherwise. Partner Center does not return it, so it is kept from the \
+            configuration, which stores it in the state: on Terraform 1.11 and later prefer \
+            `validation_code_wo`. Set at most one of the two."
         ).sensitive(),
+        validation_code_wo: String => Optional(
+            "The validation code as a write-only attribute (Terraform 1.11 and later): sent to \
+            Partner Center but never written to the plan or the state. Recommended over \
+            `validation_code`; set at most one of the two. Terraform cannot see a change of a \
+            write-only value, so change `validation_code_wo_version` to send a new code."
+        ).sensitive().write_only(),
+        validation_code_wo_version: i64 => Optional(
+            "Goes with `validation_code_wo`: a number you change (for example, increment) to \
+            send the qualification again with the current `validation_code_wo`. It is kept in \
+            the state; the code is not."
+        ),
     }
 }
 
@@ -44,10 +57,35 @@ const NAMES: StateNames = State::NAMES;
 #[derive(Debug)]
 pub struct CustomerQualification;
 
-/// The rules of this resource, for validate and apply alike: the settable qualification when
-/// it is known and valid, and every error and warning about what is known. Unknown values are
-/// accepted at plan and checked at apply, when every value is known.
-fn check(state: &State) -> (Option<Qualification>, Diagnostics) {
+/// The checks of a configuration that need no prior state: the settable qualification when it
+/// is known and valid, and every error and warning about what is known. Unknown values are
+/// accepted here and checked at apply, when every value is known. Whether a validation code
+/// is missing depends on whether a request will be sent, so plan and apply check that.
+fn check(config: &State) -> (Option<Qualification>, Diagnostics) {
+    let (qualification, mut diagnostics) = check_values(config);
+    if !config.validation_code.is_null() && !config.validation_code_wo.is_null() {
+        diagnostics.push(two_validation_codes());
+    }
+    if !config.validation_code_wo_version.is_null() && config.validation_code_wo.is_null() {
+        diagnostics.push(version_without_code());
+    }
+    for (name, code) in [
+        (NAMES.validation_code, &config.validation_code),
+        (NAMES.validation_code_wo, &config.validation_code_wo),
+    ] {
+        match qualification {
+            Some(q) if !q.requires_validation_code() && !code.is_null() => {
+                diagnostics.push(unused_validation_code(name, q));
+            }
+            _ => {}
+        }
+    }
+    (qualification, diagnostics)
+}
+
+/// The checks that hold for a plan or a state as much as for a configuration (which alone
+/// holds the write-only code).
+fn check_values(state: &State) -> (Option<Qualification>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     if let Some(customer_id) = state.customer_id.as_str() {
         diagnostics.0.extend(check_customer_id(customer_id));
@@ -60,37 +98,68 @@ fn check(state: &State) -> (Option<Qualification>, Diagnostics) {
         }
         None => None,
     };
-    // A blank code is no code: Partner Center would refuse it only after a clean plan.
-    let code = match &state.validation_code {
-        Attr::Unknown => None,
-        Attr::Null => Some(None),
-        Attr::Known(code) => Some(Some(code).filter(|c| !c.trim().is_empty())),
-    };
-    match (qualification, code) {
-        (Some(q), Some(None)) if q.requires_validation_code() => {
-            diagnostics.push(missing_validation_code());
-        }
-        (Some(q), Some(Some(_))) if !q.requires_validation_code() => {
-            diagnostics.push(unused_validation_code(q));
-        }
-        _ => {}
-    }
     (qualification, diagnostics)
 }
 
-/// The settable qualification a state asks for, or every error about it.
-fn requested(state: &State) -> Result<Qualification, Diagnostics> {
-    let (qualification, mut diagnostics) = check(state);
+/// The code a request for `planned` carries: the write-only one from the configuration, else
+/// the stored one (at most one of them is set).
+fn request_code<'a>(planned: &'a State, config: &'a State) -> &'a Attr<String> {
+    if config.validation_code_wo.is_null() {
+        &planned.validation_code
+    } else {
+        &config.validation_code_wo
+    }
+}
+
+/// The error when a request for `qualification` would go without the code it needs. A blank
+/// code is no code: Partner Center would refuse it only after a clean plan. An unknown code
+/// is checked at apply.
+fn missing_code(qualification: Qualification, code: &Attr<String>) -> Option<Diagnostic> {
+    let missing = match code {
+        Attr::Null => true,
+        Attr::Unknown => false,
+        Attr::Known(code) => code.trim().is_empty(),
+    };
+    (missing && qualification.requires_validation_code()).then(missing_validation_code)
+}
+
+/// The settable qualification a request for `state` asks for, with the code it carries, or
+/// every error about it.
+fn requested(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
+    let (qualification, mut diagnostics) = check_values(state);
+    match qualification {
+        Some(q) => diagnostics.0.extend(missing_code(q, code)),
+        None => diagnostics
+            .0
+            .extend(known(&state.qualification, NAMES.qualification).err()),
+    }
     match qualification {
         Some(q) if !diagnostics.has_errors() => Ok(q),
-        Some(_) => Err(diagnostics),
-        None => {
-            if let Err(missing) = known(&state.qualification, NAMES.qualification) {
-                diagnostics.push(missing);
-            }
-            Err(diagnostics)
-        }
+        _ => Err(diagnostics),
     }
+}
+
+/// Whether applying `planned` over `prior` sends a request: Partner Center is asked again
+/// only for another qualification, or when the user asks to send a new write-only code.
+fn sends_request(prior: &State, planned: &State) -> bool {
+    let held = prior
+        .qualification
+        .as_str()
+        .map(str::parse::<Qualification>);
+    let wanted = planned
+        .qualification
+        .as_str()
+        .map(str::parse::<Qualification>);
+    let same_qualification = matches!((held, wanted), (Some(Ok(a)), Some(Ok(b))) if a == b);
+    let same_customer = prior
+        .customer_id
+        .as_str()
+        .and_then(parse_customer_id)
+        .is_some()
+        && names_same_customer(&prior.customer_id, &planned.customer_id);
+    !(same_customer
+        && same_qualification
+        && prior.validation_code_wo_version == planned.validation_code_wo_version)
 }
 
 /// Accepts the settable qualifications in any case; explains why the others are refused.
@@ -114,22 +183,41 @@ fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
 fn missing_validation_code() -> Diagnostic {
     Diagnostic::error(
         "Missing validation_code",
-        "A GovernmentCommunityCloud qualification needs a validation code: set validation_code, \
-         for example from data.partnercenter_validation_codes.<name>.codes[0].validation_id.",
+        "Setting a GovernmentCommunityCloud qualification needs a validation code: set \
+         validation_code_wo (Terraform 1.11 and later) or validation_code, for example from \
+         data.partnercenter_validation_codes.<name>.codes[0].validation_id.",
     )
     .at(path(NAMES.validation_code))
 }
 
-fn unused_validation_code(qualification: Qualification) -> Diagnostic {
+fn two_validation_codes() -> Diagnostic {
+    Diagnostic::error(
+        "Two validation codes",
+        "Set validation_code_wo or validation_code, not both. Keep validation_code_wo \
+         (Terraform 1.11 and later): it is never written to the state.",
+    )
+    .at(path(NAMES.validation_code))
+}
+
+fn version_without_code() -> Diagnostic {
+    Diagnostic::error(
+        "validation_code_wo_version without validation_code_wo",
+        "validation_code_wo_version only says when to send validation_code_wo again: set \
+         validation_code_wo too, or remove validation_code_wo_version.",
+    )
+    .at(path(NAMES.validation_code_wo_version))
+}
+
+fn unused_validation_code(name: &str, qualification: Qualification) -> Diagnostic {
     Diagnostic::warning(
-        "validation_code is not used",
+        format!("{name} is not used"),
         format!(
-            "validation_code is only used with GovernmentCommunityCloud; it is not sent to \
-             Partner Center for {}. Remove it, or set qualification = \"GovernmentCommunityCloud\".",
+            "{name} is only used with GovernmentCommunityCloud; it is not sent to Partner \
+             Center for {}. Remove it, or set qualification = \"GovernmentCommunityCloud\".",
             qualification.as_str()
         ),
     )
-    .at(path(NAMES.validation_code))
+    .at(path(name))
 }
 
 /// Whether two `customer_id` values name one customer: GUIDs compare in any case, anything
@@ -169,12 +257,17 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
 }
 
 impl CustomerQualification {
-    /// One PUT; the new state is what Partner Center answered (in the user's spelling when it
-    /// agrees).
-    async fn put(&self, client: &Context, state: State) -> Result<Applied<State>, Diagnostics> {
-        let requested = requested(&state)?;
+    /// One PUT carrying `code`; the new state is what Partner Center answered (in the user's
+    /// spelling when it agrees). The write-only code is never part of it.
+    async fn put(
+        &self,
+        client: &Context,
+        state: State,
+        code: &Attr<String>,
+    ) -> Result<Applied<State>, Diagnostics> {
+        let requested = requested(&state, code)?;
         let customer_id = known(&state.customer_id, NAMES.customer_id)?;
-        let code = state.validation_code.as_str().map(Secret::new);
+        let code = code.as_str().map(Secret::new);
         let answered = client
             .set_qualification(customer_id, requested, code.as_ref())
             .await?;
@@ -184,6 +277,7 @@ impl CustomerQualification {
         }
         Ok(Applied::new(State {
             id: state.customer_id.clone(),
+            validation_code_wo: Attr::Null,
             ..state
         }))
     }
@@ -203,9 +297,10 @@ impl Resource<Context> for CustomerQualification {
         &self,
         client: &Context,
         planned: State,
-        _config: State,
+        config: State,
     ) -> Result<Applied<State>, Diagnostics> {
-        self.put(client, planned).await
+        let code = request_code(&planned, &config).clone();
+        self.put(client, planned, &code).await
     }
 
     async fn read(&self, client: &Context, state: State) -> Result<Refreshed<State>, Diagnostics> {
@@ -244,25 +339,16 @@ impl Resource<Context> for CustomerQualification {
         client: &Context,
         prior: State,
         planned: State,
-        _config: State,
+        config: State,
     ) -> Result<Applied<State>, Diagnostics> {
-        let same_qualification = prior
-            .qualification
-            .as_str()
-            .and_then(|q| q.parse::<Qualification>().ok())
-            == Some(requested(&planned)?);
-        let same_customer = prior
-            .customer_id
-            .as_str()
-            .and_then(parse_customer_id)
-            .is_some()
-            && names_same_customer(&prior.customer_id, &planned.customer_id);
-        if same_customer && same_qualification {
-            // Only a spelling or the validation code changed: Partner Center already holds
-            // this qualification for this customer, so there is nothing to send.
+        if !sends_request(&prior, &planned) {
+            // Only a spelling or the stored code changed: Partner Center already holds this
+            // qualification for this customer, so there is nothing to send.
+            requested(&planned, &Attr::Unknown)?;
             return Ok(Applied::new(planned));
         }
-        self.put(client, planned).await
+        let code = request_code(&planned, &config).clone();
+        self.put(client, planned, &code).await
     }
 
     async fn delete(
@@ -282,22 +368,41 @@ impl Resource<Context> for CustomerQualification {
         _client: &Context,
         request: PlanRequest<State>,
     ) -> Result<Planned<State>, Diagnostics> {
-        let proposed = request.proposed;
-        let customer_changed = request
-            .prior
-            .is_some_and(|prior| !names_same_customer(&prior.customer_id, &proposed.customer_id));
+        let PlanRequest {
+            prior,
+            proposed,
+            config,
+        } = request;
         // The id is the customer id, so it is known as soon as the customer id is.
         let planned = State {
             id: proposed.customer_id.clone(),
             ..proposed
         };
+        let replaced = prior
+            .as_ref()
+            .is_some_and(|prior| !names_same_customer(&prior.customer_id, &planned.customer_id));
+        // A code is needed only when a request is sent: a customer that already holds
+        // GovernmentCommunityCloud (imported, or adopted with `terraform query`) plans clean
+        // without one, since Partner Center never returns it.
+        let sends = prior
+            .as_ref()
+            .is_none_or(|prior| sends_request(prior, &planned));
+        if sends
+            && let Some(q) = planned
+                .qualification
+                .as_str()
+                .and_then(|q| parse_settable(q).ok())
+            && let Some(missing) = missing_code(q, request_code(&planned, &config))
+        {
+            return Err(missing.into());
+        }
         Ok(Planned {
-            state: planned,
-            requires_replace: if customer_changed {
+            requires_replace: if replaced {
                 vec![path(NAMES.customer_id)]
             } else {
                 Vec::new()
             },
+            state: planned,
             warnings: Vec::new(),
         })
     }
@@ -317,8 +422,7 @@ impl Resource<Context> for CustomerQualification {
         Ok(State {
             id: Attr::Known(id.to_owned()),
             customer_id: Attr::Known(id.to_owned()),
-            qualification: Attr::Null,
-            validation_code: Attr::Null,
+            ..State::default()
         })
     }
 }
@@ -337,10 +441,10 @@ mod tests {
 
     fn config(qualification: Attr<String>, code: Attr<String>) -> State {
         State {
-            id: Attr::Null,
             customer_id: text(CUSTOMER),
             qualification,
             validation_code: code,
+            ..State::default()
         }
     }
 
@@ -356,17 +460,23 @@ mod tests {
         Resource::validate(&CustomerQualification, state)
     }
 
+    fn try_plan(
+        prior: Option<State>,
+        proposed: State,
+        config: State,
+    ) -> Result<Planned<State>, Diagnostics> {
+        CustomerQualification.modify_plan(
+            &cancelled_client(),
+            PlanRequest {
+                prior,
+                proposed,
+                config,
+            },
+        )
+    }
+
     fn plan(prior: Option<State>, proposed: State) -> Planned<State> {
-        CustomerQualification
-            .modify_plan(
-                &cancelled_client(),
-                PlanRequest {
-                    prior,
-                    config: proposed.clone(),
-                    proposed,
-                },
-            )
-            .unwrap()
+        try_plan(prior, proposed.clone(), proposed).unwrap()
     }
 
     #[test]
@@ -389,23 +499,111 @@ mod tests {
     }
 
     #[test]
-    fn government_without_code_points_at_validation_code() {
-        let diagnostics = validate(&config(text("GovernmentCommunityCloud"), Attr::Null));
-        assert_eq!(paths(&diagnostics), vec!["validation_code"]);
-        assert_eq!(diagnostics.0[0].summary, "Missing validation_code");
+    fn government_without_code_points_at_validation_code_when_a_request_is_sent() {
+        let gcc = config(text("GovernmentCommunityCloud"), Attr::Null);
+        // Not at validate: whether a request is sent is known only at plan.
+        assert_eq!(validate(&gcc), Diagnostics::default());
+        let create = try_plan(None, gcc.clone(), gcc.clone()).unwrap_err();
+        assert_eq!(paths(&create), vec!["validation_code"]);
+        assert_eq!(create.0[0].summary, "Missing validation_code");
+        // A change to GovernmentCommunityCloud sends a request, so it needs the code too.
+        let school = State {
+            id: text(CUSTOMER),
+            ..config(text("Education"), Attr::Null)
+        };
+        let change = try_plan(Some(school), gcc.clone(), gcc.clone()).unwrap_err();
+        assert_eq!(paths(&change), vec!["validation_code"]);
         // Known only at apply: accepted now, checked then.
-        let later = validate(&config(text("GovernmentCommunityCloud"), Attr::Unknown));
-        assert_eq!(later, Diagnostics::default());
+        let later = config(text("GovernmentCommunityCloud"), Attr::Unknown);
+        assert!(try_plan(None, later.clone(), later).is_ok());
+        assert_eq!(
+            paths(&requested(&gcc, &Attr::Null).unwrap_err()),
+            vec!["validation_code"]
+        );
+    }
+
+    #[test]
+    fn a_customer_that_holds_government_needs_no_code() {
+        // An import or `terraform query` adoption: Partner Center never returns the code.
+        let held = State {
+            id: text(CUSTOMER),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        let adopted = config(text("governmentcommunitycloud"), Attr::Null);
+        let planned = try_plan(Some(held.clone()), adopted.clone(), adopted).unwrap();
+        assert!(planned.requires_replace.is_empty());
+        // A new customer is a create: it needs one.
+        let moved = State {
+            customer_id: text(OTHER_CUSTOMER),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        let err = try_plan(Some(held), moved.clone(), moved).unwrap_err();
+        assert_eq!(paths(&err), vec!["validation_code"]);
+    }
+
+    #[test]
+    fn the_write_only_code_counts_and_is_never_planned() {
+        let wo = State {
+            validation_code_wo: text("GCC-1"),
+            validation_code_wo_version: Attr::Known(1),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        assert_eq!(validate(&wo), Diagnostics::default());
+        // Terraform's proposal never carries a write-only value; the configuration does.
+        let proposed = State {
+            validation_code_wo: Attr::Null,
+            ..wo.clone()
+        };
+        let planned = try_plan(None, proposed.clone(), wo.clone()).unwrap();
+        assert!(planned.state.validation_code_wo.is_null());
+        assert_eq!(planned.state.validation_code_wo_version, Attr::Known(1));
+        assert_eq!(request_code(&proposed, &wo), &text("GCC-1"));
+        // Bumping the version sends the request again, with the code from the configuration.
+        let prior = State {
+            id: text(CUSTOMER),
+            ..proposed.clone()
+        };
+        let bumped = State {
+            validation_code_wo_version: Attr::Known(2),
+            ..proposed.clone()
+        };
+        assert!(sends_request(&prior, &bumped));
+        assert!(!sends_request(&prior, &proposed));
+        let no_code = State {
+            validation_code_wo: Attr::Null,
+            ..bumped.clone()
+        };
+        let err = try_plan(Some(prior), bumped, no_code).unwrap_err();
+        assert_eq!(paths(&err), vec!["validation_code"]);
+    }
+
+    #[test]
+    fn one_code_attribute_at_a_time() {
+        let both = State {
+            validation_code_wo: text("b"),
+            ..config(text("GovernmentCommunityCloud"), text("a"))
+        };
+        let diagnostics = validate(&both);
+        assert_eq!(paths(&diagnostics), vec!["validation_code"]);
+        assert_eq!(diagnostics.0[0].summary, "Two validation codes");
+        assert!(diagnostics.0[0].detail.contains("Keep validation_code_wo"));
+        let version_alone = State {
+            validation_code_wo_version: Attr::Known(1),
+            ..config(text("GovernmentCommunityCloud"), text("a"))
+        };
+        assert_eq!(
+            paths(&validate(&version_alone)),
+            vec!["validation_code_wo_version"]
+        );
     }
 
     #[test]
     fn a_blank_validation_code_is_missing_at_plan_and_apply() {
         for blank in ["", "  "] {
             let state = config(text("GovernmentCommunityCloud"), text(blank));
-            let diagnostics = validate(&state);
+            let diagnostics = try_plan(None, state.clone(), state.clone()).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
-            assert!(diagnostics.has_errors());
-            let diagnostics = requested(&state).unwrap_err();
+            let diagnostics = requested(&state, &state.validation_code).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
         }
     }
@@ -417,23 +615,31 @@ mod tests {
         assert!(!diagnostics.has_errors());
         assert_eq!(paths(&diagnostics), vec!["validation_code"]);
         assert_eq!(diagnostics.0[0].summary, "validation_code is not used");
+        let wo = State {
+            validation_code_wo: text("c"),
+            ..config(text("education"), Attr::Null)
+        };
+        assert_eq!(paths(&validate(&wo)), vec!["validation_code_wo"]);
         // Apply still sets the qualification.
-        assert_eq!(requested(&state).unwrap(), Qualification::Education);
+        assert_eq!(
+            requested(&state, &state.validation_code).unwrap(),
+            Qualification::Education
+        );
     }
 
     #[test]
     fn unknown_values_are_accepted_at_plan() {
         let unknown = State {
-            id: Attr::Null,
             customer_id: Attr::Unknown,
             qualification: Attr::Unknown,
             validation_code: Attr::Unknown,
+            ..State::default()
         };
         assert_eq!(validate(&unknown), Diagnostics::default());
         // Known only at apply, a refused qualification is caught there, at its attribute.
         let state = config(text("Nonprofit"), Attr::Null);
         assert_eq!(
-            paths(&requested(&state).unwrap_err()),
+            paths(&requested(&state, &Attr::Null).unwrap_err()),
             vec!["qualification"]
         );
     }
@@ -520,7 +726,7 @@ mod tests {
             id: text(&CUSTOMER.to_uppercase()),
             customer_id: text(&CUSTOMER.to_uppercase()),
             qualification: text("EDUCATION"),
-            validation_code: Attr::Null,
+            ..State::default()
         };
         let applied = CustomerQualification
             .update(&client, prior.clone(), planned.clone(), planned.clone())
@@ -566,9 +772,9 @@ mod tests {
             customer_id: text("x"),
             ..config(text("GovernmentCommunityCloud"), Attr::Null)
         };
-        let diagnostics = requested(&state).unwrap_err();
+        let diagnostics = requested(&state, &Attr::Null).unwrap_err();
         assert_eq!(paths(&diagnostics), vec!["customer_id", "validation_code"]);
-        let missing = requested(&config(Attr::Null, Attr::Null)).unwrap_err();
+        let missing = requested(&config(Attr::Null, Attr::Null), &Attr::Null).unwrap_err();
         assert_eq!(paths(&missing), vec!["qualification"]);
     }
 }
