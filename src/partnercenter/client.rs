@@ -10,13 +10,14 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::async_contract::{self, QualificationRequest, VettedQualification};
 use super::auth::TokenSource;
 use super::config::{ClientConfig, Secret};
 use super::contract::{self, ApiRequest, CONTRACT_VERSION};
 use super::error::{
     ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
 };
-use super::model::{Qualification, ValidationCode};
+use super::model::{Qualification, QualificationApi, ValidationCode};
 use super::response;
 use super::retry::RetryPolicy;
 
@@ -44,6 +45,7 @@ struct Inner {
     retry: RetryPolicy,
     throttle: Throttle,
     cancel: CancellationToken,
+    qualification_api: QualificationApi,
 }
 
 /// A successful answer and the call it belongs to (for errors found while decoding it).
@@ -78,6 +80,7 @@ impl Client {
                 retry: config.retry,
                 throttle: Throttle::default(),
                 cancel,
+                qualification_api: config.qualification_api,
             }),
         })
     }
@@ -106,6 +109,53 @@ impl Client {
         self.call(contract::get_qualification(customer_id))
             .await?
             .decode(contract::decode_qualification)
+    }
+
+    /// The contract this client sets and reads qualifications with.
+    pub fn qualification_api(&self) -> QualificationApi {
+        self.inner.qualification_api
+    }
+
+    /// Asks for a qualification with the asynchronous contract (one POST) and returns every
+    /// qualification the answer lists.
+    pub async fn create_qualification(
+        &self,
+        customer_id: &str,
+        request: &QualificationRequest<'_>,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        self.call(async_contract::create_qualification(customer_id, request))
+            .await?
+            .decode(async_contract::decode_qualifications)
+    }
+
+    /// Every qualification a customer holds, with its vetting (asynchronous contract).
+    pub async fn list_qualifications(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        self.call(async_contract::list_qualifications(customer_id))
+            .await?
+            .decode(async_contract::decode_qualifications)
+    }
+
+    /// Every qualification a customer holds, read with the configured contract: the legacy
+    /// GET's one value (without vetting), or the asynchronous GET's list.
+    pub async fn qualifications(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        match self.qualification_api() {
+            QualificationApi::Legacy => {
+                let held = self.get_qualification(customer_id).await?;
+                Ok(vec![VettedQualification {
+                    qualification: held.as_str().to_owned(),
+                    vetting_status: None,
+                    vetting_reason: None,
+                    vetting_created: None,
+                }])
+            }
+            QualificationApi::Async => self.list_qualifications(customer_id).await,
+        }
     }
 
     /// Lists the partner's Government Community Cloud validation codes.
@@ -247,7 +297,7 @@ impl Client {
             .header("MS-RequestId", &call.ids.request_id)
             .header("MS-CorrelationId", &*call.ids.correlation_id)
             .header("MS-Contract-Version", CONTRACT_VERSION);
-        if let Some(code) = request.code {
+        if let Some(code) = request.code.filter(|_| request.code_in_query) {
             builder = builder.query(&[("code", code.expose())]);
         }
         if let Some(body) = &request.body {

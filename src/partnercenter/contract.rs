@@ -1,7 +1,6 @@
-//! The documented `qualification` contract (PUT / GET) as HTTP requests and answers, kept in one place.
-//!
-//! The newer `qualifications` endpoints (POST / GET with vetting) would be a sibling module with
-//! the same three builders and decoders, chosen by the client; nothing else would change.
+//! The documented `qualification` contract (PUT / GET) and the validation codes, as HTTP
+//! requests and answers, kept in one place; [`ApiRequest`] is shared with the asynchronous
+//! contract in `async_contract.rs`.
 
 use reqwest::Method;
 
@@ -18,8 +17,10 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) method: Method,
     /// Path segments under the base URL; each is percent-encoded on its own.
     pub(crate) segments: [&'a str; 4],
-    /// The `?code=` query: a validation code, so never logged nor quoted.
+    /// The validation code the request carries: never logged, and redacted from any answer.
     pub(crate) code: Option<&'a Secret>,
+    /// Whether the code goes in the `?code=` query (the PUT) rather than in the body.
+    pub(crate) code_in_query: bool,
     /// A JSON body.
     pub(crate) body: Option<String>,
 }
@@ -35,6 +36,7 @@ pub(crate) fn set_qualification<'a>(
         method: Method::PUT,
         segments: ["v1", "customers", customer_id, "qualification"],
         code: validation_code.filter(|_| qualification.requires_validation_code()),
+        code_in_query: true,
         body: Some(qualification.wire_value().to_string()),
     }
 }
@@ -45,6 +47,7 @@ pub(crate) fn get_qualification(customer_id: &str) -> ApiRequest<'_> {
         method: Method::GET,
         segments: ["v1", "customers", customer_id, "qualification"],
         code: None,
+        code_in_query: false,
         body: None,
     }
 }
@@ -55,6 +58,7 @@ pub(crate) fn list_validation_codes() -> ApiRequest<'static> {
         method: Method::GET,
         segments: ["v1", "customers", "all", "validations"],
         code: None,
+        code_in_query: false,
         body: None,
     }
 }

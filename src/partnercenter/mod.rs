@@ -1,5 +1,6 @@
 //! Partner Center client: credentials, token cache, retries and typed errors; no Terraform types.
 
+mod async_contract;
 mod auth;
 mod client;
 mod config;
@@ -9,11 +10,15 @@ mod model;
 mod response;
 mod retry;
 
+pub use async_contract::{QualificationRequest, VettedQualification, principal};
 pub use client::Client;
 pub use config::{
     ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
     Secret, user_agent,
 };
 pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
-pub use model::{Qualification, UnknownQualification, ValidationCode, parse_customer_id};
+pub use model::{
+    EducationSegment, Qualification, QualificationApi, UnknownQualification, ValidationCode,
+    parse_customer_id,
+};
 pub use retry::{InvalidRetryPolicy, RetryPolicy};

@@ -1,19 +1,23 @@
 //! `partnercenter_customer_qualification`: a customer's qualification, declared and kept.
 //!
-//! Create and update are one PUT each and the state comes from its answer; refresh is one GET.
-//! Partner Center cannot unset a qualification, so destroy only forgets the resource, and says
-//! so when the destroy is planned.
+//! Create and update are one request each (the legacy PUT or the asynchronous POST, see
+//! [`requests`]) and the state comes from its answer; refresh is one GET. What a configuration
+//! may say, and when a request is sent, is in [`rules`]. Partner Center cannot unset a
+//! qualification, so destroy only forgets the resource, and says so when the destroy is
+//! planned.
+
+mod requests;
+mod rules;
 
 use crate::framework::{Applied, Attr, PlanRequest, Planned, Refreshed, Resource};
-use crate::partnercenter::{Qualification, Secret, parse_customer_id};
+use crate::partnercenter::QualificationApi;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
-use crate::provider::values::{check_customer_id, known, path};
+use crate::provider::values::{check_customer_id, path};
+
+use rules::{names_same_customer, plan_checks, request_code, sends_request};
 
 pub const TYPE_NAME: &str = "partnercenter_customer_qualification";
-
-/// The qualifications the documented PUT can set.
-const SETTABLE: &str = "Education or GovernmentCommunityCloud";
 
 crate::object! {
     #[names(StateNames)]
@@ -25,7 +29,8 @@ crate::object! {
             changing only its case does not."
         ),
         qualification: String => Required(
-            "`Education` or `GovernmentCommunityCloud`, in any case. Your spelling is kept \
+            "`Education` or `GovernmentCommunityCloud`, in any case; with \
+            `qualification_api = \"async\"` also `StateOwnedEntity`. Your spelling is kept \
             in state while Partner Center agrees, so a refresh never shows drift for the \
             case alone; changing only the spelling in the configuration plans an in-place \
             update that sends no request. `None` and `Nonprofit` cannot be set through the \
@@ -49,6 +54,27 @@ crate::object! {
             send the qualification again with the current `validation_code_wo`. It is kept in \
             the state; the code is not."
         ),
+        education_segment: String => Optional(
+            "`K12` or `HigherEducation` (any case): the kind of school, which \
+            `qualification_api = \"async\"` requires when it sets `Education`. Partner Center \
+            does not return it, so it is kept from the configuration. Not sent by the legacy \
+            contract."
+        ),
+        website: String => Optional(
+            "The school's website, sent with `Education` under `qualification_api = \"async\"`. \
+            Partner Center does not return it, so it is kept from the configuration."
+        ),
+        vetting_status: String => Computed(
+            "With `qualification_api = \"async\"`: Partner Center's vetting of the \
+            qualification, such as `InReview`, `Approved` or `Denied` (a warning is shown on \
+            every refresh while it is denied). Null with the legacy contract."
+        ),
+        vetting_reason: String => Computed(
+            "With `qualification_api = \"async\"`: why vetting denied the qualification."
+        ),
+        vetting_created_at: String => Computed(
+            "With `qualification_api = \"async\"`: when vetting started (RFC 3339)."
+        ),
     }
 }
 
@@ -56,192 +82,6 @@ const NAMES: StateNames = State::NAMES;
 
 #[derive(Debug)]
 pub struct CustomerQualification;
-
-/// The checks of a configuration that need no prior state: the settable qualification when it
-/// is known and valid, and every error and warning about what is known. Unknown values are
-/// accepted here and checked at apply, when every value is known. Whether a validation code
-/// is missing depends on whether a request will be sent, so plan and apply check that.
-fn check(config: &State) -> (Option<Qualification>, Diagnostics) {
-    let (qualification, mut diagnostics) = check_values(config);
-    if !config.validation_code.is_null() && !config.validation_code_wo.is_null() {
-        diagnostics.push(two_validation_codes());
-    }
-    if !config.validation_code_wo_version.is_null() && config.validation_code_wo.is_null() {
-        diagnostics.push(version_without_code());
-    }
-    for (name, code) in [
-        (NAMES.validation_code, &config.validation_code),
-        (NAMES.validation_code_wo, &config.validation_code_wo),
-    ] {
-        match qualification {
-            Some(q) if !q.requires_validation_code() && !code.is_null() => {
-                diagnostics.push(unused_validation_code(name, q));
-            }
-            _ => {}
-        }
-    }
-    (qualification, diagnostics)
-}
-
-/// The checks that hold for a plan or a state as much as for a configuration (which alone
-/// holds the write-only code).
-fn check_values(state: &State) -> (Option<Qualification>, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    if let Some(customer_id) = state.customer_id.as_str() {
-        diagnostics.0.extend(check_customer_id(customer_id));
-    }
-    let qualification = match state.qualification.as_str().map(parse_settable) {
-        Some(Ok(q)) => Some(q),
-        Some(Err(invalid)) => {
-            diagnostics.push(invalid);
-            None
-        }
-        None => None,
-    };
-    (qualification, diagnostics)
-}
-
-/// The code a request for `planned` carries: the write-only one from the configuration, else
-/// the stored one (at most one of them is set).
-fn request_code<'a>(planned: &'a State, config: &'a State) -> &'a Attr<String> {
-    if config.validation_code_wo.is_null() {
-        &planned.validation_code
-    } else {
-        &config.validation_code_wo
-    }
-}
-
-/// The error when a request for `qualification` would go without the code it needs. A blank
-/// code is no code: Partner Center would refuse it only after a clean plan. An unknown code
-/// is checked at apply.
-fn missing_code(qualification: Qualification, code: &Attr<String>) -> Option<Diagnostic> {
-    let missing = match code {
-        Attr::Null => true,
-        Attr::Unknown => false,
-        Attr::Known(code) => code.trim().is_empty(),
-    };
-    (missing && qualification.requires_validation_code()).then(missing_validation_code)
-}
-
-/// The settable qualification a request for `state` asks for, with the code it carries, or
-/// every error about it.
-fn requested(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
-    let (qualification, mut diagnostics) = check_values(state);
-    match qualification {
-        Some(q) => diagnostics.0.extend(missing_code(q, code)),
-        None => diagnostics
-            .0
-            .extend(known(&state.qualification, NAMES.qualification).err()),
-    }
-    match qualification {
-        Some(q) if !diagnostics.has_errors() => Ok(q),
-        _ => Err(diagnostics),
-    }
-}
-
-/// Whether applying `planned` over `prior` sends a request: Partner Center is asked again
-/// only for another qualification, or when the user asks to send a new write-only code.
-fn sends_request(prior: &State, planned: &State) -> bool {
-    let held = prior
-        .qualification
-        .as_str()
-        .map(str::parse::<Qualification>);
-    let wanted = planned
-        .qualification
-        .as_str()
-        .map(str::parse::<Qualification>);
-    let same_qualification = matches!((held, wanted), (Some(Ok(a)), Some(Ok(b))) if a == b);
-    let same_customer = prior
-        .customer_id
-        .as_str()
-        .and_then(parse_customer_id)
-        .is_some()
-        && names_same_customer(&prior.customer_id, &planned.customer_id);
-    !(same_customer
-        && same_qualification
-        && prior.validation_code_wo_version == planned.validation_code_wo_version)
-}
-
-/// Accepts the settable qualifications in any case; explains why the others are refused.
-fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
-    let invalid =
-        |why: String| Diagnostic::error("Invalid qualification", why).at(path(NAMES.qualification));
-    match text.parse::<Qualification>() {
-        Ok(q) if q.settable_via_put() => Ok(q),
-        Ok(q) => Err(invalid(format!(
-            "\"{text}\" ({}) cannot be set through the Partner Center API; qualification must \
-             be {SETTABLE} (any case).",
-            q.as_str()
-        ))),
-        Err(_) => Err(invalid(format!(
-            "\"{text}\" is not a qualification this resource can set; qualification must be \
-             {SETTABLE} (any case)."
-        ))),
-    }
-}
-
-fn missing_validation_code() -> Diagnostic {
-    Diagnostic::error(
-        "Missing validation_code",
-        "Setting a GovernmentCommunityCloud qualification needs a validation code: set \
-         validation_code_wo (Terraform 1.11 and later) or validation_code, for example from \
-         data.partnercenter_validation_codes.<name>.codes[0].validation_id.",
-    )
-    .at(path(NAMES.validation_code))
-}
-
-fn two_validation_codes() -> Diagnostic {
-    Diagnostic::error(
-        "Two validation codes",
-        "Set validation_code_wo or validation_code, not both. Keep validation_code_wo \
-         (Terraform 1.11 and later): it is never written to the state.",
-    )
-    .at(path(NAMES.validation_code))
-}
-
-fn version_without_code() -> Diagnostic {
-    Diagnostic::error(
-        "validation_code_wo_version without validation_code_wo",
-        "validation_code_wo_version only says when to send validation_code_wo again: set \
-         validation_code_wo too, or remove validation_code_wo_version.",
-    )
-    .at(path(NAMES.validation_code_wo_version))
-}
-
-fn unused_validation_code(name: &str, qualification: Qualification) -> Diagnostic {
-    Diagnostic::warning(
-        format!("{name} is not used"),
-        format!(
-            "{name} is only used with GovernmentCommunityCloud; it is not sent to Partner \
-             Center for {}. Remove it, or set qualification = \"GovernmentCommunityCloud\".",
-            qualification.as_str()
-        ),
-    )
-    .at(path(name))
-}
-
-/// Whether two `customer_id` values name one customer: GUIDs compare in any case, anything
-/// else (unknown, not a GUID) only when equal.
-fn names_same_customer(a: &Attr<String>, b: &Attr<String>) -> bool {
-    let guid = |v: &Attr<String>| v.as_str().and_then(parse_customer_id);
-    match (guid(a), guid(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// The error for an answer that contradicts what was just set.
-fn disagreement(customer_id: &str, requested: &str, answered: Qualification) -> Diagnostic {
-    Diagnostic::error(
-        "Partner Center did not apply the qualification",
-        format!(
-            "Partner Center answered \"{}\" after customer {customer_id} was set to \
-             \"{requested}\". The state was left as it was; run terraform plan to see the \
-             current value.",
-            answered.as_str(),
-        ),
-    )
-}
 
 /// What destroying a qualification does, said at plan time and at apply.
 fn kept_in_partner_center(prior: &State) -> Diagnostic {
@@ -256,40 +96,15 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
     )
 }
 
-impl CustomerQualification {
-    /// One PUT carrying `code`; the new state is what Partner Center answered (in the user's
-    /// spelling when it agrees). The write-only code is never part of it.
-    async fn put(
-        &self,
-        client: &Context,
-        state: State,
-        code: &Attr<String>,
-    ) -> Result<Applied<State>, Diagnostics> {
-        let requested = requested(&state, code)?;
-        let customer_id = known(&state.customer_id, NAMES.customer_id)?;
-        let code = code.as_str().map(Secret::new);
-        let answered = client
-            .set_qualification(customer_id, requested, code.as_ref())
-            .await?;
-        if answered != requested {
-            let asked = state.qualification.as_str().unwrap_or_default();
-            return Err(disagreement(customer_id, asked, answered).into());
-        }
-        Ok(Applied::new(State {
-            id: state.customer_id.clone(),
-            validation_code_wo: Attr::Null,
-            ..state
-        }))
-    }
-}
-
 #[tonic::async_trait]
 impl Resource<Context> for CustomerQualification {
     type State = State;
     const TYPE_NAME: &'static str = TYPE_NAME;
     const DESCRIPTION: &'static str = "A customer's qualification in Microsoft Partner Center \
-        (Education or GovernmentCommunityCloud), set with the documented \
-        `PUT /v1/customers/{id}/qualification`.\n\n\
+        (Education or GovernmentCommunityCloud; StateOwnedEntity too with \
+        `qualification_api = \"async\"`), set with the documented \
+        `PUT /v1/customers/{id}/qualification` or, with `qualification_api = \"async\"`, \
+        `POST /v1/customers/{id}/qualifications`.\n\n\
         Partner Center cannot remove a qualification: destroying this resource only removes \
         it from the Terraform state, and says so in a warning.";
 
@@ -300,38 +115,11 @@ impl Resource<Context> for CustomerQualification {
         config: State,
     ) -> Result<Applied<State>, Diagnostics> {
         let code = request_code(&planned, &config).clone();
-        self.put(client, planned, &code).await
+        requests::set(client, planned, &code).await
     }
 
     async fn read(&self, client: &Context, state: State) -> Result<Refreshed<State>, Diagnostics> {
-        let customer_id = known(&state.customer_id, NAMES.customer_id)?.to_owned();
-        match client.get_qualification(&customer_id).await {
-            Ok(current) => {
-                let held = state
-                    .qualification
-                    .as_str()
-                    .map(str::parse::<Qualification>);
-                let qualification = match held {
-                    Some(Ok(q)) if q == current => state.qualification,
-                    // Drift (or a fresh import): record what Partner Center says.
-                    _ => Attr::Known(current.as_str().to_owned()),
-                };
-                Ok(Refreshed::found(State {
-                    id: Attr::Known(customer_id),
-                    qualification,
-                    ..state
-                }))
-            }
-            Err(err) if err.is_not_found() => Ok(Refreshed::Gone(Diagnostic::warning(
-                "Customer not found in Partner Center",
-                format!(
-                    "Partner Center has no customer {customer_id} (or no longer shares it with \
-                     this partner), so its qualification was removed from the Terraform \
-                     state. {err}."
-                ),
-            ))),
-            Err(err) => Err(err.into()),
-        }
+        requests::refresh(client, state).await
     }
 
     async fn update(
@@ -342,13 +130,13 @@ impl Resource<Context> for CustomerQualification {
         config: State,
     ) -> Result<Applied<State>, Diagnostics> {
         if !sends_request(&prior, &planned) {
-            // Only a spelling or the stored code changed: Partner Center already holds this
-            // qualification for this customer, so there is nothing to send.
-            requested(&planned, &Attr::Unknown)?;
+            // Only a spelling or a kept-from-configuration value changed: Partner Center
+            // already holds this qualification for this customer, so there is nothing to send.
+            rules::check_values(&planned).1.into_result()?;
             return Ok(Applied::new(planned));
         }
         let code = request_code(&planned, &config).clone();
-        self.put(client, planned, &code).await
+        requests::set(client, planned, &code).await
     }
 
     async fn delete(
@@ -360,12 +148,12 @@ impl Resource<Context> for CustomerQualification {
     }
 
     fn validate(&self, config: &State) -> Diagnostics {
-        check(config).1
+        rules::check(config).1
     }
 
     fn modify_plan(
         &self,
-        _client: &Context,
+        client: &Context,
         request: PlanRequest<State>,
     ) -> Result<Planned<State>, Diagnostics> {
         let PlanRequest {
@@ -373,37 +161,43 @@ impl Resource<Context> for CustomerQualification {
             proposed,
             config,
         } = request;
-        // The id is the customer id, so it is known as soon as the customer id is.
-        let planned = State {
-            id: proposed.customer_id.clone(),
-            ..proposed
-        };
+        let api = client.qualification_api();
         let replaced = prior
             .as_ref()
-            .is_some_and(|prior| !names_same_customer(&prior.customer_id, &planned.customer_id));
-        // A code is needed only when a request is sent: a customer that already holds
-        // GovernmentCommunityCloud (imported, or adopted with `terraform query`) plans clean
-        // without one, since Partner Center never returns it.
+            .is_some_and(|prior| !names_same_customer(&prior.customer_id, &proposed.customer_id));
+        // A code (or a segment) is needed only when a request is sent: a customer that
+        // already holds GovernmentCommunityCloud (imported, or adopted with `terraform query`)
+        // plans clean without one, since Partner Center never returns it.
         let sends = prior
             .as_ref()
-            .is_none_or(|prior| sends_request(prior, &planned));
-        if sends
-            && let Some(q) = planned
-                .qualification
-                .as_str()
-                .and_then(|q| parse_settable(q).ok())
-            && let Some(missing) = missing_code(q, request_code(&planned, &config))
-        {
-            return Err(missing.into());
+            .is_none_or(|prior| sends_request(prior, &proposed));
+        let diagnostics = plan_checks(api, &proposed, request_code(&proposed, &config), sends);
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
         }
+        // The vetting comes from the answer to the request, if one is sent; the legacy
+        // contract has none.
+        let vetting = |kept: &Attr<String>| match (api, sends) {
+            (QualificationApi::Legacy, _) => Attr::Null,
+            (QualificationApi::Async, true) => Attr::Unknown,
+            (QualificationApi::Async, false) => kept.clone(),
+        };
+        let planned = State {
+            // The id is the customer id, so it is known as soon as the customer id is.
+            id: proposed.customer_id.clone(),
+            vetting_status: vetting(&proposed.vetting_status),
+            vetting_reason: vetting(&proposed.vetting_reason),
+            vetting_created_at: vetting(&proposed.vetting_created_at),
+            ..proposed
+        };
         Ok(Planned {
+            state: planned,
             requires_replace: if replaced {
                 vec![path(NAMES.customer_id)]
             } else {
                 Vec::new()
             },
-            state: planned,
-            warnings: Vec::new(),
+            warnings: diagnostics.0,
         })
     }
 
@@ -429,8 +223,15 @@ impl Resource<Context> for CustomerQualification {
 
 #[cfg(test)]
 mod tests {
+    use super::rules::{SETTABLE, requested};
     use super::*;
     use crate::framework::{AttrValue, DynResource, Object};
+    use crate::partnercenter::{Qualification, Secret};
+
+    /// `rules::requested` under the legacy contract, for the qualification alone.
+    fn legacy(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
+        requested(QualificationApi::Legacy, state, code).map(|(q, _)| q)
+    }
 
     const CUSTOMER: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
     const OTHER_CUSTOMER: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
@@ -490,7 +291,7 @@ mod tests {
 
     #[test]
     fn none_nonprofit_and_others_point_at_qualification() {
-        for q in ["None", "nonprofit", "StateOwnedEntity", "Edu", ""] {
+        for q in ["None", "nonprofit", "Edu", ""] {
             let diagnostics = validate(&config(text(q), Attr::Null));
             assert!(diagnostics.has_errors(), "{q}");
             assert_eq!(paths(&diagnostics), vec!["qualification"], "{q}");
@@ -517,7 +318,7 @@ mod tests {
         let later = config(text("GovernmentCommunityCloud"), Attr::Unknown);
         assert!(try_plan(None, later.clone(), later).is_ok());
         assert_eq!(
-            paths(&requested(&gcc, &Attr::Null).unwrap_err()),
+            paths(&legacy(&gcc, &Attr::Null).unwrap_err()),
             vec!["validation_code"]
         );
     }
@@ -603,7 +404,7 @@ mod tests {
             let state = config(text("GovernmentCommunityCloud"), text(blank));
             let diagnostics = try_plan(None, state.clone(), state.clone()).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
-            let diagnostics = requested(&state, &state.validation_code).unwrap_err();
+            let diagnostics = legacy(&state, &state.validation_code).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
         }
     }
@@ -622,7 +423,7 @@ mod tests {
         assert_eq!(paths(&validate(&wo)), vec!["validation_code_wo"]);
         // Apply still sets the qualification.
         assert_eq!(
-            requested(&state, &state.validation_code).unwrap(),
+            legacy(&state, &state.validation_code).unwrap(),
             Qualification::Education
         );
     }
@@ -639,7 +440,7 @@ mod tests {
         // Known only at apply, a refused qualification is caught there, at its attribute.
         let state = config(text("Nonprofit"), Attr::Null);
         assert_eq!(
-            paths(&requested(&state, &Attr::Null).unwrap_err()),
+            paths(&legacy(&state, &Attr::Null).unwrap_err()),
             vec!["qualification"]
         );
     }
@@ -772,9 +573,9 @@ mod tests {
             customer_id: text("x"),
             ..config(text("GovernmentCommunityCloud"), Attr::Null)
         };
-        let diagnostics = requested(&state, &Attr::Null).unwrap_err();
+        let diagnostics = legacy(&state, &Attr::Null).unwrap_err();
         assert_eq!(paths(&diagnostics), vec!["customer_id", "validation_code"]);
-        let missing = requested(&config(Attr::Null, Attr::Null), &Attr::Null).unwrap_err();
+        let missing = legacy(&config(Attr::Null, Attr::Null), &Attr::Null).unwrap_err();
         assert_eq!(paths(&missing), vec!["qualification"]);
     }
 }
