@@ -165,7 +165,10 @@ impl Client {
             .decode(contract::decode_validation_codes)
     }
 
-    /// One logical call: a new `MS-RequestId`, retried within the deadline, ended by `cancel`.
+    /// One logical call: a new `MS-RequestId`, retried within the deadline. `cancel` (Terraform
+    /// said stop) ends every wait and keeps any attempt from starting, but an attempt already
+    /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
+    /// only its answer lets Terraform record that.
     async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
@@ -180,10 +183,25 @@ impl Client {
                 correlation_id: Arc::clone(&self.inner.correlation_id),
             },
         };
+        self.with_retries(&request, &url, &call).await
+    }
+
+    /// Runs `wait` unless Terraform said stop first or does while it runs.
+    async fn unless_stopped<T>(
+        &self,
+        call: &CallContext,
+        wait: impl Future<Output = T>,
+    ) -> Result<T, Error> {
+        let cancelled = || Error::Cancelled {
+            call: Box::new(call.clone()),
+        };
+        if self.inner.cancel.is_cancelled() {
+            return Err(cancelled());
+        }
         tokio::select! {
             biased;
-            () = self.inner.cancel.cancelled() => Err(Error::Cancelled { call: Box::new(call.clone()) }),
-            result = self.with_retries(&request, &url, &call) => result,
+            () = self.inner.cancel.cancelled() => Err(cancelled()),
+            done = wait => Ok(done),
         }
     }
 
@@ -214,6 +232,10 @@ impl Client {
             let RetryDecision::Retry { server_delay } = error.retry_decision() else {
                 return Err(error);
             };
+            if self.inner.cancel.is_cancelled() {
+                // Terraform said stop: no new attempt. The answer of this one is the outcome.
+                return Err(error);
+            }
             if attempt >= self.inner.max_retries {
                 // With retries switched off, the one answer is the error itself.
                 return Err(if attempt == 0 {
@@ -241,7 +263,7 @@ impl Client {
                 request_id = %call.ids.request_id,
                 "retrying after: {error}"
             );
-            tokio::time::sleep(delay).await;
+            self.unless_stopped(call, tokio::time::sleep(delay)).await?;
             last = Some(error);
             attempt += 1;
         }
@@ -257,18 +279,22 @@ impl Client {
         call: &CallContext,
         attempt: u32,
     ) -> Result<Answer, Error> {
-        self.inner.throttle.wait().await;
+        self.unless_stopped(call, self.inner.throttle.wait()).await?;
         let mut renewed = false;
         loop {
             let token = self
-                .inner
-                .tokens
-                .access_token(&self.inner.http)
-                .await
+                .unless_stopped(call, self.inner.tokens.access_token(&self.inner.http))
+                .await?
                 .map_err(|source| Error::Auth {
                     call: Box::new(call.clone()),
                     source,
                 })?;
+            // The last moment to stop: from here on the request is on its way.
+            if self.inner.cancel.is_cancelled() {
+                return Err(Error::Cancelled {
+                    call: Box::new(call.clone()),
+                });
+            }
             let response = self.send(request, url, call, &token).await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && !renewed
