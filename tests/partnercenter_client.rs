@@ -2,20 +2,17 @@
 
 use std::time::{Duration, Instant};
 
+use partnercenter_sandbox::{
+    self as sandbox, ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID,
+    DEMO_VALIDATION_CODE, RunningSandbox, SandboxConfig, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
+};
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
     AuthError, Client, ClientConfig, Credentials, Error, Qualification, RetryPolicy, Secret,
     user_agent,
 };
-use terraform_provider_partnercenter::sandbox::{
-    self, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
-    DEMO_TENANT_ID, RunningSandbox, SandboxConfig, Seed,
-};
 use tokio_util::sync::CancellationToken;
-
-const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
-const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
-const UNKNOWN: &str = "11111111-2222-4333-8444-555555555555";
 
 async fn start(seed: Seed) -> RunningSandbox {
     sandbox::spawn(SandboxConfig {
@@ -65,7 +62,7 @@ async fn demo() -> (RunningSandbox, Client) {
 
 async fn count(sandbox: &RunningSandbox, route: &str) -> u64 {
     let counters = sandbox.admin().counters().await.expect("counters");
-    counters["routes"][route].as_u64().unwrap_or(0)
+    counters.route(route)
 }
 
 #[tokio::test]
@@ -89,7 +86,7 @@ async fn every_call_round_trips() {
     let codes = client.list_validation_codes().await.expect("codes");
     assert_eq!(codes.len(), 2);
     let code = codes[0].validation_id.clone();
-    assert_eq!(code.expose(), "GCC-DEMO-0001");
+    assert_eq!(code.expose(), DEMO_VALIDATION_CODE);
     assert_eq!(codes[0].remaining_creates, 10);
     let set = client
         .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, Some(&code))
@@ -246,7 +243,7 @@ async fn server_errors_and_dropped_connections_are_retried() {
         2
     );
     let counters = admin.counters().await.expect("counters");
-    assert_eq!(counters["dropped"], 1);
+    assert_eq!(counters.dropped, 1);
 }
 
 #[tokio::test]
@@ -341,14 +338,12 @@ async fn connections_are_reused_across_many_calls() {
     }
     let counters = sandbox.admin().counters().await.expect("counters");
     assert_eq!(
-        counters["routes"]["GET qualification"],
-        PARALLELISM * WAVES,
-        "{counters}"
+        counters.route("GET qualification"),
+        (PARALLELISM * WAVES) as u64,
+        "{counters:?}"
     );
     // One per parallel call at most, plus the token request's and the admin client's.
-    let connections = counters["connections"]
-        .as_u64()
-        .expect("connections counted");
+    let connections = counters.connections;
     assert!(
         connections <= PARALLELISM as u64 + 5,
         "{connections} connections for {} requests",
@@ -654,7 +649,7 @@ async fn no_secret_in_any_error_text() {
     assert_eq!(errors.len(), 9);
     for error in &errors {
         for text in [error.to_string(), format!("{error:?}")] {
-            for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, "sandbox-at-"] {
+            for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, ACCESS_TOKEN_PREFIX] {
                 assert!(!text.contains(secret), "{secret} leaked into: {text}");
             }
         }
@@ -681,7 +676,7 @@ async fn a_revoked_token_is_renewed_once() {
     );
     assert_eq!(count(&sandbox, "POST token").await, 2);
     let counters = sandbox.admin().counters().await.expect("counters");
-    assert_eq!(counters["status"]["401"], 1, "{counters}");
+    assert_eq!(counters.status(401), 1, "{counters:?}");
 
     // A ready access token cannot be renewed: its 401 is the answer.
     let ready = self::client(config(
@@ -735,7 +730,7 @@ async fn a_throttling_window_holds_every_call() {
         Qualification::None
     );
     let counters = admin.counters().await.expect("counters");
-    assert_eq!(counters["status"]["429"], 1, "{counters}");
+    assert_eq!(counters.status(429), 1, "{counters:?}");
     assert_eq!(count(&sandbox, "GET qualification").await, 3);
 }
 

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
+use partnercenter_sandbox::DEMO_SCHOOL;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -286,6 +287,20 @@ async fn terraform_style_client_gets_the_schema_over_mtls() {
         status.status,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
+
+    // A service the plugin does not serve (go-plugin's broker) is UNIMPLEMENTED, as from
+    // go-plugin.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let refused = grpc
+        .unary(
+            tonic::Request::new(tonic_health::pb::HealthCheckRequest::default()),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCBroker/StartStream"),
+            tonic_prost::ProstCodec::<_, tonic_health::pb::HealthCheckResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unimplemented, "{refused:?}");
 }
 
 /// Whether the plugin answers GetProviderSchema to a client holding `identity`.
@@ -471,10 +486,7 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
     // Terraform to plugin: a configuration holding a 5 MiB string, as msgpack.
     let config = rmpv::Value::Map(vec![
         ("id".into(), rmpv::Value::Nil),
-        (
-            "customer_id".into(),
-            "0c39d6d5-c70d-4c55-bc02-f620844f3fd1".into(),
-        ),
+        ("customer_id".into(), DEMO_SCHOOL.into()),
         ("qualification".into(), "GovernmentCommunityCloud".into()),
         ("validation_code".into(), code.as_str().into()),
     ]);
@@ -496,8 +508,8 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
 
     // Plugin to Terraform: the upgraded state carries the same 5 MiB string back.
     let state = serde_json::json!({
-        "id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
-        "customer_id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        "id": DEMO_SCHOOL,
+        "customer_id": DEMO_SCHOOL,
         "qualification": "GovernmentCommunityCloud",
         "validation_code": code,
     });
