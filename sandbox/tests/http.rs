@@ -234,13 +234,14 @@ async fn admin_routes_drift_customers_counters_and_faults() {
     assert_eq!(state.customers.len(), DEMO_CUSTOMERS.len());
     admin.clear_faults().await.expect("clear");
     assert_eq!(raw.get(&qualification_path(SCHOOL)).await.0, StatusCode::OK);
-    let bad = reqwest::Client::new()
-        .post(format!("{}/admin/faults", raw.base))
-        .json(&json!({"kind": "status", "status": 200}))
-        .send()
+    let refused = admin
+        .add_fault(json!({"kind": "status", "status": 200}))
         .await
-        .expect("answers");
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        .expect_err("200 is no fault");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

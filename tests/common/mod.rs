@@ -3,8 +3,10 @@
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
 
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use partnercenter_sandbox::{
     AdminError, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
@@ -15,6 +17,37 @@ use serde_json::Value as Json;
 pub const PROVIDER_SOURCE: &str = "partnercenter-oss/partnercenter";
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
 pub const VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
+
+/// How long a test waits for something that must happen before it calls it a hang: far longer
+/// than it ever takes, so that a loaded machine cannot fail a test that is right. It guards
+/// against hangs; it is no claim about speed.
+pub const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// A child process that is killed and reaped when dropped, so that a failing test leaves no
+/// process behind.
+#[derive(Debug)]
+pub struct KillOnDrop(pub Child);
+
+impl Deref for KillOnDrop {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
