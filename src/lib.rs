@@ -15,4 +15,5 @@ pub mod partnercenter;
 pub mod plugin;
 pub mod protocol;
 pub mod provider;
+mod quote;
 pub mod sandbox;

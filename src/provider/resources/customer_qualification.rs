@@ -9,6 +9,7 @@ use crate::partnercenter::{Qualification, Secret, parse_customer_id};
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::values::{check_customer_id, known, path};
+use crate::quote::quote;
 
 pub const TYPE_NAME: &str = "partnercenter_customer_qualification";
 
@@ -100,13 +101,15 @@ fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
     match text.parse::<Qualification>() {
         Ok(q) if q.settable_via_put() => Ok(q),
         Ok(q) => Err(invalid(format!(
-            "\"{text}\" ({}) cannot be set through the Partner Center API; qualification must \
+            "{text} ({}) cannot be set through the Partner Center API; qualification must \
              be {SETTABLE} (any case).",
-            q.as_str()
+            q.as_str(),
+            text = quote(text)
         ))),
         Err(_) => Err(invalid(format!(
-            "\"{text}\" is not a qualification this resource can set; qualification must be \
-             {SETTABLE} (any case)."
+            "{text} is not a qualification this resource can set; qualification must be \
+             {SETTABLE} (any case).",
+            text = quote(text)
         ))),
     }
 }
@@ -148,9 +151,10 @@ fn disagreement(customer_id: &str, requested: &str, answered: Qualification) -> 
         "Partner Center did not apply the qualification",
         format!(
             "Partner Center answered \"{}\" after customer {customer_id} was set to \
-             \"{requested}\". The state was left as it was; run terraform plan to see the \
+             {requested}. The state was left as it was; run terraform plan to see the \
              current value.",
             answered.as_str(),
+            requested = quote(requested),
         ),
     )
 }
@@ -161,9 +165,9 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
         "Qualification kept in Partner Center",
         format!(
             "Partner Center cannot remove a qualification, so destroying this resource only \
-             removes it from the Terraform state. Customer {} keeps its \"{}\" qualification.",
-            prior.customer_id.as_str().unwrap_or_default(),
-            prior.qualification.as_str().unwrap_or_default()
+             removes it from the Terraform state. Customer {} keeps its {} qualification.",
+            quote(prior.customer_id.as_str().unwrap_or_default()),
+            quote(prior.qualification.as_str().unwrap_or_default())
         ),
     )
 }
@@ -232,7 +236,8 @@ impl Resource<Context> for CustomerQualification {
                 format!(
                     "Partner Center has no customer {customer_id} (or no longer shares it with \
                      this partner), so its qualification was removed from the Terraform \
-                     state. {err}."
+                     state. {err}.",
+                    customer_id = quote(&customer_id)
                 ),
             ))),
             Err(err) => Err(err.into()),
