@@ -279,7 +279,8 @@ impl Client {
         call: &CallContext,
         attempt: u32,
     ) -> Result<Answer, Error> {
-        self.unless_stopped(call, self.inner.throttle.wait()).await?;
+        self.unless_stopped(call, self.inner.throttle.wait())
+            .await?;
         let mut renewed = false;
         loop {
             let token = self
