@@ -17,6 +17,8 @@ use crate::{App, lock};
 enum Route {
     PutQualification(String),
     GetQualification(String),
+    PostQualifications(String),
+    GetQualifications(String),
     GetValidations,
     Token,
     Other,
@@ -33,6 +35,12 @@ impl Route {
             ("GET", ["v1", "customers", id, "qualification"]) => {
                 Self::GetQualification(id.to_ascii_lowercase())
             }
+            ("POST", ["v1", "customers", id, "qualifications"]) => {
+                Self::PostQualifications(id.to_ascii_lowercase())
+            }
+            ("GET", ["v1", "customers", id, "qualifications"]) => {
+                Self::GetQualifications(id.to_ascii_lowercase())
+            }
             ("POST", [_tenant, "oauth2", "token"]) => Self::Token,
             _ => Self::Other,
         }
@@ -42,6 +50,8 @@ impl Route {
         match self {
             Self::PutQualification(_) => "PUT qualification",
             Self::GetQualification(_) => "GET qualification",
+            Self::PostQualifications(_) => "POST qualifications",
+            Self::GetQualifications(_) => "GET qualifications",
             Self::GetValidations => "GET validations",
             Self::Token => "POST token",
             Self::Other => "other",
@@ -50,7 +60,10 @@ impl Route {
 
     fn customer(&self) -> Option<&str> {
         match self {
-            Self::PutQualification(id) | Self::GetQualification(id) => Some(id),
+            Self::PutQualification(id)
+            | Self::GetQualification(id)
+            | Self::PostQualifications(id)
+            | Self::GetQualifications(id) => Some(id),
             _ => None,
         }
     }
@@ -224,6 +237,12 @@ mod tests {
             Route::PutQualification(id.to_ascii_lowercase())
         );
         assert_eq!(Route::classify("GET", &path).name(), "GET qualification");
+        let plural = format!("{path}s");
+        assert_eq!(
+            Route::classify("POST", &plural),
+            Route::PostQualifications(id.to_ascii_lowercase())
+        );
+        assert_eq!(Route::classify("GET", &plural).name(), "GET qualifications");
         assert_eq!(
             Route::classify("GET", "/v1/customers/all/validations"),
             Route::GetValidations

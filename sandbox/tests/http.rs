@@ -358,3 +358,53 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
     );
     terminate(child).await;
 }
+
+#[tokio::test]
+async fn asynchronous_contract_spends_codes_once_and_counts_its_routes() {
+    let (sandbox, raw) = start().await;
+    let admin = sandbox.admin();
+    let path = format!("/v1/customers/{AGENCY}/qualifications");
+    let body = format!(
+        r#"{{"qualification":"GovernmentCommunityCloud","validationCode":"{DEMO_SINGLE_USE_VALIDATION_CODE}"}}"#
+    );
+    let post = |request_id| raw.call(reqwest::Method::POST, &path, Some(&body), Some(request_id));
+    let first = post("req-9").await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(first.1["qualification"], "GovernmentCommunityCloud");
+    let codes = raw.get("/v1/customers/all/validations").await.1;
+    assert_eq!(codes[1]["remainingCreates"], 0);
+
+    // Taken away out of band; a retry of the same request is answered, not applied again.
+    assert!(
+        admin
+            .remove_qualification(AGENCY, Qualification::GovernmentCommunityCloud)
+            .await
+            .expect("removed")
+    );
+    assert_eq!(post("req-9").await, first);
+    assert_eq!(raw.get(&path).await, (StatusCode::OK, json!([])));
+    // A new request needs a create the spent code no longer has.
+    assert_eq!(post("req-10").await.0, StatusCode::BAD_REQUEST);
+
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters.route("POST qualifications"), 3);
+    assert_eq!(counters.route("GET qualifications"), 1);
+    assert_eq!(counters.customer(AGENCY, "POST"), 3);
+
+    // Partner Center's review moves on.
+    let school = format!("/v1/customers/{SCHOOL}/qualifications");
+    let education = r#"{"qualification":"Education","educationSegment":"HigherEducation"}"#;
+    assert_eq!(
+        raw.call(reqwest::Method::POST, &school, Some(education), None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    admin.approve(SCHOOL).await.expect("vetted");
+    assert_eq!(raw.get(&school).await.1[0]["vettingStatus"], "Approved");
+    let refused = admin.approve(AGENCY).await.expect_err("nothing to vet");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
+}
