@@ -53,10 +53,20 @@
 //!   "vettingReason"?:…,"vettingCreateDate":"2020-12-04T20:54:24Z"}` (the date field may be
 //!   spelled `vettingCreatedDate`); Nonprofit and StateOwnedEntity have no vetting fields.
 //!
-//! And:
+//! And (app-only or App+User):
 //!
 //! - `GET /v1/customers/all/validations`: `[{"partnerId","organizationName","validationId",
 //!   "maxCreates","remainingCreates","eTag"}]`.
+//! - `GET /v1/customers?size=N` ("Get a list of customers"; `size` 200 when absent, at most
+//!   1000): customers in id order, `{"totalCount":<items on this page>,"items":[{"id",
+//!   "companyProfile":{"tenantId","domain","companyName","attributes":{"objectType":
+//!   "CustomerCompanyProfile"}},"relationshipToPartner":"reseller","attributes":{"objectType":
+//!   "Customer"}}],"links":{"self":{"uri","method":"GET","headers":[]},"next":{"uri":
+//!   "/v1/customers?size=N&seekOperation=Next","method":"GET","headers":[{"key":
+//!   "MS-ContinuationToken","value":…}]}},"attributes":{"objectType":"Collection"}}`, `next`
+//!   only while more customers follow. The next page is `GET /v1/customers?seekOperation=Next`
+//!   (`size` optional there) with that `MS-ContinuationToken` header; the token holds the page
+//!   size and the last id of its page, so paging survives customers added or removed meanwhile.
 //!
 //! Errors are `{"code":…,"description":…,"data":[],"source":"PartnerFD"}`: 404 code 1000 for an
 //! unknown customer, 400 code 900118 for an id that is not a GUID, 400 code 3000 for a bad body,
@@ -91,7 +101,7 @@
 //!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
 //! - `GET /admin/counters` ([`Counters`]): `{"total","routes":{"PUT qualification",
 //!   "GET qualification","POST qualifications","GET qualifications","GET validations",
-//!   "POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},"dropped",
+//!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},"dropped",
 //!   "connections"}` (`connections`: TCP connections accepted); `POST /admin/counters/reset`
 //!   clears them and the request log.
 //! - `GET /admin/requests`: the last 2000 requests, oldest first: `method`, `path` (never the
@@ -105,7 +115,7 @@
 //!
 //! [`Seed`] in JSON: `token_lifetime_secs` (3599), `rotate_refresh_tokens` (false),
 //! `static_tokens`, `apps` (`tenant_id`, `client_id`, `client_secret`, `refresh_token`),
-//! `customers` (`id`, `name`?, `qualification` in any case, default None, `vetting`?
+//! `customers` (`id`, `name`?, `domain`?, `qualification` in any case, default None, `vetting`?
 //! (`status`, `reason`?, `created`?; `Approved` when absent), `state_owned_entity`?), `validation_codes`
 //! (`partner_id`, `organization_name`, `validation_id`, `max_creates`, `remaining_creates`,
 //! `etag`). A `--state` file has the same format: loaded at start when it exists (the seed is
@@ -126,6 +136,7 @@ mod admin_client;
 mod answered;
 mod api;
 mod cli;
+mod customers;
 mod faults;
 mod persist;
 mod qualifications;
@@ -135,6 +146,7 @@ mod token;
 mod traffic;
 mod wire;
 
+use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -242,6 +254,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 fn router(app: Arc<App>) -> Router {
     let served = api::routes()
         .merge(qualifications::routes())
+        .merge(customers::routes())
         .route(
             "/{tenant_id}/oauth2/token",
             axum::routing::post(token::token),
@@ -298,13 +311,15 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         Some(path) if path.exists() => persist::load(path)?,
         _ => config.seed,
     };
+    // A state file already holds the generated customers, maybe changed: keep them as they are.
+    let known: HashSet<String> = seed
+        .customers
+        .iter()
+        .map(|c| c.id.to_ascii_lowercase())
+        .collect();
     for n in 1..=config.generated_customers {
         let id = generated_customer_id(n);
-        if !seed
-            .customers
-            .iter()
-            .any(|c| c.id.eq_ignore_ascii_case(&id))
-        {
+        if !known.contains(&id) {
             seed.customers.push(SeedCustomer {
                 name: Some(format!("Generated customer {n}")),
                 ..SeedCustomer::new(id)

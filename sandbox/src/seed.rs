@@ -45,8 +45,13 @@ pub struct AppRegistration {
 pub struct SeedCustomer {
     /// A GUID.
     pub id: String,
+    /// The company name; the customer list answers the id when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The customer's default domain in the customer list; when absent, made from the name
+    /// (`contososchooldistrict.onmicrosoft.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
     /// Any case; `None` when absent. `StateOwnedEntity` here means `state_owned_entity` and no
     /// other qualification.
     #[serde(default = "no_qualification", with = "qualification_name")]
@@ -67,6 +72,7 @@ impl SeedCustomer {
         Self {
             id: id.into(),
             name: None,
+            domain: None,
             qualification: Qualification::None,
             vetting: None,
             state_owned_entity: false,

@@ -1,6 +1,7 @@
 //! The sandbox's data (customers, validation codes, tokens) and Partner Center's rules over it.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::answered::Answered;
 use crate::seed::{Seed, SeedCustomer, SeedValidationCode, Vetting};
@@ -110,6 +111,7 @@ fn review_starting_now() -> Vetting {
 #[derive(Clone, Debug)]
 struct Customer {
     name: Option<String>,
+    domain: Option<String>,
     /// What the legacy contract reads and writes: never StateOwnedEntity.
     qualification: Qualification,
     /// Present exactly when `qualification` is vetted.
@@ -141,6 +143,38 @@ impl Customer {
             self.vetting = is_vetted(qualification).then(review_starting_now);
         }
     }
+}
+
+/// A customer as the customer list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Listed {
+    /// The lowercase GUID, also the customer's tenant id.
+    pub(crate) id: String,
+    pub(crate) company_name: String,
+    pub(crate) domain: String,
+}
+
+/// One page of the customer list, and whether more follow it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Page {
+    pub(crate) customers: Vec<Listed>,
+    pub(crate) more: bool,
+}
+
+/// A default domain made from the company name, as Entra ID suggests one.
+fn default_domain(id: &str, name: Option<&str>) -> String {
+    let label: String = name
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let label = if label.is_empty() {
+        id.chars().take(8).collect()
+    } else {
+        label
+    };
+    format!("{label}.onmicrosoft.com")
 }
 
 /// Everything the sandbox knows; kept behind one mutex, never held across an await.
@@ -176,6 +210,7 @@ impl State {
             .map(|(id, c)| SeedCustomer {
                 id: id.clone(),
                 name: c.name.clone(),
+                domain: c.domain.clone(),
                 qualification: c.qualification,
                 vetting: c.vetting.clone(),
                 state_owned_entity: c.state_owned_entity,
@@ -360,6 +395,7 @@ impl State {
             customer.id.to_ascii_lowercase(),
             Customer {
                 name: customer.name,
+                domain: customer.domain,
                 qualification,
                 vetting: is_vetted(qualification)
                     .then(|| customer.vetting.unwrap_or_else(Vetting::approved)),
@@ -428,6 +464,32 @@ impl State {
         self.customers
             .get_mut(&customer_id.to_ascii_lowercase())
             .ok_or_else(|| AdminRefusal::UnknownCustomer(customer_id.to_owned()))
+    }
+
+    /// Up to `size` customers in id order, after the customer `after` (the last of the page
+    /// before) or from the first.
+    pub(crate) fn customer_page(&self, after: Option<&str>, size: usize) -> Page {
+        let start = match after {
+            Some(last) => Bound::Excluded(last.to_ascii_lowercase()),
+            None => Bound::Unbounded,
+        };
+        let mut rest = self.customers.range((start, Bound::Unbounded));
+        let customers = rest
+            .by_ref()
+            .take(size)
+            .map(|(id, c)| Listed {
+                id: id.clone(),
+                company_name: c.name.clone().unwrap_or_else(|| id.clone()),
+                domain: c
+                    .domain
+                    .clone()
+                    .unwrap_or_else(|| default_domain(id, c.name.as_deref())),
+            })
+            .collect();
+        Page {
+            customers,
+            more: rest.next().is_some(),
+        }
     }
 
     /// Removes a customer, so that the API answers 404 for it; false when there was none.
@@ -753,5 +815,42 @@ mod tests {
         assert_eq!(again.to_seed(), s.to_seed());
         assert_eq!(held(&again, AGENCY), held(&s, AGENCY));
         assert_eq!(remaining(&again, DEMO_VALIDATION_CODE), 9);
+    }
+
+    #[test]
+    fn the_customer_list_pages_in_id_order() {
+        let s = demo();
+        let first = s.customer_page(None, 2);
+        let ids =
+            |page: &Page| -> Vec<String> { page.customers.iter().map(|c| c.id.clone()).collect() };
+        assert_eq!(ids(&first), [SCHOOL, AGENCY]);
+        assert!(first.more);
+        assert_eq!(
+            first.customers[0],
+            Listed {
+                id: SCHOOL.to_owned(),
+                company_name: "Contoso School District".to_owned(),
+                domain: "contososchooldistrict.onmicrosoft.com".to_owned(),
+            }
+        );
+        let second = s.customer_page(Some(&AGENCY.to_uppercase()), 2);
+        assert_eq!(ids(&second).len(), 2);
+        assert!(second.more);
+        let last = s.customer_page(second.customers.last().map(|c| c.id.as_str()), 2);
+        assert_eq!(ids(&last).len(), 1);
+        assert!(!last.more);
+        let mut all: Vec<String> = [first, second, last].iter().flat_map(ids).collect();
+        let sorted = {
+            let mut ids = all.clone();
+            ids.sort();
+            ids
+        };
+        assert_eq!(all, sorted);
+        all.dedup();
+        assert_eq!(all.len(), crate::seed::DEMO_CUSTOMERS.len());
+        assert_eq!(
+            default_domain("0c39d6d5-x", None),
+            "0c39d6d5.onmicrosoft.com"
+        );
     }
 }

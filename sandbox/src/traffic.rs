@@ -20,6 +20,7 @@ enum Route {
     PostQualifications(String),
     GetQualifications(String),
     GetValidations,
+    GetCustomers,
     Token,
     Other,
 }
@@ -29,6 +30,7 @@ impl Route {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method, segments.as_slice()) {
             ("GET", ["v1", "customers", "all", "validations"]) => Self::GetValidations,
+            ("GET", ["v1", "customers"]) => Self::GetCustomers,
             ("PUT", ["v1", "customers", id, "qualification"]) => {
                 Self::PutQualification(id.to_ascii_lowercase())
             }
@@ -53,6 +55,7 @@ impl Route {
             Self::PostQualifications(_) => "POST qualifications",
             Self::GetQualifications(_) => "GET qualifications",
             Self::GetValidations => "GET validations",
+            Self::GetCustomers => "GET customers",
             Self::Token => "POST token",
             Self::Other => "other",
         }
@@ -247,6 +250,7 @@ mod tests {
             Route::classify("GET", "/v1/customers/all/validations"),
             Route::GetValidations
         );
+        assert_eq!(Route::classify("GET", "/v1/customers"), Route::GetCustomers);
         assert_eq!(Route::classify("POST", "/t/oauth2/token"), Route::Token);
         assert_eq!(Route::classify("DELETE", &path), Route::Other);
     }

@@ -408,3 +408,59 @@ async fn asynchronous_contract_spends_codes_once_and_counts_its_routes() {
         "{refused}"
     );
 }
+
+/// Every customer exactly once, in id order, over real pages: the paging a list of a partner's
+/// customers rests on.
+#[tokio::test]
+async fn ten_thousand_customers_page_through() {
+    const PAGE: usize = 1000;
+    let sandbox = sandbox::spawn(SandboxConfig {
+        generated_customers: 10_000 - DEMO_CUSTOMERS.len(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    let http = reqwest::Client::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let request = match &token {
+            None => http.get(format!("{}/v1/customers?size={PAGE}", sandbox.url())),
+            Some(token) => http
+                .get(format!(
+                    "{}/v1/customers?size={PAGE}&seekOperation=Next",
+                    sandbox.url()
+                ))
+                .header("MS-ContinuationToken", token),
+        }
+        .bearer_auth(DEMO_ACCESS_TOKEN);
+        let page: Value = request
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("a collection");
+        pages += 1;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(page["totalCount"], items.len());
+        ids.extend(
+            items
+                .iter()
+                .map(|i| i["id"].as_str().expect("id").to_owned()),
+        );
+        match page["links"]["next"]["headers"][0]["value"].as_str() {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 10);
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, no repeat"
+    );
+    let counters = sandbox.admin().counters().await.expect("counters");
+    assert_eq!(counters.route("GET customers"), 10);
+}

@@ -512,3 +512,85 @@ async fn asynchronous_refusals() {
         401
     );
 }
+
+#[tokio::test]
+async fn customer_list_and_its_continuation() {
+    let wire = Wire::start().await;
+    let item = |(id, name): (&str, &str), domain: &str| {
+        format!(
+            r#"{{"id":"{id}","companyProfile":{{"tenantId":"{id}","domain":"{domain}","companyName":"{name}","attributes":{{"objectType":"CustomerCompanyProfile"}}}},"relationshipToPartner":"reseller","attributes":{{"objectType":"Customer"}}}}"#
+        )
+    };
+    let [school, agency, university, department, nonprofit] = sandbox::DEMO_CUSTOMERS;
+    let first = wire
+        .api(
+            Method::GET,
+            "/v1/customers?size=2",
+            Some(DEMO_ACCESS_TOKEN),
+            "",
+        )
+        .await;
+    let token = format!("sandbox-continuation.2.{DEMO_AGENCY}");
+    assert_eq!(
+        first,
+        json_answer(
+            200,
+            &format!(
+                r#"{{"totalCount":2,"items":[{},{}],"links":{{"self":{{"uri":"/v1/customers?size=2","method":"GET","headers":[]}},"next":{{"uri":"/v1/customers?size=2&seekOperation=Next","method":"GET","headers":[{{"key":"MS-ContinuationToken","value":"{token}"}}]}}}},"attributes":{{"objectType":"Collection"}}}}"#,
+                item(school, "contososchooldistrict.onmicrosoft.com"),
+                item(agency, "fabrikamcountyagency.onmicrosoft.com"),
+            )
+        )
+    );
+
+    let next = |token: String| {
+        wire.send(
+            wire.http
+                .get(format!(
+                    "{}/v1/customers?size=2&seekOperation=Next",
+                    wire.sandbox.url()
+                ))
+                .bearer_auth(DEMO_ACCESS_TOKEN)
+                .header("MS-ContinuationToken", token),
+        )
+    };
+    let second = next(token).await;
+    assert_eq!(second.status, 200);
+    assert!(
+        second
+            .body
+            .contains(&item(university, "northwinduniversity.onmicrosoft.com"))
+            && second
+                .body
+                .contains(&item(department, "tailspinstatedepartment.onmicrosoft.com")),
+        "{}",
+        second.body
+    );
+    let last = next(format!("sandbox-continuation.2.{}", department.0)).await;
+    assert_eq!(
+        last,
+        json_answer(
+            200,
+            &format!(
+                r#"{{"totalCount":1,"items":[{}],"links":{{"self":{{"uri":"/v1/customers?size=2&seekOperation=Next","method":"GET","headers":[]}}}},"attributes":{{"objectType":"Collection"}}}}"#,
+                item(nonprofit, "woodgrovenonprofit.onmicrosoft.com"),
+            )
+        ),
+        "the last page has no next link"
+    );
+    assert_eq!(
+        wire.send(
+            wire.http
+                .get(format!(
+                    "{}/v1/customers?seekOperation=Next",
+                    wire.sandbox.url()
+                ))
+                .bearer_auth(DEMO_ACCESS_TOKEN)
+        )
+        .await,
+        json_answer(
+            400,
+            r#"{"code":3000,"description":"seekOperation=Next needs the MS-ContinuationToken of the page before.","data":[],"source":"PartnerFD"}"#
+        )
+    );
+}
