@@ -185,11 +185,14 @@ async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
 }
 
 async fn counters(State(app): State<Arc<App>>) -> Response {
-    Json(lock(&app.traffic).counters().clone()).into_response()
+    let mut counters = lock(&app.traffic).counters().clone();
+    counters.accepted = lock(&app.state).accepted().clone();
+    Json(counters).into_response()
 }
 
 async fn reset_counters(State(app): State<Arc<App>>) -> StatusCode {
     lock(&app.traffic).reset();
+    lock(&app.state).reset_accepted();
     StatusCode::NO_CONTENT
 }
 

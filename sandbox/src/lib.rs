@@ -101,9 +101,12 @@
 //!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
 //! - `GET /admin/counters` ([`Counters`]): `{"total","routes":{"PUT qualification",
 //!   "GET qualification","POST qualifications","GET qualifications","GET validations",
-//!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},"dropped",
-//!   "connections"}` (`connections`: TCP connections accepted); `POST /admin/counters/reset`
-//!   clears them and the request log.
+//!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},
+//!   "dropped","connections","accepted":{id:{ms_requestid:n}}}` (`connections`: TCP
+//!   connections accepted; `accepted`: PUTs and POSTs applied, by customer and `MS-RequestId`,
+//!   `""` for none: a retry answered from the idempotency cache is not applied again, so an n
+//!   above 1 is a change made twice); `POST /admin/counters/reset` clears them and the request
+//!   log.
 //! - `GET /admin/requests`: the last 2000 requests, oldest first: `method`, `path` (never the
 //!   query), `route`, `ms_requestid`, `ms_correlationid`, `ms_contract_version`, `user_agent`,
 //!   `status` (absent when dropped), `fault`.

@@ -185,7 +185,13 @@ pub(crate) struct State {
     codes: Vec<SeedValidationCode>,
     pub(crate) tokens: Tokens,
     answered: Answered<Applied>,
+    /// Changes applied (not answered again from `answered`) since the counters were reset:
+    /// customer → `MS-RequestId` (`""` without one) → how many times.
+    accepted: Accepted,
 }
+
+/// Customer → `MS-RequestId` → changes applied.
+pub(crate) type Accepted = BTreeMap<String, BTreeMap<String, u64>>;
 
 impl State {
     pub(crate) fn from_seed(seed: Seed) -> Result<Self, AdminRefusal> {
@@ -194,6 +200,7 @@ impl State {
             codes: Vec::new(),
             tokens: Tokens::from_seed(&seed),
             answered: Answered::default(),
+            accepted: Accepted::new(),
         };
         for customer in seed.customers {
             state.upsert_customer(customer)?;
@@ -307,6 +314,7 @@ impl State {
             self.consume_code(code, "in the code query parameter")?;
         }
         self.customer_mut(&key).take(wanted);
+        self.count_accepted(&key, request_id);
         if let Some(id) = request_id {
             self.answered.insert(id, key, Applied::Put(wanted));
         }
@@ -345,10 +353,29 @@ impl State {
             .cloned()
             .expect("the customer has just taken it");
         let posted = Posted { set, all };
+        self.count_accepted(&key, request_id);
         if let Some(id) = request_id {
             self.answered.insert(id, key, Applied::Post(posted.clone()));
         }
         Ok(posted)
+    }
+
+    fn count_accepted(&mut self, key: &str, request_id: Option<&str>) {
+        *self
+            .accepted
+            .entry(key.to_owned())
+            .or_default()
+            .entry(request_id.unwrap_or_default().to_owned())
+            .or_default() += 1;
+    }
+
+    /// The changes applied since the counters were last reset.
+    pub(crate) fn accepted(&self) -> &Accepted {
+        &self.accepted
+    }
+
+    pub(crate) fn reset_accepted(&mut self) {
+        self.accepted.clear();
     }
 
     /// Spends one create of a validation code; `place` says where the request carries it.
@@ -655,6 +682,12 @@ mod tests {
             s.set_qualification(SCHOOL, "1", None, Some("req-2")),
             Ok(Qualification::Education)
         );
+        assert_eq!(s.accepted()[SCHOOL]["req-2"], 2);
+        s.set_qualification(SCHOOL, "1", None, None)
+            .expect("accepted");
+        assert_eq!(s.accepted()[SCHOOL][""], 1, "without an id");
+        s.reset_accepted();
+        assert!(s.accepted().is_empty());
     }
 
     #[test]

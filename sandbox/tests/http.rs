@@ -390,6 +390,13 @@ async fn asynchronous_contract_spends_codes_once_and_counts_its_routes() {
     assert_eq!(counters.route("POST qualifications"), 3);
     assert_eq!(counters.route("GET qualifications"), 1);
     assert_eq!(counters.customer(AGENCY, "POST"), 3);
+    assert_eq!(
+        counters.accepted(AGENCY, "req-9"),
+        1,
+        "the retry was answered, not applied"
+    );
+    assert_eq!(counters.accepted(AGENCY, "req-10"), 0, "refused");
+    assert!(counters.doubled().is_empty(), "{counters:?}");
 
     // Partner Center's review moves on.
     let school = format!("/v1/customers/{SCHOOL}/qualifications");
