@@ -89,7 +89,7 @@ pub(super) async fn refresh(
         Some(entry) => with_vetting(state, api, Some(entry)),
         // Drift (or a fresh import): record what Partner Center says.
         None => State {
-            qualification: Attr::Known(instead(&listed)),
+            qualification: Attr::Known(instead(wanted, &listed)),
             ..with_vetting(state, api, None)
         },
     };
@@ -121,9 +121,19 @@ fn with_vetting(state: State, api: QualificationApi, entry: Option<&VettedQualif
     }
 }
 
-/// The qualification a customer holds when the resource's own is not among `listed`.
-fn instead(listed: &[VettedQualification]) -> String {
-    principal(listed).map_or_else(
+/// What the state records when the resource's own qualification (`wanted`) is not among
+/// `listed`: what holds that place instead — the qualification that is not StateOwnedEntity,
+/// since StateOwnedEntity sits beside the others — or None. A fresh import (`wanted` unknown)
+/// takes the one that stands for the customer.
+fn instead(wanted: Option<Qualification>, listed: &[VettedQualification]) -> String {
+    let held = match wanted {
+        None => principal(listed),
+        Some(Qualification::StateOwnedEntity) => None,
+        Some(_) => listed
+            .iter()
+            .find(|e| e.kind() != Some(Qualification::StateOwnedEntity)),
+    };
+    held.map_or_else(
         || Qualification::None.as_str().to_owned(),
         VettedQualification::name,
     )
@@ -176,4 +186,37 @@ fn not_applied(
             answered.join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(names: &[&str]) -> Vec<VettedQualification> {
+        names
+            .iter()
+            .map(|name| VettedQualification {
+                qualification: (*name).to_owned(),
+                vetting_status: None,
+                vetting_reason: None,
+                vetting_created: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn drift_records_what_holds_the_place_instead() {
+        use Qualification::{Education, GovernmentCommunityCloud, StateOwnedEntity};
+        let soe_only = held(&["StateOwnedEntity"]);
+        assert_eq!(instead(Some(Education), &soe_only), "None");
+        assert_eq!(instead(None, &soe_only), "StateOwnedEntity");
+        let both = held(&["stateownedentity", "governmentcommunitycloud"]);
+        assert_eq!(instead(Some(Education), &both), "GovernmentCommunityCloud");
+        assert_eq!(instead(None, &both), "GovernmentCommunityCloud");
+        assert_eq!(
+            instead(Some(StateOwnedEntity), &held(&["Education"])),
+            "None"
+        );
+        assert_eq!(instead(Some(GovernmentCommunityCloud), &[]), "None");
+    }
 }
