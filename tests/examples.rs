@@ -56,6 +56,7 @@ fn examples_work(version: &'static str) {
         "quickstart/main.tf",
         "resources/partnercenter_customer_qualification/resource.tf",
         "resources/partnercenter_customer_qualification/write-only.tf",
+        "resources/partnercenter_customer_qualification/async.tf",
         "data-sources/partnercenter_customer_qualification/data-source.tf",
         "data-sources/partnercenter_validation_codes/data-source.tf",
     ] {

@@ -50,6 +50,11 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
                         "terraform",
                         read(&format!("{dir}/write-only.tf"))?,
                     ),
+                    (
+                        "Example Usage: the asynchronous contract",
+                        "terraform",
+                        read(&format!("{dir}/async.tf"))?,
+                    ),
                     ("Import", "shell", read(&format!("{dir}/import.sh"))?),
                 ],
             ),
