@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/admin/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
         )
+        .route("/admin/faults/seed", post(seed_faults))
         .route("/admin/counters", get(counters))
         .route("/admin/counters/reset", post(reset_counters))
         .route("/admin/requests", get(requests))
@@ -173,6 +174,17 @@ async fn add_fault(State(app): State<Arc<App>>, Json(spec): Json<FaultSpec>) -> 
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
         Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBody {
+    seed: u64,
+}
+
+async fn seed_faults(State(app): State<Arc<App>>, Json(body): Json<SeedBody>) -> StatusCode {
+    lock(&app.faults).reseed(body.seed);
+    StatusCode::NO_CONTENT
 }
 
 async fn list_faults(State(app): State<Arc<App>>) -> Response {

@@ -193,6 +193,13 @@ impl SandboxAdmin {
         Ok(added.id)
     }
 
+    /// Restarts the faults' dice from `seed`, so that the same requests meet the same faults.
+    pub async fn seed_faults(&self, seed: u64) -> Result<(), AdminError> {
+        let body = json!({ "seed": seed });
+        self.call(reqwest::Method::POST, "/admin/faults/seed", Some(body))
+            .await
+    }
+
     pub async fn clear_faults(&self) -> Result<(), AdminError> {
         self.call(reqwest::Method::DELETE, "/admin/faults", None)
             .await

@@ -98,7 +98,11 @@
 //!   `fraction` each matching request is hit with that probability. Faults apply to the API
 //!   routes, and to the token endpoint only through a `path_prefix` that names it. A 429 fault
 //!   answers `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}`
-//!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//!   with `Retry-After: N`. A latency may be a range: `{"kind":"latency","millis":1000,
+//!   "max_millis":3000}`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//!   A soak is several faults with fractions, e.g. 429, 500 and 503 at 2% each, drops at 1%,
+//!   latency 5 to 50 ms at 50%. `POST /admin/faults/seed` `{"seed":42}` (or `--fault-seed 42`)
+//!   restarts the dice: the same requests in the same order then meet the same faults.
 //! - `GET /admin/counters` ([`Counters`]): `{"total","routes":{"PUT qualification",
 //!   "GET qualification","POST qualifications","GET qualifications","GET validations",
 //!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},
@@ -189,6 +193,9 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Extra customers with [`generated_customer_id`] ids, for benchmarks.
     pub generated_customers: usize,
+    /// Seeds the dice of the faults (which requests a `fraction` hits, latency ranges), so
+    /// that a run can be replayed; `None`: seeded from the OS.
+    pub fault_seed: Option<u64>,
 }
 
 impl Default for SandboxConfig {
@@ -198,6 +205,7 @@ impl Default for SandboxConfig {
             seed: Seed::demo(),
             state_file: None,
             generated_customers: 0,
+            fault_seed: None,
         }
     }
 }
@@ -333,7 +341,7 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
     let app = Arc::new(App {
         state: Mutex::new(state),
         shapes: Mutex::new(AnswerShapes::default()),
-        faults: Mutex::new(Faults::default()),
+        faults: Mutex::new(Faults::new(config.fault_seed)),
         traffic: Mutex::new(Traffic::default()),
         changed: Notify::new(),
     });

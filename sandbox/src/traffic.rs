@@ -234,8 +234,7 @@ pub(crate) async fn middleware(
         status: None,
         fault: None,
     };
-    let decision =
-        lock(&app.faults).decide(&entry.method, &entry.path, route.is_api(), rand::random);
+    let decision = lock(&app.faults).decide(&entry.method, &entry.path, route.is_api());
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }

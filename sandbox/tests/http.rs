@@ -208,6 +208,8 @@ async fn admin_routes_drift_customers_counters_and_faults() {
     assert_eq!(admin.counters().await.expect("counters").total, 0);
     assert!(admin.requests().await.expect("log").is_empty());
 
+    // Seeded, the coin flips are the same on every run.
+    admin.seed_faults(42).await.expect("seeded");
     let id = admin
         .add_fault(json!({"kind": "status", "status": 503, "fraction": 0.5, "count": 100, "method": "GET"}))
         .await
