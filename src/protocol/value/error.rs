@@ -71,10 +71,6 @@ pub enum EncodeErrorKind {
     UnsupportedAttribute(String),
     #[error("a value of dynamic type must carry its concrete type (Value::Dynamic)")]
     DynamicWithoutType,
-    #[error("unknown values cannot be written as JSON")]
-    UnknownInJson,
-    #[error("infinite numbers cannot be written as JSON")]
-    InfinityInJson,
     #[error("writing msgpack failed: {0}")]
     Msgpack(#[source] rmpv::encode::Error),
 }

@@ -1,15 +1,14 @@
-//! JSON values (raw state, DynamicValue's `json` field) as go-cty's ctyjson reads and writes them.
+//! JSON values (raw state, DynamicValue's `json` field) as go-cty's ctyjson reads them, and
+//! JSON strings as Go's `encoding/json` writes them (for type descriptions).
 //!
 //! Hand-written rather than serde_json because numbers must keep their exact text (`0.1` is
-//! not an `f64`) and output must match Go's `encoding/json` escaping.
+//! not an `f64`) and output must match Go's `encoding/json` escaping. Values are only read:
+//! the provider answers Terraform in msgpack.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{
-    DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, MAX_DEPTH, Number, PathStep, Type,
-    Value, walk,
-};
+use super::{DecodeError, DecodeErrorKind, MAX_DEPTH, Number, PathStep, Type, Value, walk};
 
 /// Decodes JSON as a value of type `ty`. Unlike msgpack, JSON has no unknowns; like go-cty, a
 /// primitive may come as a string (`"12"` for a number) and a missing attribute is null.
@@ -52,13 +51,6 @@ fn prune(tree: &mut Json<'_>, ty: &Type) {
         }
         _ => {}
     }
-}
-
-/// Encodes a wholly known value of type `ty` as JSON.
-pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::new();
-    write_value(&mut out, value, ty)?;
-    Ok(out)
 }
 
 // ---- typed decoding ----
@@ -159,92 +151,7 @@ fn parse_number(text: &str) -> Result<Number, DecodeError> {
     text.parse().map_err(DecodeError::new)
 }
 
-// ---- typed encoding ----
-
-fn write_value(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), EncodeError> {
-    match (ty, value) {
-        (_, Value::Null) => out.extend_from_slice(b"null"),
-        (_, Value::Unknown) => return Err(EncodeError::new(EncodeErrorKind::UnknownInJson)),
-        (Type::Dynamic, Value::Dynamic { ty, value }) => {
-            out.extend_from_slice(br#"{"value":"#);
-            write_value(out, value, ty)?;
-            out.extend_from_slice(br#","type":"#);
-            ty.write_json(out);
-            out.push(b'}');
-        }
-        (Type::Dynamic, _) => return Err(EncodeError::new(EncodeErrorKind::DynamicWithoutType)),
-        (Type::String, Value::String(s)) => write_string(out, s),
-        (Type::Number, Value::Number(n)) if n.is_infinite() => {
-            return Err(EncodeError::new(EncodeErrorKind::InfinityInJson));
-        }
-        (Type::Number, Value::Number(n)) => out.extend_from_slice(n.to_string().as_bytes()),
-        (Type::Bool, Value::Bool(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        (Type::List(element), Value::List(items)) | (Type::Set(element), Value::Set(items)) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(out, item, element).map_err(|e| e.under(PathStep::index(i)))?;
-            }
-            out.push(b']');
-        }
-        (Type::Tuple(types), Value::Tuple(items)) => {
-            if items.len() != types.len() {
-                return Err(EncodeError::new(EncodeErrorKind::TupleLength {
-                    expected: types.len(),
-                    found: items.len(),
-                }));
-            }
-            out.push(b'[');
-            for (i, (item, ty)) in items.iter().zip(types).enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(out, item, ty).map_err(|e| e.under(PathStep::index(i)))?;
-            }
-            out.push(b']');
-        }
-        (Type::Map(element), Value::Map(map)) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(out, key);
-                out.push(b':');
-                write_value(out, item, element)
-                    .map_err(|e| e.under(PathStep::ElementKeyString(key.clone())))?;
-            }
-            out.push(b'}');
-        }
-        (Type::Object { attrs, .. }, Value::Object(object)) => {
-            if let Some(extra) = object.keys().find(|name| !attrs.contains_key(*name)) {
-                return Err(EncodeError::new(EncodeErrorKind::UnsupportedAttribute(
-                    extra.clone(),
-                )));
-            }
-            out.push(b'{');
-            for (i, (name, attr_ty)) in attrs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(out, name);
-                out.push(b':');
-                write_value(out, object.get(name).unwrap_or(&Value::Null), attr_ty)
-                    .map_err(|e| e.under(PathStep::Attribute(name.clone())))?;
-            }
-            out.push(b'}');
-        }
-        _ => {
-            return Err(EncodeError::new(EncodeErrorKind::Mismatch {
-                expected: ty.kind(),
-                found: value.kind(),
-            }));
-        }
-    }
-    Ok(())
-}
+// ---- strings ----
 
 /// Writes a JSON string as Go's `encoding/json` does: `<`, `>`, `&`, U+2028 and U+2029 as
 /// `\u` escapes, short escapes where JSON has them, other control characters as `\u00xx`.
@@ -563,88 +470,90 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::{arb_typed_value, arb_value_of, schema_type};
     use super::*;
     use proptest::prelude::*;
+
+    /// ctyjson's form of a wholly known value, for the decoder's round trips: the provider
+    /// itself never writes a value as JSON.
+    pub(in crate::protocol::value) fn encode(value: &Value, ty: &Type) -> Vec<u8> {
+        let mut out = Vec::new();
+        write(&mut out, value, ty);
+        out
+    }
+
+    fn write(out: &mut Vec<u8>, value: &Value, ty: &Type) {
+        match (ty, value) {
+            (_, Value::Null) => out.extend_from_slice(b"null"),
+            (Type::Dynamic, Value::Dynamic { ty, value }) => {
+                out.extend_from_slice(br#"{"value":"#);
+                write(out, value, ty);
+                out.extend_from_slice(br#","type":"#);
+                ty.write_json(out);
+                out.push(b'}');
+            }
+            (Type::String, Value::String(s)) => write_string(out, s),
+            (Type::Number, Value::Number(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+            (Type::Bool, Value::Bool(b)) => out.extend_from_slice(b.to_string().as_bytes()),
+            (Type::List(element) | Type::Set(element), Value::List(items) | Value::Set(items)) => {
+                write_array(out, items.iter().map(|item| (item, element.as_ref())));
+            }
+            (Type::Tuple(types), Value::Tuple(items)) => write_array(out, items.iter().zip(types)),
+            (Type::Map(element), Value::Map(map)) => {
+                write_members(
+                    out,
+                    map.iter().map(|(key, item)| (key, item, element.as_ref())),
+                );
+            }
+            (Type::Object { attrs, .. }, Value::Object(object)) => write_members(
+                out,
+                attrs
+                    .iter()
+                    .map(|(name, ty)| (name, object.get(name).unwrap_or(&Value::Null), ty)),
+            ),
+            _ => panic!("{value:?} cannot be written as JSON of type {ty:?}"),
+        }
+    }
+
+    fn write_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = (&'a Value, &'a Type)>) {
+        out.push(b'[');
+        for (i, (item, ty)) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write(out, item, ty);
+        }
+        out.push(b']');
+    }
+
+    fn write_members<'a>(
+        out: &mut Vec<u8>,
+        members: impl Iterator<Item = (&'a String, &'a Value, &'a Type)>,
+    ) {
+        out.push(b'{');
+        for (i, (key, item, ty)) in members.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_string(out, key);
+            out.push(b':');
+            write(out, item, ty);
+        }
+        out.push(b'}');
+    }
 
     fn obj(attrs: &[(&str, Type)]) -> Type {
         Type::object(attrs.iter().cloned())
     }
 
-    fn encoded(value: &Value, ty: &Type) -> String {
-        String::from_utf8(encode(value, ty).unwrap()).unwrap()
-    }
-
     #[test]
-    fn writes_what_ctyjson_writes() {
-        let ty = obj(&[
-            ("a", Type::String),
-            ("n", Type::Number),
-            ("b", Type::Bool),
-            ("z", Type::list(Type::String)),
-        ]);
-        let value = Value::object([
-            ("a", Value::string("x<y")),
-            ("n", Value::number(12)),
-            ("b", Value::Bool(true)),
-        ]);
+    fn strings_are_escaped_as_go_writes_them() {
+        let mut out = Vec::new();
+        write_string(&mut out, "\u{1}\u{8}\u{c}\"\\/\u{2028}é&>x<y");
         assert_eq!(
-            encoded(&value, &ty),
-            r#"{"a":"x\u003cy","b":true,"n":12,"z":null}"#
-        );
-        assert_eq!(
-            encoded(
-                &Value::number("0.1".parse::<Number>().unwrap()),
-                &Type::Number
-            ),
-            "0.1"
-        );
-        assert_eq!(
-            encoded(
-                &Value::number(Number::from_f64(1.5).unwrap()),
-                &Type::Number
-            ),
-            "1.5"
-        );
-        assert_eq!(
-            encoded(
-                &Value::number(Number::from_f64(1e21).unwrap()),
-                &Type::Number
-            ),
-            "1000000000000000000000"
-        );
-        assert_eq!(
-            encoded(
-                &Value::Map([("k".into(), Value::string("v"))].into()),
-                &Type::map(Type::String)
-            ),
-            r#"{"k":"v"}"#
-        );
-        assert_eq!(
-            encoded(
-                &Value::Tuple(vec![Value::Bool(false), Value::Null]),
-                &Type::Tuple(vec![Type::Bool, Type::String])
-            ),
-            "[false,null]"
-        );
-        assert_eq!(
-            encoded(
-                &Value::Dynamic {
-                    ty: Type::list(Type::String),
-                    value: Box::new(Value::list([Value::string("a")])),
-                },
-                &Type::Dynamic
-            ),
-            r#"{"value":["a"],"type":["list","string"]}"#
-        );
-        assert_eq!(encoded(&Value::Null, &Type::Dynamic), "null");
-        assert_eq!(
-            encoded(
-                &Value::string("\u{1}\u{8}\u{c}\"\\/\u{2028}é&>"),
-                &Type::String
-            ),
-            r#""\u0001\b\f\"\\/\u2028é\u0026\u003e""#
+            String::from_utf8(out).unwrap(),
+            r#""\u0001\b\f\"\\/\u2028é\u0026\u003ex\u003cy""#
         );
     }
 
@@ -695,7 +604,7 @@ mod tests {
         // Like go-cty, a float is written as its shortest text, which reads back as that decimal.
         let float = Value::number(Number::from_f64(0.1).unwrap());
         assert_eq!(
-            decode(&encode(&float, &Type::Number).unwrap(), &Type::Number).unwrap(),
+            decode(&encode(&float, &Type::Number), &Type::Number).unwrap(),
             Value::number("0.1".parse::<Number>().unwrap())
         );
         assert_eq!(
@@ -743,35 +652,6 @@ mod tests {
         );
         let err = decode(br#"{"m":{"k":1}}"#, &obj(&[("m", Type::map(Type::Bool))])).unwrap_err();
         assert_eq!(err.to_string(), r#"at m["k"]: expected bool, found number"#);
-    }
-
-    #[test]
-    fn encode_rejects_what_json_cannot_hold() {
-        let err = encode(
-            &Value::object([("a", Value::Unknown)]),
-            &obj(&[("a", Type::String)]),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "at a: unknown values cannot be written as JSON"
-        );
-        let inf = Value::number(Number::from_f64(f64::INFINITY).unwrap());
-        assert!(matches!(
-            encode(&inf, &Type::Number).unwrap_err().kind,
-            EncodeErrorKind::InfinityInJson
-        ));
-        assert!(matches!(
-            encode(&Value::string("x"), &Type::Dynamic)
-                .unwrap_err()
-                .kind,
-            EncodeErrorKind::DynamicWithoutType
-        ));
-        let err = encode(&Value::list([Value::number(1)]), &Type::list(Type::String)).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "at [0]: expected string value, found number"
-        );
     }
 
     #[test]
@@ -846,13 +726,13 @@ mod tests {
     proptest! {
         #[test]
         fn known_values_round_trip((ty, value) in arb_typed_value(false)) {
-            let bytes = encode(&value, &ty).unwrap();
+            let bytes = encode(&value, &ty);
             prop_assert_eq!(decode(&bytes, &ty).unwrap(), value);
         }
 
         #[test]
         fn strings_round_trip(s in any::<String>()) {
-            let bytes = encode(&Value::string(s.clone()), &Type::String).unwrap();
+            let bytes = encode(&Value::string(s.clone()), &Type::String);
             prop_assert_eq!(decode(&bytes, &Type::String).unwrap(), Value::String(s));
         }
 
@@ -882,7 +762,7 @@ mod tests {
         #[test]
         fn values_of_a_schema_type_round_trip(value in arb_value_of(schema_type(), false)) {
             let ty = schema_type();
-            prop_assert_eq!(decode(&encode(&value, &ty).unwrap(), &ty).unwrap(), value);
+            prop_assert_eq!(decode(&encode(&value, &ty), &ty).unwrap(), value);
         }
     }
 }

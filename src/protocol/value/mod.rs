@@ -415,7 +415,7 @@ mod tests {
         }
         let known = nested(Value::Null);
         assert_eq!(
-            json::decode(&json::encode(&known, &ty).unwrap(), &ty).unwrap(),
+            json::decode(&json::tests::encode(&known, &ty), &ty).unwrap(),
             known
         );
     }
