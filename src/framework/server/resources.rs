@@ -1,6 +1,8 @@
-//! The managed resource RPCs: validate, upgrade, read, plan, apply and import.
+//! The managed resource RPCs: validate, upgrade, read, plan, apply and import. Read, plan, apply
+//! and import also answer with the object's identity when the resource has one, always derived
+//! from the state they answer with.
 
-use super::{GrpcProvider, or_diagnostics};
+use super::{GrpcProvider, identity, or_diagnostics};
 use crate::framework::Provider;
 use crate::framework::resource::Refreshed;
 use crate::protocol::diagnostics::to_proto;
@@ -49,30 +51,40 @@ impl<P: Provider> GrpcProvider<P> {
         &self,
         request: proto::read_resource::Request,
     ) -> proto::read_resource::Response {
-        let answer = |new_state, diagnostics| proto::read_resource::Response {
+        let answer = |new_state, new_identity, diagnostics| proto::read_resource::Response {
             new_state,
+            new_identity,
             diagnostics,
             private: request.private.clone(),
             ..Default::default()
+        };
+        let unchanged = || {
+            (
+                request.current_state.clone(),
+                request.current_identity.clone(),
+            )
         };
         let read = async {
             let resource = self.resource(&request.type_name)?;
             let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
             if state.is_null() {
-                return Ok(answer(request.current_state.clone(), Vec::new()));
+                let (state, identity) = unchanged();
+                return Ok(answer(state, identity, Vec::new()));
             }
             let ctx = self.context()?;
             let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
                 Refreshed::Found { state, warnings } => (state, warnings),
                 Refreshed::Gone(warning) => (Value::Null, vec![warning]),
             };
+            let new_identity = identity::of_state(resource, &new_state)?;
             let new_state = dynamic::encode(&new_state, &resource.ty)?;
-            Ok(answer(Some(new_state), to_proto(warnings)))
+            Ok(answer(Some(new_state), new_identity, to_proto(warnings)))
         };
-        // On failure the state Terraform has, and its private data, stay as they were: never
-        // a partial object beside an error.
+        // On failure the state Terraform has, its identity and its private data stay as they
+        // were: never a partial object beside an error.
         or_diagnostics(read.await, |diagnostics| {
-            answer(request.current_state.clone(), diagnostics)
+            let (state, identity) = unchanged();
+            answer(state, identity, diagnostics)
         })
     }
 
@@ -89,8 +101,10 @@ impl<P: Provider> GrpcProvider<P> {
             let config = decode(&request.config)?;
             let ctx = self.context()?;
             let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
+            let planned_identity = identity::planned(resource, &prior, &planned)?;
             Ok(proto::plan_resource_change::Response {
                 planned_state: Some(dynamic::encode(&planned.state, &resource.ty)?),
+                planned_identity,
                 requires_replace: planned.requires_replace.iter().map(Into::into).collect(),
                 planned_private: request.prior_private.clone(),
                 diagnostics: to_proto(planned.warnings),
@@ -122,6 +136,7 @@ impl<P: Provider> GrpcProvider<P> {
                 .apply(&ctx, &prior, &planned, &config)
                 .await?;
             Ok(proto::apply_resource_change::Response {
+                new_identity: identity::of_state(resource, &applied.state)?,
                 new_state: Some(dynamic::encode(&applied.state, &resource.ty)?),
                 private: request.planned_private.clone(),
                 diagnostics: to_proto(applied.warnings),
@@ -129,9 +144,10 @@ impl<P: Provider> GrpcProvider<P> {
             })
         };
         // A failed change leaves Terraform's state exactly as it was before; Terraform records
-        // whatever private data the answer carries, so it must be kept too.
+        // whatever private data and identity the answer carries, so they must be kept too.
         or_diagnostics(applied.await, |diagnostics| {
             proto::apply_resource_change::Response {
+                new_identity: self.prior_identity(&request),
                 new_state: request.prior_state.clone(),
                 private: request.planned_private.clone(),
                 diagnostics,
@@ -146,10 +162,15 @@ impl<P: Provider> GrpcProvider<P> {
     ) -> proto::import_resource_state::Response {
         let imported = || {
             let resource = self.resource(&request.type_name)?;
-            let state = resource.handler.import(&request.id)?;
+            // An `import` block names the object by identity (Terraform 1.12+) or by id.
+            let state = match identity::decode(resource, request.identity.as_ref())? {
+                Some(identity) => resource.handler.import_identity(&identity)?,
+                None => resource.handler.import(&request.id)?,
+            };
             Ok(proto::import_resource_state::Response {
                 imported_resources: vec![proto::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),
+                    identity: identity::of_state(resource, &state)?,
                     state: Some(dynamic::encode(&state, &resource.ty)?),
                     ..Default::default()
                 }],
@@ -162,5 +183,15 @@ impl<P: Provider> GrpcProvider<P> {
                 ..Default::default()
             }
         })
+    }
+
+    /// The identity of the state an apply started from, for the answer to a failed apply.
+    fn prior_identity(
+        &self,
+        request: &proto::apply_resource_change::Request,
+    ) -> Option<proto::ResourceIdentityData> {
+        let resource = self.resource(&request.type_name).ok()?;
+        let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty).ok()?;
+        identity::of_state(resource, &prior).ok().flatten()
     }
 }
