@@ -47,7 +47,7 @@ struct Inner {
 }
 
 /// A successful answer and the call it belongs to (for errors found while decoding it).
-struct Answer {
+pub(super) struct Answer {
     status: u16,
     body: Vec<u8>,
     call: CallContext,
@@ -116,12 +116,12 @@ impl Client {
     }
 
     /// One logical call: a new `MS-RequestId`, retried within the deadline, ended by `cancel`.
-    async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
+    pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
             .expect("base URL was checked to be a base")
             .pop_if_empty()
-            .extend(request.segments);
+            .extend(&request.segments);
         let call = CallContext {
             method: request.method.clone(),
             path: url.path().to_owned(),
@@ -247,8 +247,14 @@ impl Client {
             .header("MS-RequestId", &call.ids.request_id)
             .header("MS-CorrelationId", &*call.ids.correlation_id)
             .header("MS-Contract-Version", CONTRACT_VERSION);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
         if let Some(code) = request.code {
             builder = builder.query(&[("code", code.expose())]);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
         }
         if let Some(body) = &request.body {
             builder = builder
@@ -351,7 +357,10 @@ impl Throttle {
 }
 
 impl Answer {
-    fn decode<T>(self, decode: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, Error> {
+    pub(super) fn decode<T>(
+        self,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, Error> {
         decode(&self.body).map_err(|detail| Error::InvalidResponse {
             call: Box::new(self.call),
             status: self.status,

@@ -13,13 +13,17 @@ use super::model::{Qualification, ValidationCode};
 pub(crate) const CONTRACT_VERSION: &str = "v1";
 
 /// One API request, before authentication and transport headers.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct ApiRequest<'a> {
     pub(crate) method: Method,
     /// Path segments under the base URL; each is percent-encoded on its own.
-    pub(crate) segments: [&'a str; 4],
+    pub(crate) segments: Vec<&'a str>,
+    /// Query parameters that hold nothing secret (`size`, `seekOperation`).
+    pub(crate) query: Vec<(&'static str, String)>,
     /// The `?code=` query: a validation code, so never logged nor quoted.
     pub(crate) code: Option<&'a Secret>,
+    /// Headers beyond the ones every call sends (`MS-ContinuationToken`).
+    pub(crate) headers: Vec<(&'static str, String)>,
     /// A JSON body.
     pub(crate) body: Option<String>,
 }
@@ -33,29 +37,26 @@ pub(crate) fn set_qualification<'a>(
 ) -> ApiRequest<'a> {
     ApiRequest {
         method: Method::PUT,
-        segments: ["v1", "customers", customer_id, "qualification"],
+        segments: vec!["v1", "customers", customer_id, "qualification"],
         code: validation_code.filter(|_| qualification.requires_validation_code()),
         body: Some(qualification.wire_value().to_string()),
+        ..ApiRequest::default()
     }
 }
 
 /// `GET /v1/customers/{id}/qualification`.
 pub(crate) fn get_qualification(customer_id: &str) -> ApiRequest<'_> {
     ApiRequest {
-        method: Method::GET,
-        segments: ["v1", "customers", customer_id, "qualification"],
-        code: None,
-        body: None,
+        segments: vec!["v1", "customers", customer_id, "qualification"],
+        ..ApiRequest::default()
     }
 }
 
 /// `GET /v1/customers/all/validations`.
 pub(crate) fn list_validation_codes() -> ApiRequest<'static> {
     ApiRequest {
-        method: Method::GET,
-        segments: ["v1", "customers", "all", "validations"],
-        code: None,
-        body: None,
+        segments: vec!["v1", "customers", "all", "validations"],
+        ..ApiRequest::default()
     }
 }
 
