@@ -9,22 +9,36 @@ works as a `filesystem_mirror` (and, served over HTTPS, as a network mirror) as 
     index.json, <version>.json                                   the mirror's index, with hashes
     terraform-provider-partnercenter_<version>_manifest.json     the registry manifest
     terraform-provider-partnercenter_<version>_SHA256SUMS        sums of the zip and the manifest
+    terraform-provider-partnercenter_<version>_SHA256SUMS.sig    detached binary GPG signature
+    terraform-provider-partnercenter_<version>_signing-key.asc   the signer's public key
 
-The zip, the manifest and the SHA256SUMS are what the Terraform Registry takes from a release
-(the SHA256SUMS is then signed with the publisher's GPG key, which is not done here).
+The zip, the manifest, the SHA256SUMS and its .sig are what the Terraform Registry takes from a
+release; the public key is what the publisher adds to the Registry (and a user imports to
+verify a download). Without PARTNERCENTER_GPG_KEY_ID the release is built UNSIGNED: no .sig and
+no key, and a warning says so.
 
 usage: scripts/release.py [--binary PATH] [--out DIR]
 
   --binary PATH  package this provider binary instead of building one with
                  `cargo build --release` (the tests package the debug build)
   --out DIR      where to write (default: <repo>/dist)
+
+environment:
+  PARTNERCENTER_GPG_KEY_ID  the key to sign with (fingerprint, key id or e-mail), as gpg's
+                            --local-user takes it; an RSA or DSA key, since the Registry
+                            accepts no other. gpg runs with --batch, so a passphrase comes
+                            from gpg-agent: its cache, or its pinentry (for the terminal one,
+                            export GPG_TTY=$(tty)).
+  GNUPGHOME                 the keyring gpg uses (default: ~/.gnupg)
 """
 
 import argparse
 import base64
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -36,6 +50,15 @@ HOSTNAME, NAMESPACE, TYPE = "registry.terraform.io", "partnercenter-oss", "partn
 PLATFORM = "linux_amd64"
 # The plugin protocol the binary speaks (the registry reads this from the manifest).
 PROTOCOL_VERSIONS = ["6.0"]
+KEY_ID_VARIABLE = "PARTNERCENTER_GPG_KEY_ID"
+# OpenPGP public-key algorithm ids (RFC 4880, 9.1) of the key types the Terraform Registry
+# accepts: RSA (1, and 3 for sign-only) and DSA (17). It refuses ECC keys, which gpg makes by
+# default since 2.3.
+REGISTRY_KEY_ALGORITHMS = {"1", "3", "17"}
+
+
+class ReleaseError(Exception):
+    """A reason the release cannot be built, said to the publisher as is."""
 
 
 def crate_version():
@@ -78,13 +101,87 @@ def write_zip(binary, zip_path, version):
         archive.writestr(info, binary.read_bytes())
 
 
+def gpg(*args):
+    program = shutil.which("gpg")
+    if program is None:
+        raise ReleaseError(
+            f"release: {KEY_ID_VARIABLE} is set but gpg is not installed "
+            "(apt-get install gnupg); unset it to build an unsigned release"
+        )
+    return subprocess.run([program, "--batch", *args], capture_output=True, text=True)
+
+
+def keyring():
+    return os.environ.get("GNUPGHOME") or "~/.gnupg"
+
+
+def cannot_sign(key_id, gpg_said):
+    return ReleaseError(
+        f"release: gpg cannot sign with {KEY_ID_VARIABLE}={key_id!r} "
+        f"(keyring {keyring()}):\n{gpg_said.strip()}"
+    )
+
+
+def check_secret_key(key_id):
+    """Fails before the build, rather than after it, when the keyring has no such secret key."""
+    result = gpg("--list-secret-keys", "--", key_id)
+    if result.returncode != 0:
+        raise cannot_sign(key_id, result.stderr)
+
+
+def sign(sums, signature, key_id):
+    """Writes the detached binary signature of `sums` (the Registry takes no ASCII armor) and
+    returns the fingerprint of the key that made it."""
+    result = gpg(
+        "--status-fd", "1", "--local-user", key_id,
+        "--output", str(signature), "--detach-sign", str(sums),
+    )
+    created = [line.split() for line in result.stdout.splitlines() if " SIG_CREATED " in line]
+    if result.returncode != 0 or not created:
+        signature.unlink(missing_ok=True)
+        raise cannot_sign(
+            key_id,
+            result.stderr.strip() + "\nrelease: a key with a passphrase is unlocked by gpg-agent; "
+            "for its prompt in this terminal, export GPG_TTY=$(tty)",
+        )
+    # [GNUPG:] SIG_CREATED <type> <key algorithm> <hash algorithm> <class> <time> <fingerprint>
+    algorithm, fingerprint = created[0][3], created[0][7]
+    if algorithm not in REGISTRY_KEY_ALGORITHMS:
+        signature.unlink()
+        raise ReleaseError(
+            f"release: the key {fingerprint} ({KEY_ID_VARIABLE}={key_id!r}) is not RSA or DSA "
+            f"(OpenPGP algorithm {algorithm}); the Terraform Registry accepts only RSA and DSA "
+            "signing keys"
+        )
+    return fingerprint
+
+
+def export_public_key(fingerprint, path):
+    result = gpg("--armor", "--export", fingerprint)
+    if result.returncode != 0 or "BEGIN PGP PUBLIC KEY BLOCK" not in result.stdout:
+        raise ReleaseError(
+            f"release: gpg cannot export the public key {fingerprint}:\n{result.stderr.strip()}"
+        )
+    path.write_text(result.stdout)
+
+
 def main():
+    try:
+        release()
+    except ReleaseError as error:
+        sys.exit(str(error))
+
+
+def release():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "dist")
     args = parser.parse_args()
 
     version = crate_version()
+    key_id = os.environ.get(KEY_ID_VARIABLE, "").strip()
+    if key_id:
+        check_secret_key(key_id)
     binary = args.binary or build_release_binary()
     if not binary.is_file():
         sys.exit(f"release: no provider binary at {binary}")
@@ -94,6 +191,11 @@ def main():
     zip_name = f"{NAME}_{version}_{PLATFORM}.zip"
     manifest_name = f"{NAME}_{version}_manifest.json"
     sums_name = f"{NAME}_{version}_SHA256SUMS"
+    signature_name = f"{sums_name}.sig"
+    key_name = f"{NAME}_{version}_signing-key.asc"
+    # A signature left by an earlier run would vouch for sums it never saw.
+    for stale in (signature_name, key_name):
+        (out / stale).unlink(missing_ok=True)
 
     write_zip(binary, out / zip_name, version)
     manifest = {"version": 1, "metadata": {"protocol_versions": PROTOCOL_VERSIONS}}
@@ -108,8 +210,21 @@ def main():
     (out / f"{version}.json").write_text(json.dumps({"archives": archives}, indent=2) + "\n")
     (out / "index.json").write_text(json.dumps({"versions": {version: {}}}, indent=2) + "\n")
 
-    for name in (zip_name, manifest_name, sums_name, f"{version}.json", "index.json"):
+    written = [zip_name, manifest_name, sums_name, f"{version}.json", "index.json"]
+    if key_id:
+        fingerprint = sign(out / sums_name, out / signature_name, key_id)
+        export_public_key(fingerprint, out / key_name)
+        written += [signature_name, key_name]
+        print(f"release: signed {sums_name} with {fingerprint}", file=sys.stderr)
+    for name in written:
         print(out / name)
+    if not key_id:
+        print(
+            f"release: UNSIGNED: {KEY_ID_VARIABLE} is not set, so {sums_name} has no .sig and "
+            f"the Terraform Registry will not accept this release. Set {KEY_ID_VARIABLE} to "
+            "your signing key (and GNUPGHOME to its keyring) to sign it.",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
 //! Installing the provider as a user would: the release artifacts `scripts/release.py` builds
-//! (their contents and sums), and the README's CLI configurations, verbatim, with a real
-//! Terraform (both pinned versions) installing from those artifacts or the build folder.
+//! (their contents, sums and signature), and the README's CLI configurations, verbatim, with a
+//! real Terraform (both pinned versions) installing from those artifacts or the build folder.
 
 mod common;
+mod gpg;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::{
     PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, provider_binary, repo_root, temp_dir, text,
 };
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+const KEY_ID_VARIABLE: &str = "PARTNERCENTER_GPG_KEY_ID";
 
 /// Packages this build's provider binary (the release profile only changes the compiler flags)
 /// into a fresh folder and returns it.
@@ -21,20 +23,34 @@ fn package() -> tempfile::TempDir {
     out
 }
 
-fn package_into(out: &Path) {
-    let output = Command::new("python3")
-        .arg(repo_root().join("scripts/release.py"))
-        .arg("--binary")
-        .arg(provider_binary())
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("run scripts/release.py");
+fn package_into(out: &Path) -> Output {
+    let output = release(out, None);
     assert!(
         output.status.success(),
         "release.py failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    output
+}
+
+/// Runs `scripts/release.py` into `out`, signing with `key` (a keyring and the key's id) if
+/// given.
+fn release(out: &Path, key: Option<(&gpg::Keyring, &str)>) -> Output {
+    let mut command = Command::new("python3");
+    command
+        .arg(repo_root().join("scripts/release.py"))
+        .arg("--binary")
+        .arg(provider_binary())
+        .arg("--out")
+        .arg(out)
+        // A key the developer's shell has set must not sign the tests' releases.
+        .env_remove(KEY_ID_VARIABLE);
+    if let Some((keyring, key_id)) = key {
+        command
+            .env(KEY_ID_VARIABLE, key_id)
+            .env("GNUPGHOME", keyring.home());
+    }
+    command.output().expect("run scripts/release.py")
 }
 
 fn artifact(out: &Path, name: &str) -> PathBuf {
@@ -47,46 +63,61 @@ fn zip_name() -> String {
     format!("terraform-provider-partnercenter_{VERSION}_linux_amd64.zip")
 }
 
+fn manifest_name() -> String {
+    format!("terraform-provider-partnercenter_{VERSION}_manifest.json")
+}
+
+fn sums_name() -> String {
+    format!("terraform-provider-partnercenter_{VERSION}_SHA256SUMS")
+}
+
+fn signature_name() -> String {
+    format!("{}.sig", sums_name())
+}
+
+fn public_key_name() -> String {
+    format!("terraform-provider-partnercenter_{VERSION}_signing-key.asc")
+}
+
+/// The SHA256SUMS lists exactly the zip and the manifest, and `sha256sum` recomputes each
+/// listed file's digest to the one listed.
+fn check_sums(out: &Path) {
+    let dir = out.join(PROVIDER_ADDRESS);
+    let sums = std::fs::read_to_string(artifact(out, &sums_name())).expect("read SHA256SUMS");
+    let mut listed: Vec<&str> = sums
+        .lines()
+        .map(|line| line.split_once("  ").map_or(line, |(_, name)| name))
+        .collect();
+    listed.sort_unstable();
+    let mut expected = [manifest_name(), zip_name()];
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "{sums}");
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict"])
+        .arg(sums_name())
+        .current_dir(&dir)
+        .output()
+        .expect("run sha256sum");
+    let report = text(&check);
+    assert!(check.status.success(), "sha256sum --check: {report}");
+    for name in expected {
+        assert!(report.contains(&format!("{name}: OK")), "{report}");
+    }
+}
+
 #[test]
 fn artifacts_have_the_registry_names_and_sums() {
     let out = package();
     let zip = artifact(out.path(), &zip_name());
-    let manifest_name = format!("terraform-provider-partnercenter_{VERSION}_manifest.json");
     let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifact(out.path(), &manifest_name)).expect("read manifest"),
+        &std::fs::read(artifact(out.path(), &manifest_name())).expect("read manifest"),
     )
     .expect("manifest is JSON");
     assert_eq!(
         manifest,
         serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
     );
-
-    // SHA256SUMS lists the zip and the manifest with their real digests.
-    let sums = std::fs::read_to_string(artifact(
-        out.path(),
-        &format!("terraform-provider-partnercenter_{VERSION}_SHA256SUMS"),
-    ))
-    .expect("read SHA256SUMS");
-    let listed: Vec<&str> = sums.lines().collect();
-    assert_eq!(listed.len(), 2, "{sums}");
-    let check = Command::new("sha256sum")
-        .arg("--check")
-        .arg("--strict")
-        .current_dir(out.path().join(PROVIDER_ADDRESS))
-        .stdin(
-            std::fs::File::open(out.path().join(PROVIDER_ADDRESS).join(format!(
-                "terraform-provider-partnercenter_{VERSION}_SHA256SUMS"
-            )))
-            .expect("open SHA256SUMS"),
-        )
-        .output()
-        .expect("run sha256sum");
-    assert!(
-        check.status.success(),
-        "sha256sum --check: {}",
-        String::from_utf8_lossy(&check.stdout)
-    );
-    assert!(sums.contains(&zip_name()) && sums.contains(&manifest_name));
+    check_sums(out.path());
 
     // The zip holds exactly the executable, named as Terraform looks for it.
     assert_eq!(
@@ -107,6 +138,136 @@ fn artifacts_have_the_registry_names_and_sums() {
     )
     .expect("version JSON");
     assert_eq!(version["archives"]["linux_amd64"]["url"], zip_name());
+}
+
+#[test]
+fn without_a_key_the_release_says_unsigned() {
+    let out = temp_dir("tfpc-release");
+    let output = package_into(out.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("UNSIGNED") && stderr.contains(KEY_ID_VARIABLE),
+        "{stderr}"
+    );
+    let dir = out.path().join(PROVIDER_ADDRESS);
+    assert!(artifact(out.path(), &sums_name()).is_file());
+    assert!(!dir.join(signature_name()).exists());
+    assert!(!dir.join(public_key_name()).exists());
+}
+
+/// A publisher signs with their key; a user imports the public key the release carries,
+/// verifies the signature of SHA256SUMS, and then every sum, as the README tells them.
+#[test]
+fn a_signed_release_verifies_with_its_public_key() {
+    let publisher = gpg::Keyring::new();
+    let fingerprint = publisher.generate(
+        "Partner Center Release Test <release-test@example.invalid>",
+        "rsa3072",
+        "",
+    );
+    let out = temp_dir("tfpc-release");
+    let output = release(out.path(), Some((&publisher, &fingerprint)));
+    assert!(output.status.success(), "release.py: {}", text(&output));
+    assert!(!text(&output).contains("UNSIGNED"), "{}", text(&output));
+
+    // The Registry takes a binary signature: an OpenPGP packet, not an ASCII-armored text.
+    let signature = artifact(out.path(), &signature_name());
+    let bytes = std::fs::read(&signature).expect("read the signature");
+    assert!(
+        bytes.first().is_some_and(|tag| tag & 0x80 != 0),
+        "not a binary OpenPGP signature: {:?}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+    );
+    let public_key = std::fs::read_to_string(artifact(out.path(), &public_key_name()))
+        .expect("read the public key");
+    assert!(
+        public_key.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+            && !public_key.contains("PRIVATE"),
+        "{public_key}"
+    );
+
+    // The README's verification, verbatim, by a user whose keyring starts empty.
+    let user = gpg::Keyring::new();
+    let steps = readme_block("sh", |block| block.contains("gpg --verify"));
+    let readme = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &steps])
+        .env("GNUPGHOME", user.home())
+        .current_dir(out.path().join(PROVIDER_ADDRESS))
+        .output()
+        .expect("run bash");
+    let said = text(&readme);
+    assert!(
+        readme.status.success(),
+        "the README's steps:\n{steps}\n{said}"
+    );
+    assert!(said.contains("Good signature"), "{said}");
+    for name in [zip_name(), manifest_name()] {
+        assert!(said.contains(&format!("{name}: OK")), "{said}");
+    }
+
+    let sums = artifact(out.path(), &sums_name());
+    let verify = |sums: &Path| {
+        user.gpg(&[
+            "--status-fd",
+            "1",
+            "--verify",
+            &signature.display().to_string(),
+            &sums.display().to_string(),
+        ])
+    };
+    let verified = verify(&sums);
+    assert!(
+        verified.status.success() && text(&verified).contains(&format!("VALIDSIG {fingerprint}")),
+        "gpg --verify: {}",
+        text(&verified)
+    );
+    check_sums(out.path());
+
+    // The check can fail: one byte more in the sums and the signature no longer matches.
+    let tampered_dir = temp_dir("tfpc-tampered");
+    let tampered = tampered_dir.path().join(sums_name());
+    let mut contents = std::fs::read(&sums).expect("read SHA256SUMS");
+    contents.push(b'\n');
+    std::fs::write(&tampered, contents).expect("write the tampered sums");
+    let refused = verify(&tampered);
+    assert!(
+        !refused.status.success() && text(&refused).contains("BADSIG"),
+        "gpg --verify accepted changed sums: {}",
+        text(&refused)
+    );
+
+    // Built again without the key, the folder keeps no signature of sums it no longer has.
+    let unsigned = package_into(out.path());
+    assert!(String::from_utf8_lossy(&unsigned.stderr).contains("UNSIGNED"));
+    let dir = out.path().join(PROVIDER_ADDRESS);
+    assert!(!dir.join(signature_name()).exists());
+    assert!(!dir.join(public_key_name()).exists());
+}
+
+/// A key the keyring lacks, a key gpg cannot unlock, and a key the Registry would refuse each
+/// stop the release with the reason, and leave no signature.
+#[test]
+fn an_unusable_key_fails_the_release() {
+    let publisher = gpg::Keyring::new();
+    let locked = publisher.generate("Locked <locked@example.invalid>", "rsa3072", "unknown");
+    let ecc = publisher.generate("ECC Key <ecc@example.invalid>", "ed25519", "");
+    for (key_id, reason) in [
+        ("nobody@example.invalid", "gpg cannot sign with"),
+        (locked.as_str(), "GPG_TTY"),
+        (ecc.as_str(), "accepts only RSA and DSA"),
+    ] {
+        let out = temp_dir("tfpc-release");
+        let output = release(out.path(), Some((&publisher, key_id)));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{key_id}: {}", text(&output));
+        assert!(
+            stderr.contains(reason) && stderr.contains(key_id),
+            "{key_id}: {stderr}"
+        );
+        let dir = out.path().join(PROVIDER_ADDRESS);
+        assert!(!dir.join(signature_name()).exists(), "{key_id}");
+        assert!(!dir.join(public_key_name()).exists(), "{key_id}");
+    }
 }
 
 /// Each entry of a zip as `name mode`, read with Python's zipfile (Python is already needed to
@@ -135,15 +296,23 @@ fn zip_entries(zip: &Path) -> Vec<String> {
 /// path replaced by `clone`.
 fn readme_cli_config(marker: &str, clone: &Path) -> String {
     const PLACEHOLDER: &str = "/home/you/terraform-provider-partnercenter";
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
-    let block = readme
-        .split("```hcl\n")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
-        .find(|block| block.starts_with("provider_installation") && block.contains(marker))
-        .unwrap_or_else(|| panic!("README.md has no provider_installation block with {marker}"));
+    let block = readme_block("hcl", |block| {
+        block.starts_with("provider_installation") && block.contains(marker)
+    });
     assert!(block.contains(PLACEHOLDER), "{block}");
     block.replace(PLACEHOLDER, &clone.display().to_string())
+}
+
+/// The first of the README's code blocks in `language` that `wanted` accepts.
+fn readme_block(language: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
+    readme
+        .split(&format!("```{language}\n"))
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
+        .find(|block| wanted(block))
+        .unwrap_or_else(|| panic!("README.md has no such {language} block"))
+        .to_owned()
 }
 
 const SCHOOL: &str = "resource \"partnercenter_customer_qualification\" \"school\" {\n  \

@@ -10,13 +10,14 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::async_contract::{self, QualificationRequest, VettedQualification};
 use super::auth::TokenSource;
 use super::config::{ClientConfig, Secret};
 use super::contract::{self, ApiRequest, CONTRACT_VERSION};
 use super::error::{
     ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
 };
-use super::model::{Qualification, ValidationCode};
+use super::model::{Qualification, QualificationApi, ValidationCode};
 use super::response;
 use super::retry::RetryPolicy;
 
@@ -44,6 +45,7 @@ struct Inner {
     retry: RetryPolicy,
     throttle: Throttle,
     cancel: CancellationToken,
+    qualification_api: QualificationApi,
 }
 
 /// A successful answer and the call it belongs to (for errors found while decoding it).
@@ -78,6 +80,7 @@ impl Client {
                 retry: config.retry,
                 throttle: Throttle::default(),
                 cancel,
+                qualification_api: config.qualification_api,
             }),
         })
     }
@@ -108,6 +111,53 @@ impl Client {
             .decode(contract::decode_qualification)
     }
 
+    /// The contract this client sets and reads qualifications with.
+    pub fn qualification_api(&self) -> QualificationApi {
+        self.inner.qualification_api
+    }
+
+    /// Asks for a qualification with the asynchronous contract (one POST) and returns every
+    /// qualification the answer lists.
+    pub async fn create_qualification(
+        &self,
+        customer_id: &str,
+        request: &QualificationRequest<'_>,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        self.call(async_contract::create_qualification(customer_id, request))
+            .await?
+            .decode(async_contract::decode_qualifications)
+    }
+
+    /// Every qualification a customer holds, with its vetting (asynchronous contract).
+    pub async fn list_qualifications(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        self.call(async_contract::list_qualifications(customer_id))
+            .await?
+            .decode(async_contract::decode_qualifications)
+    }
+
+    /// Every qualification a customer holds, read with the configured contract: the legacy
+    /// GET's one value (without vetting), or the asynchronous GET's list.
+    pub async fn qualifications(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<VettedQualification>, Error> {
+        match self.qualification_api() {
+            QualificationApi::Legacy => {
+                let held = self.get_qualification(customer_id).await?;
+                Ok(vec![VettedQualification {
+                    qualification: held.as_str().to_owned(),
+                    vetting_status: None,
+                    vetting_reason: None,
+                    vetting_created: None,
+                }])
+            }
+            QualificationApi::Async => self.list_qualifications(customer_id).await,
+        }
+    }
+
     /// Lists the partner's Government Community Cloud validation codes.
     pub async fn list_validation_codes(&self) -> Result<Vec<ValidationCode>, Error> {
         self.call(contract::list_validation_codes())
@@ -115,7 +165,10 @@ impl Client {
             .decode(contract::decode_validation_codes)
     }
 
-    /// One logical call: a new `MS-RequestId`, retried within the deadline, ended by `cancel`.
+    /// One logical call: a new `MS-RequestId`, retried within the deadline. `cancel` (Terraform
+    /// said stop) ends every wait and keeps any attempt from starting, but an attempt already
+    /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
+    /// only its answer lets Terraform record that.
     pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
@@ -130,10 +183,25 @@ impl Client {
                 correlation_id: Arc::clone(&self.inner.correlation_id),
             },
         };
+        self.with_retries(&request, &url, &call).await
+    }
+
+    /// Runs `wait` unless Terraform said stop first or does while it runs.
+    async fn unless_stopped<T>(
+        &self,
+        call: &CallContext,
+        wait: impl Future<Output = T>,
+    ) -> Result<T, Error> {
+        let cancelled = || Error::Cancelled {
+            call: Box::new(call.clone()),
+        };
+        if self.inner.cancel.is_cancelled() {
+            return Err(cancelled());
+        }
         tokio::select! {
             biased;
-            () = self.inner.cancel.cancelled() => Err(Error::Cancelled { call: Box::new(call.clone()) }),
-            result = self.with_retries(&request, &url, &call) => result,
+            () = self.inner.cancel.cancelled() => Err(cancelled()),
+            done = wait => Ok(done),
         }
     }
 
@@ -164,6 +232,10 @@ impl Client {
             let RetryDecision::Retry { server_delay } = error.retry_decision() else {
                 return Err(error);
             };
+            if self.inner.cancel.is_cancelled() {
+                // Terraform said stop: no new attempt. The answer of this one is the outcome.
+                return Err(error);
+            }
             if attempt >= self.inner.max_retries {
                 // With retries switched off, the one answer is the error itself.
                 return Err(if attempt == 0 {
@@ -191,7 +263,7 @@ impl Client {
                 request_id = %call.ids.request_id,
                 "retrying after: {error}"
             );
-            tokio::time::sleep(delay).await;
+            self.unless_stopped(call, tokio::time::sleep(delay)).await?;
             last = Some(error);
             attempt += 1;
         }
@@ -207,18 +279,23 @@ impl Client {
         call: &CallContext,
         attempt: u32,
     ) -> Result<Answer, Error> {
-        self.inner.throttle.wait().await;
+        self.unless_stopped(call, self.inner.throttle.wait())
+            .await?;
         let mut renewed = false;
         loop {
             let token = self
-                .inner
-                .tokens
-                .access_token(&self.inner.http)
-                .await
+                .unless_stopped(call, self.inner.tokens.access_token(&self.inner.http))
+                .await?
                 .map_err(|source| Error::Auth {
                     call: Box::new(call.clone()),
                     source,
                 })?;
+            // The last moment to stop: from here on the request is on its way.
+            if self.inner.cancel.is_cancelled() {
+                return Err(Error::Cancelled {
+                    call: Box::new(call.clone()),
+                });
+            }
             let response = self.send(request, url, call, &token).await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && !renewed
@@ -250,7 +327,7 @@ impl Client {
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        if let Some(code) = request.code {
+        if let Some(code) = request.code.filter(|_| request.code_in_query) {
             builder = builder.query(&[("code", code.expose())]);
         }
         for (name, value) in &request.headers {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::model::QualificationApi;
 use super::retry::RetryPolicy;
 
 /// The production Partner Center API.
@@ -89,6 +90,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Sent as `User-Agent`; see [`user_agent`].
     pub user_agent: String,
+    /// The contract qualifications are set and read with.
+    pub qualification_api: QualificationApi,
 }
 
 impl ClientConfig {
@@ -104,6 +107,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             user_agent,
+            qualification_api: QualificationApi::default(),
         }
     }
 }

@@ -1,7 +1,6 @@
-//! The documented `qualification` contract (PUT / GET) as HTTP requests and answers, kept in one place.
-//!
-//! The newer `qualifications` endpoints (POST / GET with vetting) would be a sibling module with
-//! the same three builders and decoders, chosen by the client; nothing else would change.
+//! The documented `qualification` contract (PUT / GET) and the validation codes, as HTTP
+//! requests and answers, kept in one place; [`ApiRequest`] is shared with the asynchronous
+//! contract in `async_contract.rs`.
 
 use reqwest::Method;
 
@@ -20,8 +19,10 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) segments: Vec<&'a str>,
     /// Query parameters that hold nothing secret (`size`, `seekOperation`).
     pub(crate) query: Vec<(&'static str, String)>,
-    /// The `?code=` query: a validation code, so never logged nor quoted.
+    /// The validation code the request carries: never logged, and redacted from any answer.
     pub(crate) code: Option<&'a Secret>,
+    /// Whether the code goes in the `?code=` query (the PUT) rather than in the body.
+    pub(crate) code_in_query: bool,
     /// Headers beyond the ones every call sends (`MS-ContinuationToken`).
     pub(crate) headers: Vec<(&'static str, String)>,
     /// A JSON body.
@@ -39,6 +40,7 @@ pub(crate) fn set_qualification<'a>(
         method: Method::PUT,
         segments: vec!["v1", "customers", customer_id, "qualification"],
         code: validation_code.filter(|_| qualification.requires_validation_code()),
+        code_in_query: true,
         body: Some(qualification.wire_value().to_string()),
         ..ApiRequest::default()
     }

@@ -1,5 +1,6 @@
 //! Partner Center client: credentials, token cache, retries and typed errors; no Terraform types.
 
+mod async_contract;
 mod auth;
 mod client;
 mod config;
@@ -10,6 +11,7 @@ mod model;
 mod response;
 mod retry;
 
+pub use async_contract::{QualificationRequest, VettedQualification, principal};
 pub use client::Client;
 pub use config::{
     ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
@@ -17,5 +19,8 @@ pub use config::{
 };
 pub use customers::Customer;
 pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
-pub use model::{Qualification, UnknownQualification, ValidationCode, parse_customer_id};
+pub use model::{
+    EducationSegment, Qualification, QualificationApi, UnknownQualification, ValidationCode,
+    parse_customer_id,
+};
 pub use retry::{InvalidRetryPolicy, RetryPolicy};

@@ -101,6 +101,65 @@ impl FromStr for Qualification {
     }
 }
 
+/// Which Partner Center contract sets and reads qualifications.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QualificationApi {
+    /// The documented `PUT` / `GET /v1/customers/{id}/qualification`.
+    #[default]
+    Legacy,
+    /// `POST` / `GET /v1/customers/{id}/qualifications`, with vetting.
+    Async,
+}
+
+impl QualificationApi {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Async => "async",
+        }
+    }
+}
+
+impl FromStr for QualificationApi {
+    type Err = ();
+
+    /// Exactly `legacy` or `async`, in any case.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [Self::Legacy, Self::Async]
+            .into_iter()
+            .find(|api| api.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or(())
+    }
+}
+
+/// The kind of school an Education qualification is for (asynchronous contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EducationSegment {
+    K12,
+    HigherEducation,
+}
+
+impl EducationSegment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::K12 => "K12",
+            Self::HigherEducation => "HigherEducation",
+        }
+    }
+}
+
+impl FromStr for EducationSegment {
+    type Err = ();
+
+    /// `K12` or `HigherEducation`, in any case.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [Self::K12, Self::HigherEducation]
+            .into_iter()
+            .find(|segment| segment.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or(())
+    }
+}
+
 /// One of the partner's Government Community Cloud validation codes.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -190,6 +249,19 @@ mod tests {
         );
         assert!(Qualification::GovernmentCommunityCloud.requires_validation_code());
         assert!(!Qualification::Education.requires_validation_code());
+    }
+
+    #[test]
+    fn contracts_and_segments_parse_in_any_case() {
+        assert_eq!("ASYNC".parse(), Ok(QualificationApi::Async));
+        assert_eq!(" legacy ".parse(), Ok(QualificationApi::Legacy));
+        assert_eq!("v2".parse::<QualificationApi>(), Err(()));
+        assert_eq!("k12".parse(), Ok(EducationSegment::K12));
+        assert_eq!(
+            "highereducation".parse(),
+            Ok(EducationSegment::HigherEducation)
+        );
+        assert_eq!("college".parse::<EducationSegment>(), Err(()));
     }
 
     #[test]

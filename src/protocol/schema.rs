@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::tfplugin6 as proto;
-use super::value::Type;
+use super::value::{Type, Value};
 
 /// A resource's, data source's or the provider's schema (a single top-level block).
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,9 @@ pub struct Attribute {
     pub ty: Type,
     pub presence: Presence,
     pub sensitive: bool,
+    /// Sent in the configuration and never stored: plan and state hold null (Terraform
+    /// 1.11+).
+    pub write_only: bool,
     /// Markdown.
     pub description: &'static str,
 }
@@ -48,6 +51,7 @@ impl Attribute {
             ty,
             presence,
             sensitive: false,
+            write_only: false,
             description,
         }
     }
@@ -55,6 +59,12 @@ impl Attribute {
     #[must_use]
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+
+    #[must_use]
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self
     }
 
@@ -76,7 +86,7 @@ impl Attribute {
             sensitive: self.sensitive,
             description_kind: proto::StringKind::Markdown.into(),
             deprecated: false,
-            write_only: false,
+            write_only: self.write_only,
             deprecation_message: String::new(),
         }
     }
@@ -100,6 +110,22 @@ impl Schema {
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The write-only attributes.
+    pub fn write_only_attributes(&self) -> impl Iterator<Item = &Attribute> {
+        self.attributes.iter().filter(|a| a.write_only)
+    }
+
+    /// `value` with every write-only attribute null, as Terraform requires of any plan or
+    /// state a provider returns.
+    pub fn without_write_only(&self, mut value: Value) -> Value {
+        for attribute in self.write_only_attributes() {
+            if value.attr(attribute.name).is_some() {
+                value.set_attr(attribute.name, Value::Null);
+            }
+        }
+        value
     }
 
     pub fn to_proto(&self) -> proto::Schema {
@@ -163,6 +189,7 @@ mod tests {
             attributes: vec![
                 Attribute::new("id", Type::String, Presence::Computed, "id"),
                 Attribute::new("token", Type::String, Presence::Optional, "t").sensitive(),
+                Attribute::new("secret", Type::String, Presence::Optional, "s").write_only(),
                 Attribute::new(
                     "codes",
                     Type::list(Type::object([("n", Type::Number)])),
@@ -179,8 +206,21 @@ mod tests {
         let token = &block.attributes[1];
         assert!(token.optional && !token.required && !token.computed && token.sensitive);
         assert_eq!(token.r#type, b"\"string\"");
-        let codes = &block.attributes[2];
+        assert!(!token.write_only && block.attributes[2].write_only);
+        let codes = &block.attributes[3];
         assert_eq!(codes.r#type, br#"["list",["object",{"n":"number"}]]"#);
+    }
+
+    #[test]
+    fn write_only_values_are_nulled() {
+        let value = Value::object([
+            ("id", Value::string("a")),
+            ("secret", Value::string("s3cr3t")),
+        ]);
+        let cleaned = sample().without_write_only(value);
+        assert_eq!(cleaned.attr("secret"), Some(&Value::Null));
+        assert_eq!(cleaned.attr("id"), Some(&Value::string("a")));
+        assert_eq!(sample().without_write_only(Value::Null), Value::Null);
     }
 
     #[test]

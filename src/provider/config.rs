@@ -5,7 +5,7 @@ use std::fmt;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::partnercenter::{self, Client, ClientConfig, Credentials, Secret};
+use crate::partnercenter::{self, Client, ClientConfig, Credentials, QualificationApi, Secret};
 use crate::protocol::{Attribute, Diagnostic, Diagnostics, Presence, Schema, Type, Value};
 use crate::provider::values::path;
 
@@ -90,11 +90,23 @@ const MAX_RETRIES: Setting = Setting {
         Environment: `PARTNERCENTER_MAX_RETRIES`.",
 };
 
+const QUALIFICATION_API: Setting = Setting {
+    name: "qualification_api",
+    env: "PARTNERCENTER_QUALIFICATION_API",
+    ty: Type::String,
+    sensitive: false,
+    description: "Which Partner Center contract sets and reads qualifications: `legacy` (the \
+        default), the documented `PUT` / `GET /v1/customers/{id}/qualification`; or `async`, \
+        `POST` / `GET /v1/customers/{id}/qualifications` with vetting, which Microsoft announced \
+        as the PUT's successor and which also sets `StateOwnedEntity`. \
+        Environment: `PARTNERCENTER_QUALIFICATION_API`.",
+};
+
 /// The upper bound the description of [`MAX_RETRIES`] states.
 const MAX_RETRIES_LIMIT: i64 = 20;
 
 /// Every setting, in the order the schema lists them.
-const SETTINGS: [Setting; 8] = [
+const SETTINGS: [Setting; 9] = [
     BASE_URL,
     ACCESS_TOKEN,
     TENANT_ID,
@@ -103,6 +115,7 @@ const SETTINGS: [Setting; 8] = [
     REFRESH_TOKEN,
     AUTHORITY_URL,
     MAX_RETRIES,
+    QUALIFICATION_API,
 ];
 
 /// The settings that make up the credentials.
@@ -218,6 +231,16 @@ fn check_max_retries(number: Option<i64>, shown: &str, origin: Origin) -> Result
         })
 }
 
+fn check_qualification_api(text: &str, origin: Origin) -> Result<QualificationApi, Diagnostic> {
+    text.parse().map_err(|()| {
+        Diagnostic::error(
+            "Invalid qualification_api",
+            format!("qualification_api must be \"legacy\" or \"async\"; got \"{text}\"{origin}."),
+        )
+        .at(path(QUALIFICATION_API.name))
+    })
+}
+
 fn not_known_yet(setting: &Setting) -> Diagnostic {
     Diagnostic::error(
         format!("{} is not known yet", setting.name),
@@ -238,6 +261,13 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         if let Some(url) = url.filter(|url| !url.is_empty()) {
             diagnostics.0.extend(check_url(name, url, Origin::Block));
         }
+    }
+    if let Some(api) = config.attr(QUALIFICATION_API.name).and_then(Value::as_str)
+        && !api.is_empty()
+    {
+        diagnostics
+            .0
+            .extend(check_qualification_api(api, Origin::Block).err());
     }
     if let Some(number) = config.attr(MAX_RETRIES.name).and_then(Value::as_number) {
         let checked = check_max_retries(number.as_i64(), &number.to_string(), Origin::Block);
@@ -362,6 +392,17 @@ impl Resolver<'_> {
         }
     }
 
+    fn qualification_api(&mut self) -> Option<QualificationApi> {
+        let (text, origin) = self.text(&QUALIFICATION_API)?;
+        match check_qualification_api(&text, origin) {
+            Ok(api) => Some(api),
+            Err(invalid) => {
+                self.diagnostics.push(invalid);
+                None
+            }
+        }
+    }
+
     /// Whether a credential is known only after apply: the others may complete the
     /// credentials then, so their absence now is no error of its own.
     fn credential_unknown(&self) -> bool {
@@ -377,6 +418,7 @@ pub(crate) struct Settings {
     base_url: Option<String>,
     authority_url: Option<String>,
     max_retries: Option<u32>,
+    qualification_api: Option<QualificationApi>,
     credentials: Credentials,
 }
 
@@ -390,6 +432,7 @@ impl Settings {
         let base_url = resolver.url(&BASE_URL);
         let authority_url = resolver.url(&AUTHORITY_URL);
         let max_retries = resolver.max_retries();
+        let qualification_api = resolver.qualification_api();
         let credentials = credentials(
             resolver.string(&ACCESS_TOKEN),
             resolver.string(&TENANT_ID),
@@ -412,6 +455,7 @@ impl Settings {
             base_url,
             authority_url,
             max_retries,
+            qualification_api,
             credentials,
         })
     }
@@ -431,6 +475,9 @@ impl Settings {
         }
         if let Some(max_retries) = self.max_retries {
             config.max_retries = max_retries;
+        }
+        if let Some(api) = self.qualification_api {
+            config.qualification_api = api;
         }
         Ok(Client::new(config, stop)?)
     }
@@ -487,6 +534,34 @@ mod tests {
             "{}",
             MAX_RETRIES.description
         );
+    }
+
+    #[test]
+    fn qualification_api_from_block_or_environment() {
+        let settings = Settings::resolve(&block(&[]), &app_user_env()).unwrap();
+        assert_eq!(settings.qualification_api, None, "legacy by default");
+        let mut env = app_user_env();
+        env.insert("PARTNERCENTER_QUALIFICATION_API", "async");
+        let settings = Settings::resolve(&block(&[]), &env).unwrap();
+        assert_eq!(settings.qualification_api, Some(QualificationApi::Async));
+        let from_block = block(&[("qualification_api", Value::string("legacy"))]);
+        let settings = Settings::resolve(&from_block, &env).unwrap();
+        assert_eq!(settings.qualification_api, Some(QualificationApi::Legacy));
+
+        env.insert("PARTNERCENTER_QUALIFICATION_API", "v2");
+        let err = Settings::resolve(&block(&[]), &env).unwrap_err();
+        assert_eq!(err.0[0].summary, "Invalid qualification_api");
+        assert!(
+            err.0[0]
+                .detail
+                .ends_with("got \"v2\" (from PARTNERCENTER_QUALIFICATION_API)."),
+            "{}",
+            err.0[0].detail
+        );
+        let bad_block = block(&[("qualification_api", Value::string("put"))]);
+        let diagnostics = validate(&bad_block);
+        assert_eq!(diagnostics.0[0].path, Some(path("qualification_api")));
+        assert!(diagnostics.0[0].detail.ends_with("got \"put\"."));
     }
 
     #[test]

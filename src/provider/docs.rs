@@ -41,6 +41,11 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
                 "terraform",
                 read(&format!("{dir}/resource.tf"))?,
             ),
+            (
+                "Example Usage: a write-only validation code",
+                "terraform",
+                read(&format!("{dir}/write-only.tf"))?,
+            ),
             ("Import", "shell", read(&format!("{dir}/import.sh"))?),
         ];
         if identity.is_some() {
@@ -194,8 +199,13 @@ fn attribute_line(attribute: &Attribute) -> String {
     } else {
         ""
     };
+    let write_only = if attribute.write_only {
+        ", Write-only"
+    } else {
+        ""
+    };
     format!(
-        "- `{}` ({ty}{sensitive}) {}",
+        "- `{}` ({ty}{sensitive}{write_only}) {}",
         attribute.name, attribute.description
     )
 }
@@ -253,6 +263,17 @@ mod tests {
             codes.text.contains("- `codes` (List of Object, Sensitive)"),
             "{}",
             codes.text
+        );
+        let resource = pages
+            .iter()
+            .find(|p| p.path.ends_with("resources/customer_qualification.md"))
+            .unwrap();
+        assert!(
+            resource
+                .text
+                .contains("- `validation_code_wo` (String, Sensitive, Write-only)"),
+            "{}",
+            resource.text
         );
     }
 

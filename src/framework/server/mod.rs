@@ -31,7 +31,7 @@ use super::erased::{DynDataSource, DynListResource, DynResource};
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::tfplugin6::provider_server::Provider as ProviderRpc;
-use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Schema, Type};
+use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Schema, Type, Value, dynamic};
 
 type RpcResult<T> = Result<Response<T>, Status>;
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -64,6 +64,11 @@ impl<T: ?Sized> Registered<T> {
             }),
             ..self
         }
+    }
+
+    /// Encodes a value of this type for Terraform; write-only attributes always go back null.
+    fn encode(&self, value: Value) -> Result<proto::DynamicValue, Diagnostic> {
+        dynamic::encode(&self.schema.without_write_only(value), &self.ty)
     }
 }
 

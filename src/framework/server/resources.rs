@@ -7,7 +7,7 @@ use crate::framework::Provider;
 use crate::framework::resource::Refreshed;
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
-use crate::protocol::{Value, dynamic};
+use crate::protocol::{AttributePath, Diagnostic, Schema, Value, dynamic};
 
 impl<P: Provider> GrpcProvider<P> {
     pub(super) fn validate_resource_config(
@@ -17,8 +17,19 @@ impl<P: Provider> GrpcProvider<P> {
         let validated = || {
             let resource = self.resource(&request.type_name)?;
             let config = dynamic::decode(request.config.as_ref(), &resource.ty)?;
+            let mut diagnostics = resource.handler.validate(&config);
+            // Terraform before 1.11 sends no capabilities: it would store a write-only value
+            // in plain text, so such a value is refused before anything is planned.
+            let write_only_allowed = request
+                .client_capabilities
+                .is_some_and(|c| c.write_only_attributes_allowed);
+            if !write_only_allowed {
+                diagnostics
+                    .0
+                    .extend(write_only_refused(&resource.schema, &config));
+            }
             Ok(proto::validate_resource_config::Response {
-                diagnostics: to_proto(resource.handler.validate(&config)),
+                diagnostics: to_proto(diagnostics),
             })
         };
         or_diagnostics(validated(), |diagnostics| {
@@ -35,7 +46,7 @@ impl<P: Provider> GrpcProvider<P> {
             let raw = request.raw_state.clone().unwrap_or_default();
             let state = resource.handler.upgrade_state(request.version, &raw)?;
             Ok(proto::upgrade_resource_state::Response {
-                upgraded_state: Some(dynamic::encode(&state, &resource.ty)?),
+                upgraded_state: Some(resource.encode(state)?),
                 diagnostics: Vec::new(),
             })
         };
@@ -77,8 +88,11 @@ impl<P: Provider> GrpcProvider<P> {
                 Refreshed::Gone(warning) => (Value::Null, vec![warning]),
             };
             let new_identity = identity::of_state(resource, &new_state)?;
-            let new_state = dynamic::encode(&new_state, &resource.ty)?;
-            Ok(answer(Some(new_state), new_identity, to_proto(warnings)))
+            Ok(answer(
+                Some(resource.encode(new_state)?),
+                new_identity,
+                to_proto(warnings),
+            ))
         };
         // On failure the state Terraform has, its identity and its private data stay as they
         // were: never a partial object beside an error.
@@ -103,7 +117,7 @@ impl<P: Provider> GrpcProvider<P> {
             let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
             let planned_identity = identity::planned(resource, &prior, &planned)?;
             Ok(proto::plan_resource_change::Response {
-                planned_state: Some(dynamic::encode(&planned.state, &resource.ty)?),
+                planned_state: Some(resource.encode(planned.state)?),
                 planned_identity,
                 requires_replace: planned.requires_replace.iter().map(Into::into).collect(),
                 planned_private: request.prior_private.clone(),
@@ -137,7 +151,7 @@ impl<P: Provider> GrpcProvider<P> {
                 .await?;
             Ok(proto::apply_resource_change::Response {
                 new_identity: identity::of_state(resource, &applied.state)?,
-                new_state: Some(dynamic::encode(&applied.state, &resource.ty)?),
+                new_state: Some(resource.encode(applied.state)?),
                 private: request.planned_private.clone(),
                 diagnostics: to_proto(applied.warnings),
                 ..Default::default()
@@ -171,7 +185,7 @@ impl<P: Provider> GrpcProvider<P> {
                 imported_resources: vec![proto::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),
                     identity: identity::of_state(resource, &state)?,
-                    state: Some(dynamic::encode(&state, &resource.ty)?),
+                    state: Some(resource.encode(state)?),
                     ..Default::default()
                 }],
                 ..Default::default()
@@ -194,4 +208,26 @@ impl<P: Provider> GrpcProvider<P> {
         let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty).ok()?;
         identity::of_state(resource, &prior).ok().flatten()
     }
+}
+
+/// The errors for write-only attributes set in a configuration whose Terraform cannot keep
+/// them out of the state. An unknown value counts as set: it becomes one at apply.
+fn write_only_refused(schema: &Schema, config: &Value) -> Vec<Diagnostic> {
+    schema
+        .write_only_attributes()
+        .filter(|a| config.attr(a.name).is_some_and(|v| !v.is_null()))
+        .map(|a| {
+            Diagnostic::error(
+                "Write-only attribute not supported by this Terraform",
+                format!(
+                    "{} is write-only: Terraform 1.11 and later send it to the provider \
+                     without ever storing it in the plan or the state. This Terraform does not \
+                     know write-only attributes and would store it, so it is refused. Upgrade \
+                     Terraform, or use the attribute's stored counterpart.",
+                    a.name
+                ),
+            )
+            .at(AttributePath::root().attr(a.name))
+        })
+        .collect()
 }

@@ -15,6 +15,7 @@ crate::object! {
     #[names(ThingNames)]
     struct Thing {
         id: String => Required(""),
+        secret: String => Optional("").write_only(),
     }
 }
 
@@ -313,8 +314,13 @@ async fn configured() -> (GrpcProvider<TestProvider>, Arc<Things>) {
 }
 
 fn thing(id: &str) -> proto::DynamicValue {
+    thing_with_secret(id, Attr::Null)
+}
+
+fn thing_with_secret(id: &str, secret: Attr<String>) -> proto::DynamicValue {
     let value = Thing {
         id: Attr::Known(id.to_owned()),
+        secret,
     };
     dynamic::encode(&value.to_value(), &Thing::ty()).unwrap()
 }
@@ -960,4 +966,80 @@ async fn an_error_ends_the_listing() {
         summaries(&unknown[0].diagnostic),
         ["Unknown list resource type"]
     );
+}
+
+/// Terraform before 1.11 sends no client capabilities and would store a write-only value, so
+/// one in the configuration is refused; a Terraform that can keep it out of the state gets on.
+#[tokio::test]
+async fn write_only_values_need_a_terraform_that_keeps_them_out_of_state() {
+    let (server, _) = configured().await;
+    let validate = |secret: Attr<String>, allowed: Option<bool>| {
+        ProviderRpc::validate_resource_config(
+            &server,
+            Request::new(proto::validate_resource_config::Request {
+                type_name: THING.to_owned(),
+                config: Some(thing_with_secret("a", secret)),
+                client_capabilities: allowed.map(|allowed| proto::ClientCapabilities {
+                    write_only_attributes_allowed: allowed,
+                    ..Default::default()
+                }),
+            }),
+        )
+    };
+    let secret = || Attr::Known("s3cr3t".to_owned());
+    for (value, capabilities) in [
+        (secret(), None),
+        (secret(), Some(false)),
+        (Attr::Unknown, None),
+    ] {
+        let answer = validate(value, capabilities).await.unwrap().into_inner();
+        let refused: Vec<_> = answer.diagnostics.iter().filter(|d| is_error(d)).collect();
+        assert_eq!(refused.len(), 1, "{:?}", answer.diagnostics);
+        assert_eq!(
+            refused[0].summary,
+            "Write-only attribute not supported by this Terraform"
+        );
+        let step = &refused[0].attribute.as_ref().unwrap().steps[0];
+        assert_eq!(
+            step.selector,
+            Some(proto::attribute_path::step::Selector::AttributeName(
+                "secret".to_owned()
+            ))
+        );
+    }
+    let allowed = validate(secret(), Some(true)).await.unwrap().into_inner();
+    assert_eq!(summaries(&allowed.diagnostics), ["Checked"]);
+    let unset = validate(Attr::Null, None).await.unwrap().into_inner();
+    assert_eq!(summaries(&unset.diagnostics), ["Checked"]);
+}
+
+/// Whatever a resource returns, a write-only attribute reaches Terraform as null.
+#[tokio::test]
+async fn write_only_values_never_leave_the_provider() {
+    let (server, _) = configured().await;
+    let read = ProviderRpc::read_resource(
+        &server,
+        Request::new(proto::read_resource::Request {
+            type_name: THING.to_owned(),
+            current_state: Some(thing_with_secret("here", Attr::Known("s3cr3t".to_owned()))),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap()
+    .into_inner();
+    assert_eq!(read.new_state, Some(thing("here")));
+    let plan = ProviderRpc::plan_resource_change(
+        &server,
+        Request::new(proto::plan_resource_change::Request {
+            type_name: THING.to_owned(),
+            proposed_new_state: Some(thing_with_secret("a", Attr::Known("s3cr3t".to_owned()))),
+            config: Some(thing_with_secret("a", Attr::Known("s3cr3t".to_owned()))),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap()
+    .into_inner();
+    assert_eq!(plan.planned_state, Some(thing("a")));
 }

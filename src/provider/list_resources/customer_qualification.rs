@@ -1,16 +1,19 @@
 //! `list "partnercenter_customer_qualification"`: the partner's customers whose qualification
 //! this provider can keep, for `terraform query` to find and `-generate-config-out` to adopt.
 //!
-//! One `GET /v1/customers` per page, then one qualification read per customer, a few at a time
-//! through the client's shared throttling. Results keep Partner Center's order, so the same
-//! customers get the same generated names on every run.
+//! One `GET /v1/customers` per page, then one read of each customer's qualification with the
+//! contract the provider is configured for, a few at a time through the client's shared
+//! throttling. Each result is the state an import of the customer refreshes to (the resource's
+//! own import and read), so the plan after `-generate-config-out` finds nothing to change.
+//! Results keep Partner Center's order, so the same customers get the same generated names on
+//! every run.
 
 use std::sync::Arc;
 
 use futures_util::{StreamExt as _, future};
 
-use crate::framework::{Attr, ListRequest, ListResource, ListStream, Listed};
-use crate::partnercenter::{Client, Customer, Error, Qualification};
+use crate::framework::{ListRequest, ListResource, ListStream, Listed, Refreshed, Resource};
+use crate::partnercenter::{Client, Customer, Qualification, QualificationApi};
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::resources::customer_qualification::{CustomerQualification, State};
@@ -26,8 +29,9 @@ crate::object! {
     /// The `config` block of the list.
     pub struct Config {
         qualification: String => Optional(
-            "Only customers with this qualification: `Education` or `GovernmentCommunityCloud`, \
-            in any case. Without it, every customer whose qualification is one of the two."
+            "Only customers with this qualification: `Education` or `GovernmentCommunityCloud` \
+            (with `qualification_api = \"async\"` also `StateOwnedEntity`), in any case. \
+            Without it, every customer whose qualification the resource can keep."
         ),
     }
 }
@@ -35,74 +39,113 @@ crate::object! {
 #[derive(Debug)]
 pub struct CustomerQualifications;
 
-/// The qualification a filter names, or the error pointing at it.
-fn parse_filter(text: &str) -> Result<Qualification, Diagnostic> {
+/// Whether a resource under `api` can keep `qualification`: never None or Nonprofit, and
+/// StateOwnedEntity only through the asynchronous contract.
+fn keepable(api: QualificationApi, qualification: Qualification) -> bool {
+    match api {
+        QualificationApi::Legacy => qualification.settable_via_put(),
+        QualificationApi::Async => !matches!(
+            qualification,
+            Qualification::None | Qualification::Nonprofit
+        ),
+    }
+}
+
+/// The qualification a filter names, or the error pointing at it. Without the contract (at
+/// validate) any qualification some contract keeps passes.
+fn parse_filter(text: &str, api: Option<QualificationApi>) -> Result<Qualification, Diagnostic> {
+    let keeps = |q| match api {
+        Some(api) => keepable(api, q),
+        None => keepable(QualificationApi::Async, q),
+    };
     match text.parse::<Qualification>() {
-        Ok(q) if q.settable_via_put() => Ok(q),
+        Ok(q) if keeps(q) => Ok(q),
         _ => Err(Diagnostic::error(
             "Invalid qualification",
             format!(
-                "\"{text}\" is not a qualification this provider manages; qualification must be \
-                 Education or GovernmentCommunityCloud (any case)."
+                "\"{text}\" is not a qualification the resource can keep here; qualification \
+                 must be Education or GovernmentCommunityCloud (any case), or StateOwnedEntity \
+                 with qualification_api = \"async\"."
             ),
         )
         .at(path(Config::NAMES.qualification))),
     }
 }
 
-/// The result for one customer and its qualification, if it is one to list.
-fn listed(
-    customer: Customer,
-    qualification: Result<Qualification, Error>,
-    filter: Option<Qualification>,
-) -> Option<Result<Listed<State>, Diagnostics>> {
-    let qualification = match qualification {
-        Ok(q) => q,
-        // Gone between the page and the read: nothing to adopt.
-        Err(err) if err.is_not_found() => return None,
-        Err(err) => return Some(Err(err.into())),
-    };
-    if !qualification.settable_via_put() || filter.is_some_and(|f| f != qualification) {
-        return None;
-    }
-    let customer_id = canonical_customer_id(&customer.id);
-    let display_name = [customer.company_name, customer.domain]
+/// The display name of a customer: its company name, else its domain, else its id.
+fn display_name(customer: Customer, customer_id: &str) -> String {
+    [customer.company_name, customer.domain]
         .into_iter()
         .find(|name| !name.is_empty())
-        .unwrap_or_else(|| customer_id.clone());
-    Some(Ok(Listed {
+        .unwrap_or_else(|| customer_id.to_owned())
+}
+
+/// The result for a refreshed customer, if it is one to list.
+fn listed(
+    api: QualificationApi,
+    display_name: String,
+    refreshed: Refreshed<State>,
+    filter: Option<Qualification>,
+) -> Option<Listed<State>> {
+    // Gone between the page and the read: nothing to adopt.
+    let Refreshed::Found { state, .. } = refreshed else {
+        return None;
+    };
+    let held = state
+        .qualification
+        .as_str()?
+        .parse::<Qualification>()
+        .ok()?;
+    let wanted = keepable(api, held) && filter.is_none_or(|f| f == held);
+    wanted.then_some(Listed {
         display_name,
-        state: State {
-            id: Attr::Known(customer_id.clone()),
-            customer_id: Attr::Known(customer_id),
-            qualification: Attr::Known(qualification.as_str().to_owned()),
-            ..State::default()
-        },
-    }))
+        state,
+    })
+}
+
+/// What an import of the customer refreshes to: one read, as `terraform plan` will do it.
+async fn refresh(
+    client: &Client,
+    customer: Customer,
+) -> Result<Listed<Refreshed<State>>, Diagnostics> {
+    let customer_id = canonical_customer_id(&customer.id);
+    let imported = CustomerQualification.import(&customer_id)?;
+    let refreshed = CustomerQualification.read(client, imported).await?;
+    Ok(Listed {
+        display_name: display_name(customer, &customer_id),
+        state: refreshed,
+    })
 }
 
 impl ListResource<Context> for CustomerQualifications {
     type Resource = CustomerQualification;
     type Config = Config;
-    const DESCRIPTION: &'static str = "The partner's customers whose qualification is Education \
-        or GovernmentCommunityCloud, for `terraform query` (Terraform 1.14+). With \
-        `-generate-config-out`, Terraform writes a `resource` and an `import` block for each; \
-        the `terraform plan` after it imports them without a change.\n\n\
+    const DESCRIPTION: &'static str = "The partner's customers whose qualification the \
+        `partnercenter_customer_qualification` resource can keep, for `terraform query` \
+        (Terraform 1.14+). With `-generate-config-out`, Terraform writes a `resource` and an \
+        `import` block for each; the `terraform plan` after it imports them without a change.\n\n\
         The list pages through `GET /v1/customers` and reads each customer's qualification \
-        (`GET /v1/customers/{id}/qualification`), a few at a time; it stops asking Partner \
-        Center once `limit` results are found.";
+        with the provider's `qualification_api`, a few at a time; it stops asking Partner \
+        Center once `limit` results are found. A customer is listed once, with the \
+        qualification an import of it would record.";
 
     fn validate(&self, config: &Config) -> Diagnostics {
         config
             .qualification
             .as_str()
-            .and_then(|q| parse_filter(q).err())
+            .and_then(|q| parse_filter(q, None).err())
             .into_iter()
             .collect()
     }
 
     fn list(&self, client: Arc<Client>, request: ListRequest<Config>) -> ListStream<State> {
-        let filter = match request.config.qualification.as_str().map(parse_filter) {
+        let api = client.qualification_api();
+        let filter = match request
+            .config
+            .qualification
+            .as_str()
+            .map(|q| parse_filter(q, Some(api)))
+        {
             Some(Err(invalid)) => {
                 return Box::pin(futures_util::stream::iter([Err(invalid.into())]));
             }
@@ -117,16 +160,12 @@ impl ListResource<Context> for CustomerQualifications {
             .customers(PAGE_SIZE)
             .map(move |customer| {
                 let client = Arc::clone(&client);
-                async move {
-                    let customer = customer.map_err(Diagnostics::from)?;
-                    let qualification = client.get_qualification(&customer.id).await;
-                    Ok((customer, qualification))
-                }
+                async move { refresh(&client, customer.map_err(Diagnostics::from)?).await }
             })
             .buffered(in_flight)
             .filter_map(move |read| {
                 future::ready(match read {
-                    Ok((customer, qualification)) => listed(customer, qualification, filter),
+                    Ok(found) => listed(api, found.display_name, found.state, filter).map(Ok),
                     Err(failed) => Some(Err(failed)),
                 })
             })
@@ -137,6 +176,7 @@ impl ListResource<Context> for CustomerQualifications {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::Attr;
 
     const ID: &str = "0C39D6D5-C70D-4C55-BC02-F620844F3FD1";
 
@@ -148,73 +188,77 @@ mod tests {
         }
     }
 
-    fn found(result: Option<Result<Listed<State>, Diagnostics>>) -> Listed<State> {
-        result.expect("listed").expect("no error")
+    fn found(qualification: &str) -> Refreshed<State> {
+        Refreshed::found(State {
+            customer_id: Attr::Known(ID.to_lowercase()),
+            qualification: Attr::Known(qualification.to_owned()),
+            ..State::default()
+        })
     }
 
-    #[test]
-    fn a_listed_customer_is_a_state_with_the_canonical_id() {
-        let listed = found(listed(
-            customer("Contoso School", "contoso.edu"),
-            Ok(Qualification::Education),
-            None,
-        ));
-        assert_eq!(listed.display_name, "Contoso School");
-        let lower = ID.to_lowercase();
-        assert_eq!(listed.state.id.as_str(), Some(lower.as_str()));
-        assert_eq!(listed.state.customer_id.as_str(), Some(lower.as_str()));
-        assert_eq!(listed.state.qualification.as_str(), Some("Education"));
-        assert!(listed.state.validation_code.is_null());
+    fn kept(api: QualificationApi, qualification: &str, filter: Option<Qualification>) -> bool {
+        listed(api, "n".to_owned(), found(qualification), filter).is_some()
     }
 
     #[test]
     fn display_names_fall_back_to_the_domain_then_the_id() {
-        let gcc = || Ok(Qualification::GovernmentCommunityCloud);
-        let by_domain = found(listed(customer("", "agency.gov"), gcc(), None));
-        assert_eq!(by_domain.display_name, "agency.gov");
-        let by_id = found(listed(customer("", ""), gcc(), None));
-        assert_eq!(by_id.display_name, ID.to_lowercase());
-    }
-
-    #[test]
-    fn only_settable_qualifications_that_match_the_filter_are_listed() {
-        for q in [
-            Qualification::None,
-            Qualification::Nonprofit,
-            Qualification::StateOwnedEntity,
-        ] {
-            assert!(listed(customer("c", ""), Ok(q), None).is_none(), "{q}");
-        }
-        let education = Some(Qualification::Education);
-        assert!(
-            listed(
-                customer("c", ""),
-                Ok(Qualification::GovernmentCommunityCloud),
-                education
-            )
-            .is_none()
-        );
-        assert!(listed(customer("c", ""), Ok(Qualification::Education), education).is_some());
-    }
-
-    #[test]
-    fn the_filter_accepts_the_settable_qualifications_in_any_case() {
-        assert_eq!(parse_filter("education"), Ok(Qualification::Education));
+        let lower = ID.to_lowercase();
+        assert_eq!(display_name(customer("School", "s.edu"), &lower), "School");
         assert_eq!(
-            parse_filter("GOVERNMENTCOMMUNITYCLOUD"),
+            display_name(customer("", "agency.gov"), &lower),
+            "agency.gov"
+        );
+        assert_eq!(display_name(customer("", ""), &lower), lower);
+    }
+
+    #[test]
+    fn customers_are_listed_with_what_the_contract_can_keep() {
+        use QualificationApi::{Async, Legacy};
+        for api in [Legacy, Async] {
+            assert!(kept(api, "Education", None), "{api:?}");
+            assert!(kept(api, "GovernmentCommunityCloud", None), "{api:?}");
+            for never in ["None", "Nonprofit", "gold"] {
+                assert!(!kept(api, never, None), "{api:?} {never}");
+            }
+        }
+        assert!(!kept(Legacy, "StateOwnedEntity", None));
+        assert!(kept(Async, "StateOwnedEntity", None));
+        let gone = Refreshed::Gone(Diagnostic::warning("Gone", ""));
+        assert!(listed(Legacy, "n".to_owned(), gone, None).is_none());
+    }
+
+    #[test]
+    fn the_filter_keeps_one_qualification() {
+        let education = Some(Qualification::Education);
+        let api = QualificationApi::Legacy;
+        assert!(kept(api, "Education", education));
+        assert!(!kept(api, "GovernmentCommunityCloud", education));
+    }
+
+    #[test]
+    fn the_filter_accepts_what_the_contract_keeps_in_any_case() {
+        let legacy = Some(QualificationApi::Legacy);
+        assert_eq!(
+            parse_filter("education", legacy),
+            Ok(Qualification::Education)
+        );
+        assert_eq!(
+            parse_filter("GOVERNMENTCOMMUNITYCLOUD", legacy),
             Ok(Qualification::GovernmentCommunityCloud)
         );
-        for bad in ["None", "Nonprofit", "gold"] {
-            let err = parse_filter(bad).unwrap_err();
+        for bad in ["None", "Nonprofit", "gold", "StateOwnedEntity"] {
+            let err = parse_filter(bad, legacy).unwrap_err();
             assert_eq!(err.path, Some(path("qualification")), "{bad}");
         }
-        let config = Config {
-            qualification: Attr::Known("nonprofit".to_owned()),
-        };
-        assert!(CustomerQualifications.validate(&config).has_errors());
-        let unknown = Config {
-            qualification: Attr::Unknown,
-        };
-        assert!(!CustomerQualifications.validate(&unknown).has_errors());
+        let async_api = Some(QualificationApi::Async);
+        assert_eq!(
+            parse_filter("stateownedentity", async_api),
+            Ok(Qualification::StateOwnedEntity)
+        );
+        let config = |q: Attr<String>| Config { qualification: q };
+        let validate = |q| CustomerQualifications.validate(&config(q)).has_errors();
+        assert!(validate(Attr::Known("nonprofit".to_owned())));
+        assert!(!validate(Attr::Known("StateOwnedEntity".to_owned())));
+        assert!(!validate(Attr::Unknown));
     }
 }

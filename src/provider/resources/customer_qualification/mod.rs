@@ -1,19 +1,23 @@
 //! `partnercenter_customer_qualification`: a customer's qualification, declared and kept.
 //!
-//! Create and update are one PUT each and the state comes from its answer; refresh is one GET.
-//! Partner Center cannot unset a qualification, so destroy only forgets the resource, and says
-//! so when the destroy is planned.
+//! Create and update are one request each (the legacy PUT or the asynchronous POST, see
+//! [`requests`]) and the state comes from its answer; refresh is one GET. What a configuration
+//! may say, and when a request is sent, is in [`rules`]. Partner Center cannot unset a
+//! qualification, so destroy only forgets the resource, and says so when the destroy is
+//! planned.
+
+mod requests;
+mod rules;
 
 use crate::framework::{Applied, Attr, Identity, PlanRequest, Planned, Refreshed, Resource};
-use crate::partnercenter::{Qualification, Secret, parse_customer_id};
+use crate::partnercenter::QualificationApi;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::values::{canonical_customer_id, check_customer_id, known, path};
 
-pub const TYPE_NAME: &str = "partnercenter_customer_qualification";
+use rules::{names_same_customer, plan_checks, request_code, sends_request};
 
-/// The qualifications the documented PUT can set.
-const SETTABLE: &str = "Education or GovernmentCommunityCloud";
+pub const TYPE_NAME: &str = "partnercenter_customer_qualification";
 
 crate::object! {
     #[names(StateNames)]
@@ -25,17 +29,52 @@ crate::object! {
             changing only its case does not."
         ),
         qualification: String => Required(
-            "`Education` or `GovernmentCommunityCloud`, in any case. Your spelling is kept \
+            "`Education` or `GovernmentCommunityCloud`, in any case; with \
+            `qualification_api = \"async\"` also `StateOwnedEntity`. Your spelling is kept \
             in state while Partner Center agrees, so a refresh never shows drift for the \
             case alone; changing only the spelling in the configuration plans an in-place \
             update that sends no request. `None` and `Nonprofit` cannot be set through the \
             API and are rejected at plan time."
         ),
         validation_code: String => Optional(
-            "The partner's validation code, required for `GovernmentCommunityCloud` (see the \
-            `partnercenter_validation_codes` data source) and unused otherwise. Partner \
-            Center does not return it, so it is kept from the configuration."
+            "The partner's validation code, required when a `GovernmentCommunityCloud` \
+            qualification is set (see the `partnercenter_validation_codes` data source) and \
+            unused otherwise. Partner Center does not return it, so it is kept from the \
+            configuration, which stores it in the state: on Terraform 1.11 and later prefer \
+            `validation_code_wo`. Set at most one of the two."
         ).sensitive(),
+        validation_code_wo: String => Optional(
+            "The validation code as a write-only attribute (Terraform 1.11 and later): sent to \
+            Partner Center but never written to the plan or the state. Recommended over \
+            `validation_code`; set at most one of the two. Terraform cannot see a change of a \
+            write-only value, so change `validation_code_wo_version` to send a new code."
+        ).sensitive().write_only(),
+        validation_code_wo_version: i64 => Optional(
+            "Goes with `validation_code_wo`: a number you change (for example, increment) to \
+            send the qualification again with the current `validation_code_wo`. It is kept in \
+            the state; the code is not."
+        ),
+        education_segment: String => Optional(
+            "`K12` or `HigherEducation` (any case): the kind of school, which \
+            `qualification_api = \"async\"` requires when it sets `Education`. Partner Center \
+            does not return it, so it is kept from the configuration. Not sent by the legacy \
+            contract."
+        ),
+        website: String => Optional(
+            "The school's website, sent with `Education` under `qualification_api = \"async\"`. \
+            Partner Center does not return it, so it is kept from the configuration."
+        ),
+        vetting_status: String => Computed(
+            "With `qualification_api = \"async\"`: Partner Center's vetting of the \
+            qualification, such as `InReview`, `Approved` or `Denied` (a warning is shown on \
+            every refresh while it is denied). Null with the legacy contract."
+        ),
+        vetting_reason: String => Computed(
+            "With `qualification_api = \"async\"`: why vetting denied the qualification."
+        ),
+        vetting_created_at: String => Computed(
+            "With `qualification_api = \"async\"`: when vetting started (RFC 3339)."
+        ),
     }
 }
 
@@ -67,117 +106,6 @@ pub fn identity_of(state: &State) -> CustomerIdentity {
 #[derive(Debug)]
 pub struct CustomerQualification;
 
-/// The rules of this resource, for validate and apply alike: the settable qualification when
-/// it is known and valid, and every error and warning about what is known. Unknown values are
-/// accepted at plan and checked at apply, when every value is known.
-fn check(state: &State) -> (Option<Qualification>, Diagnostics) {
-    let mut diagnostics = Diagnostics::default();
-    if let Some(customer_id) = state.customer_id.as_str() {
-        diagnostics.0.extend(check_customer_id(customer_id));
-    }
-    let qualification = match state.qualification.as_str().map(parse_settable) {
-        Some(Ok(q)) => Some(q),
-        Some(Err(invalid)) => {
-            diagnostics.push(invalid);
-            None
-        }
-        None => None,
-    };
-    // A blank code is no code: Partner Center would refuse it only after a clean plan.
-    let code = match &state.validation_code {
-        Attr::Unknown => None,
-        Attr::Null => Some(None),
-        Attr::Known(code) => Some(Some(code).filter(|c| !c.trim().is_empty())),
-    };
-    match (qualification, code) {
-        (Some(q), Some(None)) if q.requires_validation_code() => {
-            diagnostics.push(missing_validation_code());
-        }
-        (Some(q), Some(Some(_))) if !q.requires_validation_code() => {
-            diagnostics.push(unused_validation_code(q));
-        }
-        _ => {}
-    }
-    (qualification, diagnostics)
-}
-
-/// The settable qualification a state asks for, or every error about it.
-fn requested(state: &State) -> Result<Qualification, Diagnostics> {
-    let (qualification, mut diagnostics) = check(state);
-    match qualification {
-        Some(q) if !diagnostics.has_errors() => Ok(q),
-        Some(_) => Err(diagnostics),
-        None => {
-            if let Err(missing) = known(&state.qualification, NAMES.qualification) {
-                diagnostics.push(missing);
-            }
-            Err(diagnostics)
-        }
-    }
-}
-
-/// Accepts the settable qualifications in any case; explains why the others are refused.
-fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
-    let invalid =
-        |why: String| Diagnostic::error("Invalid qualification", why).at(path(NAMES.qualification));
-    match text.parse::<Qualification>() {
-        Ok(q) if q.settable_via_put() => Ok(q),
-        Ok(q) => Err(invalid(format!(
-            "\"{text}\" ({}) cannot be set through the Partner Center API; qualification must \
-             be {SETTABLE} (any case).",
-            q.as_str()
-        ))),
-        Err(_) => Err(invalid(format!(
-            "\"{text}\" is not a qualification this resource can set; qualification must be \
-             {SETTABLE} (any case)."
-        ))),
-    }
-}
-
-fn missing_validation_code() -> Diagnostic {
-    Diagnostic::error(
-        "Missing validation_code",
-        "A GovernmentCommunityCloud qualification needs a validation code: set validation_code, \
-         for example from data.partnercenter_validation_codes.<name>.codes[0].validation_id.",
-    )
-    .at(path(NAMES.validation_code))
-}
-
-fn unused_validation_code(qualification: Qualification) -> Diagnostic {
-    Diagnostic::warning(
-        "validation_code is not used",
-        format!(
-            "validation_code is only used with GovernmentCommunityCloud; it is not sent to \
-             Partner Center for {}. Remove it, or set qualification = \"GovernmentCommunityCloud\".",
-            qualification.as_str()
-        ),
-    )
-    .at(path(NAMES.validation_code))
-}
-
-/// Whether two `customer_id` values name one customer: GUIDs compare in any case, anything
-/// else (unknown, not a GUID) only when equal.
-fn names_same_customer(a: &Attr<String>, b: &Attr<String>) -> bool {
-    let guid = |v: &Attr<String>| v.as_str().and_then(parse_customer_id);
-    match (guid(a), guid(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// The error for an answer that contradicts what was just set.
-fn disagreement(customer_id: &str, requested: &str, answered: Qualification) -> Diagnostic {
-    Diagnostic::error(
-        "Partner Center did not apply the qualification",
-        format!(
-            "Partner Center answered \"{}\" after customer {customer_id} was set to \
-             \"{requested}\". The state was left as it was; run terraform plan to see the \
-             current value.",
-            answered.as_str(),
-        ),
-    )
-}
-
 /// What destroying a qualification does, said at plan time and at apply.
 fn kept_in_partner_center(prior: &State) -> Diagnostic {
     Diagnostic::warning(
@@ -191,34 +119,15 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
     )
 }
 
-impl CustomerQualification {
-    /// One PUT; the new state is what Partner Center answered (in the user's spelling when it
-    /// agrees).
-    async fn put(&self, client: &Context, state: State) -> Result<Applied<State>, Diagnostics> {
-        let requested = requested(&state)?;
-        let customer_id = known(&state.customer_id, NAMES.customer_id)?;
-        let code = state.validation_code.as_str().map(Secret::new);
-        let answered = client
-            .set_qualification(customer_id, requested, code.as_ref())
-            .await?;
-        if answered != requested {
-            let asked = state.qualification.as_str().unwrap_or_default();
-            return Err(disagreement(customer_id, asked, answered).into());
-        }
-        Ok(Applied::new(State {
-            id: state.customer_id.clone(),
-            ..state
-        }))
-    }
-}
-
 #[tonic::async_trait]
 impl Resource<Context> for CustomerQualification {
     type State = State;
     const TYPE_NAME: &'static str = TYPE_NAME;
     const DESCRIPTION: &'static str = "A customer's qualification in Microsoft Partner Center \
-        (Education or GovernmentCommunityCloud), set with the documented \
-        `PUT /v1/customers/{id}/qualification`.\n\n\
+        (Education or GovernmentCommunityCloud; StateOwnedEntity too with \
+        `qualification_api = \"async\"`), set with the documented \
+        `PUT /v1/customers/{id}/qualification` or, with `qualification_api = \"async\"`, \
+        `POST /v1/customers/{id}/qualifications`.\n\n\
         Partner Center cannot remove a qualification: destroying this resource only removes \
         it from the Terraform state, and says so in a warning.";
 
@@ -226,40 +135,14 @@ impl Resource<Context> for CustomerQualification {
         &self,
         client: &Context,
         planned: State,
-        _config: State,
+        config: State,
     ) -> Result<Applied<State>, Diagnostics> {
-        self.put(client, planned).await
+        let code = request_code(&planned, &config).clone();
+        requests::set(client, planned, &code).await
     }
 
     async fn read(&self, client: &Context, state: State) -> Result<Refreshed<State>, Diagnostics> {
-        let customer_id = known(&state.customer_id, NAMES.customer_id)?.to_owned();
-        match client.get_qualification(&customer_id).await {
-            Ok(current) => {
-                let held = state
-                    .qualification
-                    .as_str()
-                    .map(str::parse::<Qualification>);
-                let qualification = match held {
-                    Some(Ok(q)) if q == current => state.qualification,
-                    // Drift (or a fresh import): record what Partner Center says.
-                    _ => Attr::Known(current.as_str().to_owned()),
-                };
-                Ok(Refreshed::found(State {
-                    id: Attr::Known(customer_id),
-                    qualification,
-                    ..state
-                }))
-            }
-            Err(err) if err.is_not_found() => Ok(Refreshed::Gone(Diagnostic::warning(
-                "Customer not found in Partner Center",
-                format!(
-                    "Partner Center has no customer {customer_id} (or no longer shares it with \
-                     this partner), so its qualification was removed from the Terraform \
-                     state. {err}."
-                ),
-            ))),
-            Err(err) => Err(err.into()),
-        }
+        requests::refresh(client, state).await
     }
 
     async fn update(
@@ -267,25 +150,16 @@ impl Resource<Context> for CustomerQualification {
         client: &Context,
         prior: State,
         planned: State,
-        _config: State,
+        config: State,
     ) -> Result<Applied<State>, Diagnostics> {
-        let same_qualification = prior
-            .qualification
-            .as_str()
-            .and_then(|q| q.parse::<Qualification>().ok())
-            == Some(requested(&planned)?);
-        let same_customer = prior
-            .customer_id
-            .as_str()
-            .and_then(parse_customer_id)
-            .is_some()
-            && names_same_customer(&prior.customer_id, &planned.customer_id);
-        if same_customer && same_qualification {
-            // Only a spelling or the validation code changed: Partner Center already holds
-            // this qualification for this customer, so there is nothing to send.
+        if !sends_request(&prior, &planned) {
+            // Only a spelling or a kept-from-configuration value changed: Partner Center
+            // already holds this qualification for this customer, so there is nothing to send.
+            rules::check_values(&planned).1.into_result()?;
             return Ok(Applied::new(planned));
         }
-        self.put(client, planned).await
+        let code = request_code(&planned, &config).clone();
+        requests::set(client, planned, &code).await
     }
 
     async fn delete(
@@ -297,31 +171,56 @@ impl Resource<Context> for CustomerQualification {
     }
 
     fn validate(&self, config: &State) -> Diagnostics {
-        check(config).1
+        rules::check(config).1
     }
 
     fn modify_plan(
         &self,
-        _client: &Context,
+        client: &Context,
         request: PlanRequest<State>,
     ) -> Result<Planned<State>, Diagnostics> {
-        let proposed = request.proposed;
-        let customer_changed = request
-            .prior
+        let PlanRequest {
+            prior,
+            proposed,
+            config,
+        } = request;
+        let api = client.qualification_api();
+        let replaced = prior
+            .as_ref()
             .is_some_and(|prior| !names_same_customer(&prior.customer_id, &proposed.customer_id));
-        // The id is the customer id, so it is known as soon as the customer id is.
+        // A code (or a segment) is needed only when a request is sent: a customer that
+        // already holds GovernmentCommunityCloud (imported, or adopted with `terraform query`)
+        // plans clean without one, since Partner Center never returns it.
+        let sends = prior
+            .as_ref()
+            .is_none_or(|prior| sends_request(prior, &proposed));
+        let diagnostics = plan_checks(api, &proposed, request_code(&proposed, &config), sends);
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        // The vetting comes from the answer to the request, if one is sent; the legacy
+        // contract has none.
+        let vetting = |kept: &Attr<String>| match (api, sends) {
+            (QualificationApi::Legacy, _) => Attr::Null,
+            (QualificationApi::Async, true) => Attr::Unknown,
+            (QualificationApi::Async, false) => kept.clone(),
+        };
         let planned = State {
+            // The id is the customer id, so it is known as soon as the customer id is.
             id: proposed.customer_id.clone(),
+            vetting_status: vetting(&proposed.vetting_status),
+            vetting_reason: vetting(&proposed.vetting_reason),
+            vetting_created_at: vetting(&proposed.vetting_created_at),
             ..proposed
         };
         Ok(Planned {
             state: planned,
-            requires_replace: if customer_changed {
+            requires_replace: if replaced {
                 vec![path(NAMES.customer_id)]
             } else {
                 Vec::new()
             },
-            warnings: Vec::new(),
+            warnings: diagnostics.0,
         })
     }
 
@@ -348,16 +247,22 @@ impl Resource<Context> for CustomerQualification {
         Ok(State {
             id: Attr::Known(id.to_owned()),
             customer_id: Attr::Known(id.to_owned()),
-            qualification: Attr::Null,
-            validation_code: Attr::Null,
+            ..State::default()
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::rules::{SETTABLE, requested};
     use super::*;
     use crate::framework::{AttrValue, DynResource, Object};
+    use crate::partnercenter::{Qualification, Secret};
+
+    /// `rules::requested` under the legacy contract, for the qualification alone.
+    fn legacy(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
+        requested(QualificationApi::Legacy, state, code).map(|(q, _)| q)
+    }
 
     const CUSTOMER: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
     const OTHER_CUSTOMER: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
@@ -368,10 +273,10 @@ mod tests {
 
     fn config(qualification: Attr<String>, code: Attr<String>) -> State {
         State {
-            id: Attr::Null,
             customer_id: text(CUSTOMER),
             qualification,
             validation_code: code,
+            ..State::default()
         }
     }
 
@@ -387,17 +292,23 @@ mod tests {
         Resource::validate(&CustomerQualification, state)
     }
 
+    fn try_plan(
+        prior: Option<State>,
+        proposed: State,
+        config: State,
+    ) -> Result<Planned<State>, Diagnostics> {
+        CustomerQualification.modify_plan(
+            &cancelled_client(),
+            PlanRequest {
+                prior,
+                proposed,
+                config,
+            },
+        )
+    }
+
     fn plan(prior: Option<State>, proposed: State) -> Planned<State> {
-        CustomerQualification
-            .modify_plan(
-                &cancelled_client(),
-                PlanRequest {
-                    prior,
-                    config: proposed.clone(),
-                    proposed,
-                },
-            )
-            .unwrap()
+        try_plan(prior, proposed.clone(), proposed).unwrap()
     }
 
     #[test]
@@ -411,7 +322,7 @@ mod tests {
 
     #[test]
     fn none_nonprofit_and_others_point_at_qualification() {
-        for q in ["None", "nonprofit", "StateOwnedEntity", "Edu", ""] {
+        for q in ["None", "nonprofit", "Edu", ""] {
             let diagnostics = validate(&config(text(q), Attr::Null));
             assert!(diagnostics.has_errors(), "{q}");
             assert_eq!(paths(&diagnostics), vec!["qualification"], "{q}");
@@ -420,23 +331,111 @@ mod tests {
     }
 
     #[test]
-    fn government_without_code_points_at_validation_code() {
-        let diagnostics = validate(&config(text("GovernmentCommunityCloud"), Attr::Null));
-        assert_eq!(paths(&diagnostics), vec!["validation_code"]);
-        assert_eq!(diagnostics.0[0].summary, "Missing validation_code");
+    fn government_without_code_points_at_validation_code_when_a_request_is_sent() {
+        let gcc = config(text("GovernmentCommunityCloud"), Attr::Null);
+        // Not at validate: whether a request is sent is known only at plan.
+        assert_eq!(validate(&gcc), Diagnostics::default());
+        let create = try_plan(None, gcc.clone(), gcc.clone()).unwrap_err();
+        assert_eq!(paths(&create), vec!["validation_code"]);
+        assert_eq!(create.0[0].summary, "Missing validation_code");
+        // A change to GovernmentCommunityCloud sends a request, so it needs the code too.
+        let school = State {
+            id: text(CUSTOMER),
+            ..config(text("Education"), Attr::Null)
+        };
+        let change = try_plan(Some(school), gcc.clone(), gcc.clone()).unwrap_err();
+        assert_eq!(paths(&change), vec!["validation_code"]);
         // Known only at apply: accepted now, checked then.
-        let later = validate(&config(text("GovernmentCommunityCloud"), Attr::Unknown));
-        assert_eq!(later, Diagnostics::default());
+        let later = config(text("GovernmentCommunityCloud"), Attr::Unknown);
+        assert!(try_plan(None, later.clone(), later).is_ok());
+        assert_eq!(
+            paths(&legacy(&gcc, &Attr::Null).unwrap_err()),
+            vec!["validation_code"]
+        );
+    }
+
+    #[test]
+    fn a_customer_that_holds_government_needs_no_code() {
+        // An import or `terraform query` adoption: Partner Center never returns the code.
+        let held = State {
+            id: text(CUSTOMER),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        let adopted = config(text("governmentcommunitycloud"), Attr::Null);
+        let planned = try_plan(Some(held.clone()), adopted.clone(), adopted).unwrap();
+        assert!(planned.requires_replace.is_empty());
+        // A new customer is a create: it needs one.
+        let moved = State {
+            customer_id: text(OTHER_CUSTOMER),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        let err = try_plan(Some(held), moved.clone(), moved).unwrap_err();
+        assert_eq!(paths(&err), vec!["validation_code"]);
+    }
+
+    #[test]
+    fn the_write_only_code_counts_and_is_never_planned() {
+        let wo = State {
+            validation_code_wo: text("GCC-1"),
+            validation_code_wo_version: Attr::Known(1),
+            ..config(text("GovernmentCommunityCloud"), Attr::Null)
+        };
+        assert_eq!(validate(&wo), Diagnostics::default());
+        // Terraform's proposal never carries a write-only value; the configuration does.
+        let proposed = State {
+            validation_code_wo: Attr::Null,
+            ..wo.clone()
+        };
+        let planned = try_plan(None, proposed.clone(), wo.clone()).unwrap();
+        assert!(planned.state.validation_code_wo.is_null());
+        assert_eq!(planned.state.validation_code_wo_version, Attr::Known(1));
+        assert_eq!(request_code(&proposed, &wo), &text("GCC-1"));
+        // Bumping the version sends the request again, with the code from the configuration.
+        let prior = State {
+            id: text(CUSTOMER),
+            ..proposed.clone()
+        };
+        let bumped = State {
+            validation_code_wo_version: Attr::Known(2),
+            ..proposed.clone()
+        };
+        assert!(sends_request(&prior, &bumped));
+        assert!(!sends_request(&prior, &proposed));
+        let no_code = State {
+            validation_code_wo: Attr::Null,
+            ..bumped.clone()
+        };
+        let err = try_plan(Some(prior), bumped, no_code).unwrap_err();
+        assert_eq!(paths(&err), vec!["validation_code"]);
+    }
+
+    #[test]
+    fn one_code_attribute_at_a_time() {
+        let both = State {
+            validation_code_wo: text("b"),
+            ..config(text("GovernmentCommunityCloud"), text("a"))
+        };
+        let diagnostics = validate(&both);
+        assert_eq!(paths(&diagnostics), vec!["validation_code"]);
+        assert_eq!(diagnostics.0[0].summary, "Two validation codes");
+        assert!(diagnostics.0[0].detail.contains("Keep validation_code_wo"));
+        let version_alone = State {
+            validation_code_wo_version: Attr::Known(1),
+            ..config(text("GovernmentCommunityCloud"), text("a"))
+        };
+        assert_eq!(
+            paths(&validate(&version_alone)),
+            vec!["validation_code_wo_version"]
+        );
     }
 
     #[test]
     fn a_blank_validation_code_is_missing_at_plan_and_apply() {
         for blank in ["", "  "] {
             let state = config(text("GovernmentCommunityCloud"), text(blank));
-            let diagnostics = validate(&state);
+            let diagnostics = try_plan(None, state.clone(), state.clone()).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
-            assert!(diagnostics.has_errors());
-            let diagnostics = requested(&state).unwrap_err();
+            let diagnostics = legacy(&state, &state.validation_code).unwrap_err();
             assert_eq!(paths(&diagnostics), vec!["validation_code"], "{blank:?}");
         }
     }
@@ -448,23 +447,31 @@ mod tests {
         assert!(!diagnostics.has_errors());
         assert_eq!(paths(&diagnostics), vec!["validation_code"]);
         assert_eq!(diagnostics.0[0].summary, "validation_code is not used");
+        let wo = State {
+            validation_code_wo: text("c"),
+            ..config(text("education"), Attr::Null)
+        };
+        assert_eq!(paths(&validate(&wo)), vec!["validation_code_wo"]);
         // Apply still sets the qualification.
-        assert_eq!(requested(&state).unwrap(), Qualification::Education);
+        assert_eq!(
+            legacy(&state, &state.validation_code).unwrap(),
+            Qualification::Education
+        );
     }
 
     #[test]
     fn unknown_values_are_accepted_at_plan() {
         let unknown = State {
-            id: Attr::Null,
             customer_id: Attr::Unknown,
             qualification: Attr::Unknown,
             validation_code: Attr::Unknown,
+            ..State::default()
         };
         assert_eq!(validate(&unknown), Diagnostics::default());
         // Known only at apply, a refused qualification is caught there, at its attribute.
         let state = config(text("Nonprofit"), Attr::Null);
         assert_eq!(
-            paths(&requested(&state).unwrap_err()),
+            paths(&legacy(&state, &Attr::Null).unwrap_err()),
             vec!["qualification"]
         );
     }
@@ -551,7 +558,7 @@ mod tests {
             id: text(&CUSTOMER.to_uppercase()),
             customer_id: text(&CUSTOMER.to_uppercase()),
             qualification: text("EDUCATION"),
-            validation_code: Attr::Null,
+            ..State::default()
         };
         let applied = CustomerQualification
             .update(&client, prior.clone(), planned.clone(), planned.clone())
@@ -597,9 +604,9 @@ mod tests {
             customer_id: text("x"),
             ..config(text("GovernmentCommunityCloud"), Attr::Null)
         };
-        let diagnostics = requested(&state).unwrap_err();
+        let diagnostics = legacy(&state, &Attr::Null).unwrap_err();
         assert_eq!(paths(&diagnostics), vec!["customer_id", "validation_code"]);
-        let missing = requested(&config(Attr::Null, Attr::Null)).unwrap_err();
+        let missing = legacy(&config(Attr::Null, Attr::Null), &Attr::Null).unwrap_err();
         assert_eq!(paths(&missing), vec!["qualification"]);
     }
 

@@ -1,0 +1,173 @@
+//! Setting and reading a qualification with the contract the provider is configured for: one
+//! request per create, update or refresh, and the state built from Partner Center's answer.
+
+use crate::framework::{Applied, Attr, Refreshed};
+use crate::partnercenter::{
+    Qualification, QualificationApi, QualificationRequest, Secret, VettedQualification, principal,
+};
+use crate::protocol::{Diagnostic, Diagnostics};
+use crate::provider::Context;
+use crate::provider::values::known;
+
+use super::rules::requested;
+use super::{NAMES, State};
+
+/// One request that sets `state`'s qualification, carrying `code`: the legacy PUT or the
+/// asynchronous POST. The new state is what Partner Center answered (in the user's spelling
+/// when it agrees); the write-only code is never part of it.
+pub(super) async fn set(
+    client: &Context,
+    state: State,
+    code: &Attr<String>,
+) -> Result<Applied<State>, Diagnostics> {
+    let api = client.qualification_api();
+    let (wanted, segment) = requested(api, &state, code)?;
+    let customer_id = known(&state.customer_id, NAMES.customer_id)?.to_owned();
+    let code = code.as_str().map(Secret::new);
+    let listed = match api {
+        QualificationApi::Legacy => {
+            let answered = client
+                .set_qualification(&customer_id, wanted, code.as_ref())
+                .await?;
+            vec![without_vetting(answered)]
+        }
+        QualificationApi::Async => {
+            let request = QualificationRequest {
+                qualification: wanted,
+                education_segment: segment,
+                website: state
+                    .website
+                    .as_str()
+                    .filter(|_| wanted == Qualification::Education),
+                validation_code: code.as_ref(),
+            };
+            client.create_qualification(&customer_id, &request).await?
+        }
+    };
+    let Some(entry) = listed.iter().find(|e| e.kind() == Some(wanted)) else {
+        return Err(not_applied(&customer_id, wanted, &listed).into());
+    };
+    let warnings = denied(&customer_id, entry).into_iter().collect();
+    Ok(Applied {
+        state: State {
+            id: state.customer_id.clone(),
+            validation_code_wo: Attr::Null,
+            ..with_vetting(state, api, Some(entry))
+        },
+        warnings,
+    })
+}
+
+/// One read of what Partner Center holds for the customer. The resource is found while its
+/// qualification is among them; otherwise the state records what the customer holds instead,
+/// which the next plan shows as drift.
+pub(super) async fn refresh(
+    client: &Context,
+    state: State,
+) -> Result<Refreshed<State>, Diagnostics> {
+    let customer_id = known(&state.customer_id, NAMES.customer_id)?.to_owned();
+    let listed = match client.qualifications(&customer_id).await {
+        Ok(listed) => listed,
+        Err(err) if err.is_not_found() => {
+            return Ok(Refreshed::Gone(Diagnostic::warning(
+                "Customer not found in Partner Center",
+                format!(
+                    "Partner Center has no customer {customer_id} (or no longer shares it with \
+                     this partner), so its qualification was removed from the Terraform \
+                     state. {err}."
+                ),
+            )));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let wanted = state.qualification.as_str().and_then(|q| q.parse().ok());
+    let found = wanted.and_then(|w| listed.iter().find(|e| e.kind() == Some(w)));
+    let api = client.qualification_api();
+    let state = match found {
+        Some(entry) => with_vetting(state, api, Some(entry)),
+        // Drift (or a fresh import): record what Partner Center says.
+        None => State {
+            qualification: Attr::Known(instead(&listed)),
+            ..with_vetting(state, api, None)
+        },
+    };
+    let warnings = found
+        .and_then(|entry| denied(&customer_id, entry))
+        .into_iter()
+        .collect();
+    Ok(Refreshed::Found {
+        state: State {
+            id: Attr::Known(customer_id),
+            ..state
+        },
+        warnings,
+    })
+}
+
+/// `state` with the vetting of `entry`; the legacy contract has none, so its vetting
+/// attributes stay null.
+fn with_vetting(state: State, api: QualificationApi, entry: Option<&VettedQualification>) -> State {
+    let vetting = |field: fn(&VettedQualification) -> &Option<String>| match (api, entry) {
+        (QualificationApi::Legacy, _) | (_, None) => Attr::Null,
+        (QualificationApi::Async, Some(entry)) => Attr::from_option(field(entry).clone()),
+    };
+    State {
+        vetting_status: vetting(|e| &e.vetting_status),
+        vetting_reason: vetting(|e| &e.vetting_reason),
+        vetting_created_at: vetting(|e| &e.vetting_created),
+        ..state
+    }
+}
+
+/// The qualification a customer holds when the resource's own is not among `listed`.
+fn instead(listed: &[VettedQualification]) -> String {
+    principal(listed).map_or_else(
+        || Qualification::None.as_str().to_owned(),
+        VettedQualification::name,
+    )
+}
+
+fn without_vetting(qualification: Qualification) -> VettedQualification {
+    VettedQualification {
+        qualification: qualification.as_str().to_owned(),
+        vetting_status: None,
+        vetting_reason: None,
+        vetting_created: None,
+    }
+}
+
+/// The warning, on every refresh, for a qualification whose vetting was denied.
+fn denied(customer_id: &str, entry: &VettedQualification) -> Option<Diagnostic> {
+    entry.is_denied().then(|| {
+        let reason = entry
+            .vetting_reason
+            .as_deref()
+            .unwrap_or("Partner Center gave no reason");
+        Diagnostic::warning(
+            "Qualification denied by Partner Center",
+            format!(
+                "Partner Center's vetting denied the {} qualification of customer \
+                 {customer_id}: {reason}. vetting_status is \"Denied\"; a postcondition on it \
+                 can stop a run.",
+                entry.qualification
+            ),
+        )
+    })
+}
+
+/// The error for an answer that does not hold what was just set.
+fn not_applied(
+    customer_id: &str,
+    wanted: Qualification,
+    listed: &[VettedQualification],
+) -> Diagnostic {
+    let answered: Vec<&str> = listed.iter().map(|e| e.qualification.as_str()).collect();
+    Diagnostic::error(
+        "Partner Center did not apply the qualification",
+        format!(
+            "Partner Center answered {answered:?} after customer {customer_id} was set to \
+             \"{wanted}\". The state was left as it was; run terraform plan to see the current \
+             value."
+        ),
+    )
+}

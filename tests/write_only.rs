@@ -1,0 +1,181 @@
+//! `validation_code_wo`: the validation code reaches Partner Center but never the plan or the
+//! state (Terraform 1.11+), and Terraform versions without write-only attributes get a clear
+//! error instead of a stored secret.
+
+mod common;
+
+use common::{Sandbox, Workspace, diagnostics, text};
+use reqwest::Method;
+use serde_json::Value as Json;
+
+const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
+const FIRST_CODE: &str = "GCC-DEMO-0001";
+const SECOND_CODE: &str = "GCC-DEMO-0002";
+
+/// The agency with its code from an ephemeral variable, as a careful user writes it: neither
+/// the plan nor the state may then hold it (a literal would sit in the configuration itself).
+fn agency(version: u32) -> String {
+    format!(
+        "variable \"code\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n\
+         resource \"partnercenter_customer_qualification\" \"agency\" {{\n  \
+         customer_id                = \"{AGENCY}\"\n  \
+         qualification              = \"GovernmentCommunityCloud\"\n  \
+         validation_code_wo         = var.code\n  \
+         validation_code_wo_version = {version}\n}}\n"
+    )
+}
+
+fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str, code: &str) -> Workspace {
+    let mut workspace = Workspace::new(version, resources);
+    workspace.use_sandbox(sandbox);
+    workspace.set_env("TF_VAR_code", code);
+    workspace.init();
+    workspace
+}
+
+/// How many more qualifications the sandbox lets `code` create: spending one proves a
+/// request carried it.
+fn remaining_creates(sandbox: &Sandbox, code: &str) -> u64 {
+    let state = sandbox.admin(Method::GET, "/admin/state", None);
+    state["validation_codes"]
+        .as_array()
+        .and_then(|codes| codes.iter().find(|c| c["validation_id"] == code))
+        .and_then(|c| c["remaining_creates"].as_u64())
+        .unwrap_or_else(|| panic!("no code {code} in {state}"))
+}
+
+fn puts(sandbox: &Sandbox) -> u64 {
+    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
+    counters["routes"]["PUT qualification"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// The raw state file, and a check that no code appears anywhere in it.
+fn assert_state_holds_no_code(workspace: &Workspace, step: &str) -> Json {
+    let raw = std::fs::read_to_string(workspace.work_dir().join("terraform.tfstate"))
+        .expect("terraform.tfstate");
+    for code in [FIRST_CODE, SECOND_CODE] {
+        assert!(
+            !raw.contains(code),
+            "{step}: {code} is in the state file:\n{raw}"
+        );
+    }
+    let state: Json = serde_json::from_str(&raw).expect("state JSON");
+    let attributes = state["resources"][0]["instances"][0]["attributes"].clone();
+    assert_eq!(attributes["validation_code_wo"], Json::Null, "{step}");
+    assert_eq!(attributes["validation_code"], Json::Null, "{step}");
+    attributes
+}
+
+#[test]
+fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
+    let sandbox = Sandbox::start();
+    let mut workspace = workspace("1.15.5", &sandbox, &agency(1), FIRST_CODE);
+    let before = remaining_creates(&sandbox, FIRST_CODE);
+
+    // A saved plan holds no trace of the code, in any form Terraform shows it.
+    workspace.ok(&["plan", "-input=false", "-no-color", "-out=create.tfplan"]);
+    let shown = workspace.ok(&["show", "-json", "create.tfplan"]);
+    assert!(
+        !shown.contains(FIRST_CODE),
+        "the saved plan shows the code: {shown}"
+    );
+    let plan_file = std::fs::read(workspace.work_dir().join("create.tfplan")).expect("plan file");
+    assert!(
+        !plan_file
+            .windows(FIRST_CODE.len())
+            .any(|w| w == FIRST_CODE.as_bytes()),
+        "the raw plan file holds the code"
+    );
+
+    // Create: the PUT carried the code (one create spent); the state has none of it.
+    workspace.ok(&["apply", "-input=false", "-no-color", "create.tfplan"]);
+    assert_eq!(remaining_creates(&sandbox, FIRST_CODE), before - 1);
+    let attributes = assert_state_holds_no_code(&workspace, "after create");
+    assert_eq!(attributes["validation_code_wo_version"], 1);
+    assert_eq!(attributes["qualification"], "GovernmentCommunityCloud");
+
+    // Refresh: still nothing.
+    workspace.ok(&[
+        "apply",
+        "-refresh-only",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+    ]);
+    assert_state_holds_no_code(&workspace, "after refresh");
+    let (clean, plan) = plan_exit(&workspace);
+    assert_eq!(clean, 0, "an unchanged configuration plans nothing: {plan}");
+
+    // Update: after drift, the PUT that restores the qualification carries the current code.
+    sandbox.admin(
+        Method::POST,
+        &format!("/admin/customers/{AGENCY}/qualification"),
+        Some(serde_json::json!({ "qualification": "Education" })),
+    );
+    workspace.set_env("TF_VAR_code", SECOND_CODE);
+    workspace.write_config(&agency(2));
+    let second_before = remaining_creates(&sandbox, SECOND_CODE);
+    workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+    assert_eq!(remaining_creates(&sandbox, SECOND_CODE), second_before - 1);
+    assert_state_holds_no_code(&workspace, "after update");
+
+    // Changing only the version sends the request again, once.
+    workspace.write_config(&agency(3));
+    let (changes, plan) = plan_exit(&workspace);
+    assert_eq!(changes, 2, "a new version plans an update: {plan}");
+    let puts_before = puts(&sandbox);
+    workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+    assert_eq!(puts(&sandbox), puts_before + 1);
+    let attributes = assert_state_holds_no_code(&workspace, "after a new version");
+    assert_eq!(attributes["validation_code_wo_version"], 3);
+
+    // Both code attributes at once: an error that says which to keep.
+    workspace.write_config(&format!(
+        "resource \"partnercenter_customer_qualification\" \"agency\" {{\n  \
+         customer_id        = \"{AGENCY}\"\n  qualification      = \"GovernmentCommunityCloud\"\n  \
+         validation_code    = \"{FIRST_CODE}\"\n  validation_code_wo = \"{FIRST_CODE}\"\n}}\n"
+    ));
+    let output = workspace.run(&["validate", "-no-color"]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains("Two validation codes") && said.contains("Keep validation_code_wo"),
+        "{said}"
+    );
+}
+
+/// Terraform 1.0.3 knows no write-only attributes and would store the value: the provider
+/// refuses it with a clear error before any request.
+#[test]
+fn write_only_code_is_refused_by_terraform_1_0_3() {
+    let sandbox = Sandbox::start();
+    // 1.0.3 knows no ephemeral variables either: the code is a literal here.
+    let literal = agency(1)
+        .replace("  ephemeral = true\n", "")
+        .replace("var.code", &format!("\"{FIRST_CODE}\""));
+    let workspace = workspace("1.0.3", &sandbox, &literal, FIRST_CODE);
+    let output = workspace.run(&["plan", "-input=false", "-no-color", "-json"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let refused = diagnostics(&stdout)
+        .into_iter()
+        .find(|d| d["summary"] == "Write-only attribute not supported by this Terraform")
+        .unwrap_or_else(|| panic!("no refusal in {stdout}"));
+    assert_eq!(refused["severity"], "error");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("validation_code_wo")),
+        "{refused}"
+    );
+    assert_eq!(puts(&sandbox), 0);
+    assert!(!workspace.work_dir().join("terraform.tfstate").exists());
+}
+
+/// `plan -detailed-exitcode`: 0 no changes, 2 changes.
+fn plan_exit(workspace: &Workspace) -> (i32, String) {
+    let output = workspace.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    (output.status.code().unwrap_or(-1), text(&output))
+}
