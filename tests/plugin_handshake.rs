@@ -7,14 +7,17 @@
 
 mod common;
 
+use common::{HANG_GUARD, KillOnDrop};
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
+use partnercenter_sandbox::DEMO_SCHOOL;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -56,13 +59,14 @@ fn go_plugin_client_identity() -> ClientIdentity {
 }
 
 struct Plugin {
-    child: Child,
+    child: KillOnDrop,
     socket: PathBuf,
     server_cert: Vec<u8>,
 }
 
 impl Drop for Plugin {
-    /// SIGTERM first, so that the plugin removes its socket directory; SIGKILL if it hangs.
+    /// SIGTERM first, so that the plugin removes its socket directory; the child's own guard
+    /// kills it if it hangs.
     fn drop(&mut self) {
         // Once reaped, the pid may belong to another process: signal only a live child.
         if let Ok(None) = self.child.try_wait() {
@@ -74,8 +78,6 @@ impl Drop for Plugin {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -107,7 +109,7 @@ fn spawn_plugin(
     versions: &str,
     client_pem: &str,
     socket_dir: Option<&Path>,
-) -> Child {
+) -> KillOnDrop {
     let mut command = plugin_command_via(wrapper);
     command
         .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
@@ -116,7 +118,7 @@ fn spawn_plugin(
     if let Some(dir) = socket_dir {
         command.env("PLUGIN_UNIX_SOCKET_DIR", dir);
     }
-    command.spawn().expect("start the provider")
+    KillOnDrop(command.spawn().expect("start the provider"))
 }
 
 fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&Path>) -> Plugin {
@@ -126,7 +128,7 @@ fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&Path>) -> 
 }
 
 /// Parses the handshake line from `stdout` the way go-plugin's client does.
-fn read_handshake(child: Child, stdout: impl Read) -> Plugin {
+fn read_handshake(child: KillOnDrop, stdout: impl Read) -> Plugin {
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
@@ -286,6 +288,20 @@ async fn terraform_style_client_gets_the_schema_over_mtls() {
         status.status,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
+
+    // A service the plugin does not serve (go-plugin's broker) is UNIMPLEMENTED, as from
+    // go-plugin.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let refused = grpc
+        .unary(
+            tonic::Request::new(tonic_health::pb::HealthCheckRequest::default()),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCBroker/StartStream"),
+            tonic_prost::ProstCodec::<_, tonic_health::pb::HealthCheckResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unimplemented, "{refused:?}");
 }
 
 /// Whether the plugin answers GetProviderSchema to a client holding `identity`.
@@ -332,9 +348,10 @@ async fn shutdown(channel: Channel) {
         .expect("Shutdown");
 }
 
-/// Waits for the plugin to exit; Terraform would kill it 2 s after Shutdown.
+/// Waits for the plugin to exit (Terraform would kill it 2 s after Shutdown; a loaded machine
+/// may take longer, so the guard only catches a plugin that does not exit at all).
 async fn exit_status(plugin: &mut Plugin) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + HANG_GUARD;
     loop {
         if let Some(status) = plugin.child.try_wait().unwrap() {
             return status;
@@ -421,16 +438,18 @@ async fn sigint_right_after_the_handshake_line_is_ignored() {
     let wrapper = busy_machine();
     for start in 0..20 {
         let mut child = spawn_plugin(wrapper, "6", &identity.pem, None);
-        let mut relay = Command::new("sh")
-            .args([
-                "-c",
-                r#"IFS= read -r line && kill -INT "$0" && printf '%s\n' "$line""#,
-                &child.id().to_string(),
-            ])
-            .stdin(child.stdout.take().unwrap())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut relay = KillOnDrop(
+            Command::new("sh")
+                .args([
+                    "-c",
+                    r#"IFS= read -r line && kill -INT "$0" && printf '%s\n' "$line""#,
+                    &child.id().to_string(),
+                ])
+                .stdin(child.stdout.take().unwrap())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
         let mut plugin = read_handshake(child, relay.stdout.take().unwrap());
         assert!(relay.wait().unwrap().success(), "the relay sent SIGINT");
 
@@ -471,10 +490,7 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
     // Terraform to plugin: a configuration holding a 5 MiB string, as msgpack.
     let config = rmpv::Value::Map(vec![
         ("id".into(), rmpv::Value::Nil),
-        (
-            "customer_id".into(),
-            "0c39d6d5-c70d-4c55-bc02-f620844f3fd1".into(),
-        ),
+        ("customer_id".into(), DEMO_SCHOOL.into()),
         ("qualification".into(), "GovernmentCommunityCloud".into()),
         ("validation_code".into(), code.as_str().into()),
     ]);
@@ -496,8 +512,8 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
 
     // Plugin to Terraform: the upgraded state carries the same 5 MiB string back.
     let state = serde_json::json!({
-        "id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
-        "customer_id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        "id": DEMO_SCHOOL,
+        "customer_id": DEMO_SCHOOL,
         "qualification": "GovernmentCommunityCloud",
         "validation_code": code,
     });
@@ -545,7 +561,7 @@ async fn stdio_stream_stays_open_and_silent_until_shutdown() {
     assert!(early.is_err(), "the stream sent or ended early: {early:?}");
 
     shutdown(channel).await;
-    let end = tokio::time::timeout(Duration::from_secs(3), stdio.message())
+    let end = tokio::time::timeout(HANG_GUARD, stdio.message())
         .await
         .expect("the stream ends after Shutdown");
     assert!(
@@ -593,7 +609,7 @@ fn version_flag_prints_the_version() {
 
 #[tokio::test]
 async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
-    let mut child = plugin_command().arg("--debug").spawn().unwrap();
+    let mut child = KillOnDrop(plugin_command().arg("--debug").spawn().unwrap());
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut reattach = None;
     for _ in 0..10 {
@@ -626,7 +642,7 @@ async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + HANG_GUARD;
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "debug server ignored SIGINT");
         std::thread::sleep(Duration::from_millis(20));

@@ -217,8 +217,12 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Qualification>(), Ok(q), "{text}");
         }
-        assert!("Educational".parse::<Qualification>().is_err());
-        assert!("".parse::<Qualification>().is_err());
+        for bad in ["Educational", ""] {
+            assert_eq!(
+                bad.parse::<Qualification>(),
+                Err(UnknownQualification(bad.to_owned()))
+            );
+        }
     }
 
     #[test]

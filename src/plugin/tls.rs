@@ -168,17 +168,40 @@ pub fn client_signature_algorithms() -> WebPkiSupportedAlgorithms {
 mod tests {
     use super::*;
 
+    /// Building the configuration parses the certificate and compares its public key with the
+    /// private key, so a config that builds holds a certificate of our key; the two refusals
+    /// show that the check is made.
     #[test]
-    fn generated_certificate_is_der_and_config_builds() {
+    fn generated_certificate_belongs_to_its_key_and_config_builds() {
         let identity = ServerIdentity::generate().unwrap();
-        assert_eq!(
-            identity.cert_der.as_ref()[0],
-            0x30,
-            "DER starts with a SEQUENCE"
-        );
         let client = ServerIdentity::generate().unwrap();
         let config = identity.server_config(client.cert_der.clone()).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
+
+        let someone_elses = ServerIdentity {
+            cert_der: client.cert_der.clone(),
+            key_der: identity.key_der.clone_key(),
+        };
+        assert!(
+            matches!(
+                someone_elses.server_config(client.cert_der.clone()),
+                Err(TlsError::Config(rustls::Error::InconsistentKeys(
+                    rustls::InconsistentKeys::KeyMismatch
+                )))
+            ),
+            "another key's certificate was accepted"
+        );
+        let not_a_certificate = ServerIdentity {
+            cert_der: CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
+            key_der: identity.key_der.clone_key(),
+        };
+        assert!(
+            matches!(
+                not_a_certificate.server_config(client.cert_der),
+                Err(TlsError::Config(rustls::Error::InvalidCertificate(_)))
+            ),
+            "a DER that is no certificate was accepted"
+        );
     }
 
     #[test]
@@ -194,10 +217,13 @@ mod tests {
                 .verify_client_cert(&expected, &[], UnixTime::now())
                 .is_ok()
         );
-        assert!(
+        assert_eq!(
             verifier
                 .verify_client_cert(&other, &[], UnixTime::now())
-                .is_err()
+                .err(),
+            Some(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure
+            ))
         );
         assert!(verifier.client_auth_mandatory());
         assert!(
@@ -210,7 +236,12 @@ mod tests {
 
     #[test]
     fn bad_client_certificate_pem_is_an_error() {
-        assert!(parse_client_cert("not a certificate").is_err());
+        assert!(matches!(
+            parse_client_cert("not a certificate"),
+            Err(TlsError::ClientCertificate(
+                rustls::pki_types::pem::Error::NoItemsFound
+            ))
+        ));
         let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         // Parses as PEM; rustls rejects the DER later, during the handshake.
         assert!(parse_client_cert(pem).is_ok());

@@ -572,7 +572,17 @@ mod tests {
             ty: Type::String,
             value: Box::new(Value::string("x")),
         };
-        assert!(encode(&dynamic, &Type::String).is_err());
+        let err = encode(&dynamic, &Type::String).unwrap_err();
+        assert!(
+            matches!(
+                err.kind,
+                EncodeErrorKind::Mismatch {
+                    expected: "string",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -611,8 +621,16 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = vec![0x91; 100_000];
-        assert!(decode(&deep, &Type::Dynamic).is_err());
-        assert!(decode(&deep, &Type::list(Type::String)).is_err());
+        for ty in [Type::Dynamic, Type::list(Type::String)] {
+            let err = decode(&deep, &ty).expect_err("too deep");
+            assert!(
+                matches!(
+                    err.kind,
+                    DecodeErrorKind::Msgpack(rmpv::decode::Error::DepthLimitExceeded)
+                ),
+                "{err}"
+            );
+        }
         // Just inside the limit decodes.
         let mut ty = Type::String;
         for _ in 0..MAX_DEPTH {

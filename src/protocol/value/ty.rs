@@ -342,6 +342,12 @@ mod tests {
             "[\"list\",".repeat(100_000),
             "]".repeat(100_000)
         );
-        assert!(Type::from_json(deep.as_bytes()).is_err());
+        assert!(matches!(
+            Type::from_json(deep.as_bytes()),
+            Err(TypeError::Syntax(SyntaxError {
+                reason: "nesting too deep",
+                ..
+            }))
+        ));
     }
 }

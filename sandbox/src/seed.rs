@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::partnercenter::Qualification;
+use crate::wire::Qualification;
 
 /// Customers, validation codes, app registrations and token settings. `--seed` files, `--state`
 /// files and `GET /admin/state` all use this format, so a saved state can seed a new sandbox.
@@ -76,24 +76,51 @@ fn no_qualification() -> Qualification {
 pub(crate) mod qualification_name {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    use crate::partnercenter::Qualification;
+    use crate::wire::Qualification;
 
     pub(crate) fn serialize<S: Serializer>(q: &Qualification, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(q.as_str())
+        s.serialize_str(q.name())
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Qualification, D::Error> {
-        String::deserialize(d)?.parse().map_err(D::Error::custom)
+        let name = String::deserialize(d)?;
+        Qualification::from_name(&name).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown qualification {name:?}; expected None, Education, Nonprofit, \
+                 GovernmentCommunityCloud or StateOwnedEntity"
+            ))
+        })
     }
 }
 
-/// The demo's application registration (documented in the module doc of `sandbox`).
+/// The demo's application registration (documented in the crate doc).
 pub const DEMO_TENANT_ID: &str = "5a1d8e3c-0b7f-4c2e-9a6d-1e2f3a4b5c6d";
 pub const DEMO_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 pub const DEMO_CLIENT_SECRET: &str = "sandbox-client-secret";
 pub const DEMO_REFRESH_TOKEN: &str = "sandbox-refresh-token";
 pub const DEMO_ACCESS_TOKEN: &str = "sandbox-access-token";
 pub const DEMO_PARTNER_ID: &str = "3c9e7f21-8d4b-4a6e-b5c2-7f1e0d9a8b64";
+
+/// The demo seed's customers, none with a qualification. The first two are the README's.
+pub const DEMO_SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
+pub const DEMO_AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
+pub const DEMO_UNIVERSITY: &str = "7d2a9c4e-1b3f-4e5d-8a6c-9f0e1d2c3b4a";
+pub const DEMO_STATE_DEPARTMENT: &str = "a8b7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c5d";
+pub const DEMO_NONPROFIT: &str = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b";
+/// Each demo customer's id and company name, in the order of the seed.
+pub const DEMO_CUSTOMERS: [(&str, &str); 5] = [
+    (DEMO_SCHOOL, "Contoso School District"),
+    (DEMO_AGENCY, "Fabrikam County Agency"),
+    (DEMO_UNIVERSITY, "Northwind University"),
+    (DEMO_STATE_DEPARTMENT, "Tailspin State Department"),
+    (DEMO_NONPROFIT, "Woodgrove Nonprofit"),
+];
+/// A GUID that no seed holds: the API answers 404 for it.
+pub const UNKNOWN_CUSTOMER: &str = "11111111-2222-4333-8444-555555555555";
+
+/// The demo's GovernmentCommunityCloud validation codes: ten creates, and a single one.
+pub const DEMO_VALIDATION_CODE: &str = "GCC-DEMO-0001";
+pub const DEMO_SINGLE_USE_VALIDATION_CODE: &str = "GCC-DEMO-0002";
 
 impl Seed {
     /// A seed with no customers, codes, apps or tokens.
@@ -108,14 +135,9 @@ impl Seed {
         }
     }
 
-    /// The built-in seed: the customers of DESIGN.md's example and a few more, all without a
-    /// qualification, two validation codes, one app registration and one static token.
+    /// The built-in seed: [`DEMO_CUSTOMERS`], all without a qualification, two validation
+    /// codes, one app registration and one static token.
     pub fn demo() -> Self {
-        let customer = |id: &str, name: &str| SeedCustomer {
-            id: id.to_owned(),
-            name: Some(name.to_owned()),
-            qualification: Qualification::None,
-        };
         let code = |validation_id: &str, organization_name: &str, max_creates, etag: &str| {
             SeedValidationCode {
                 partner_id: DEMO_PARTNER_ID.to_owned(),
@@ -134,31 +156,27 @@ impl Seed {
                 client_secret: DEMO_CLIENT_SECRET.to_owned(),
                 refresh_token: DEMO_REFRESH_TOKEN.to_owned(),
             }],
-            customers: vec![
-                customer(
-                    "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
-                    "Contoso School District",
-                ),
-                customer(
-                    "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11",
-                    "Fabrikam County Agency",
-                ),
-                customer(
-                    "7d2a9c4e-1b3f-4e5d-8a6c-9f0e1d2c3b4a",
-                    "Northwind University",
-                ),
-                customer(
-                    "a8b7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c5d",
-                    "Tailspin State Department",
-                ),
-                customer(
-                    "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
-                    "Woodgrove Nonprofit",
-                ),
-            ],
+            customers: DEMO_CUSTOMERS
+                .iter()
+                .map(|(id, name)| SeedCustomer {
+                    id: (*id).to_owned(),
+                    name: Some((*name).to_owned()),
+                    qualification: Qualification::None,
+                })
+                .collect(),
             validation_codes: vec![
-                code("GCC-DEMO-0001", "Fabrikam County Agency", 10, "W/\"1\""),
-                code("GCC-DEMO-0002", "Tailspin State Department", 1, "W/\"2\""),
+                code(
+                    DEMO_VALIDATION_CODE,
+                    "Fabrikam County Agency",
+                    10,
+                    "W/\"1\"",
+                ),
+                code(
+                    DEMO_SINGLE_USE_VALIDATION_CODE,
+                    "Tailspin State Department",
+                    1,
+                    "W/\"2\"",
+                ),
             ],
             ..Self::empty()
         }
@@ -171,14 +189,10 @@ pub fn generated_customer_id(n: usize) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
-/// Whether `id` is a GUID in its usual hyphenated 36-character form.
-pub(crate) fn is_guid(id: &str) -> bool {
-    crate::partnercenter::parse_customer_id(id).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::is_guid;
 
     #[test]
     fn demo_seed_round_trips_and_is_valid() {
@@ -186,6 +200,8 @@ mod tests {
         let json = serde_json::to_string(&demo).expect("serializes");
         assert_eq!(serde_json::from_str::<Seed>(&json).expect("parses"), demo);
         assert!(demo.customers.iter().all(|c| is_guid(&c.id)));
+        assert!(is_guid(UNKNOWN_CUSTOMER));
+        assert!(!demo.customers.iter().any(|c| c.id == UNKNOWN_CUSTOMER));
     }
 
     #[test]
@@ -212,7 +228,5 @@ mod tests {
             "00000000-0000-4000-8000-000000000042"
         );
         assert!(is_guid(&generated_customer_id(999_999_999_999)));
-        assert!(!is_guid("not-a-guid"));
-        assert!(!is_guid("0c39d6d5c70d4c55bc02f620844f3fd1"));
     }
 }

@@ -1,17 +1,16 @@
 //! The front door of the API and token routes: counters, the request log, and injected faults.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::faults::{self, Effect};
-use super::{App, lock};
+use crate::faults::{self, Effect};
+use crate::{App, lock};
 
 /// What a request was for, as counted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,29 +76,59 @@ pub(crate) struct LogEntry {
     fault: Option<&'static str>,
 }
 
+/// What `GET /admin/counters` answers: requests seen since the last reset, by route name (e.g.
+/// `"PUT qualification"`), by customer (lowercase id) and method, and by status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub total: u64,
+    pub routes: BTreeMap<String, u64>,
+    pub customers: BTreeMap<String, BTreeMap<String, u64>>,
+    pub status: BTreeMap<String, u64>,
+    /// Requests whose connection an injected fault dropped (they have no status).
+    pub dropped: u64,
+    /// TCP connections accepted: with a client that keeps its connections alive, far fewer
+    /// than requests.
+    pub connections: u64,
+}
+
+impl Counters {
+    /// Requests of one route, e.g. `"GET qualification"`.
+    pub fn route(&self, route: &str) -> u64 {
+        self.routes.get(route).copied().unwrap_or(0)
+    }
+
+    /// Requests of `method` about one customer (its id in any case).
+    pub fn customer(&self, customer_id: &str, method: &str) -> u64 {
+        self.customers
+            .get(&customer_id.to_ascii_lowercase())
+            .and_then(|methods| methods.get(method))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Answers with this HTTP status.
+    pub fn status(&self, status: u16) -> u64 {
+        self.status.get(&status.to_string()).copied().unwrap_or(0)
+    }
+}
+
 /// How many requests the log keeps.
 const LOG_CAPACITY: usize = 2000;
 
 /// Request counters and the recent request log.
 #[derive(Debug, Default)]
 pub(crate) struct Traffic {
-    total: u64,
-    routes: BTreeMap<&'static str, u64>,
-    customers: HashMap<String, BTreeMap<String, u64>>,
-    statuses: BTreeMap<u16, u64>,
-    dropped: u64,
-    /// TCP connections accepted: with a client that keeps its connections alive, far fewer
-    /// than requests.
-    connections: u64,
+    counters: Counters,
     log: VecDeque<LogEntry>,
 }
 
 impl Traffic {
     fn record(&mut self, route: &Route, entry: LogEntry) {
-        self.total += 1;
-        *self.routes.entry(route.name()).or_default() += 1;
+        let counters = &mut self.counters;
+        counters.total += 1;
+        *counters.routes.entry(route.name().to_owned()).or_default() += 1;
         if let Some(customer) = route.customer() {
-            *self
+            *counters
                 .customers
                 .entry(customer.to_owned())
                 .or_default()
@@ -107,8 +136,8 @@ impl Traffic {
                 .or_default() += 1;
         }
         match entry.status {
-            Some(status) => *self.statuses.entry(status).or_default() += 1,
-            None => self.dropped += 1,
+            Some(status) => *counters.status.entry(status.to_string()).or_default() += 1,
+            None => counters.dropped += 1,
         }
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
@@ -117,24 +146,11 @@ impl Traffic {
     }
 
     pub(crate) fn connection_accepted(&mut self) {
-        self.connections += 1;
+        self.counters.connections += 1;
     }
 
-    /// `GET /admin/counters`.
-    pub(crate) fn counters(&self) -> Value {
-        let statuses: BTreeMap<String, u64> = self
-            .statuses
-            .iter()
-            .map(|(s, n)| (s.to_string(), *n))
-            .collect();
-        json!({
-            "total": self.total,
-            "routes": self.routes,
-            "customers": self.customers,
-            "status": statuses,
-            "dropped": self.dropped,
-            "connections": self.connections,
-        })
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// `GET /admin/requests`, oldest first.
@@ -235,13 +251,13 @@ mod tests {
         traffic.record(&put, entry("PUT", None));
         traffic.record(&Route::Token, entry("POST", Some(200)));
         let counters = traffic.counters();
-        assert_eq!(counters["total"], 3);
-        assert_eq!(counters["routes"]["PUT qualification"], 2);
-        assert_eq!(counters["customers"]["c1"]["PUT"], 2);
-        assert_eq!(counters["status"]["200"], 2);
-        assert_eq!(counters["dropped"], 1);
+        assert_eq!(counters.total, 3);
+        assert_eq!(counters.route("PUT qualification"), 2);
+        assert_eq!(counters.customer("C1", "PUT"), 2);
+        assert_eq!(counters.status(200), 2);
+        assert_eq!(counters.dropped, 1);
         traffic.reset();
-        assert_eq!(traffic.counters()["total"], 0);
+        assert_eq!(traffic.counters(), &Counters::default());
         assert!(traffic.recent().is_empty());
     }
 }

@@ -2,10 +2,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::partnercenter::{Qualification, codes};
+use crate::wire::{Qualification, error_codes};
 
-use super::seed::{Seed, SeedCustomer, SeedValidationCode, is_guid};
-use super::token::Tokens;
+use crate::seed::{Seed, SeedCustomer, SeedValidationCode};
+use crate::token::Tokens;
+use crate::wire::is_guid;
 
 /// A refusal in Partner Center's terms; `api` renders it as `{"code","description","data","source"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +101,7 @@ impl State {
     fn existing(&self, customer_id: &str) -> Result<String, ApiFailure> {
         if !is_guid(customer_id) {
             return Err(ApiFailure::bad_request(
-                codes::INVALID_CUSTOMER_ID,
+                error_codes::INVALID_TENANT_ID,
                 format!("The customer id {customer_id} is not a valid GUID."),
             ));
         }
@@ -110,7 +111,7 @@ impl State {
         } else {
             Err(ApiFailure {
                 status: 404,
-                code: Some(codes::CUSTOMER_NOT_FOUND),
+                code: Some(error_codes::CUSTOMER_NOT_FOUND),
                 description: format!("Customer {customer_id} was not found."),
             })
         }
@@ -137,25 +138,30 @@ impl State {
         let wanted = serde_json::from_str::<serde_json::Value>(body.trim())
             .ok()
             .and_then(|v| v.as_u64())
-            .and_then(Qualification::from_wire_value)
+            .and_then(Qualification::from_integer)
             .ok_or_else(|| {
                 ApiFailure::bad_request(
-                    codes::INVALID_PROPERTY,
+                    error_codes::INVALID_PROPERTY,
                     "The request body must be a CustomerQualification integer from 0 to 4.",
                 )
             })?;
-        if !wanted.settable_via_put() {
+        // The REST reference lets the PUT set these two only.
+        if !matches!(
+            wanted,
+            Qualification::Education | Qualification::GovernmentCommunityCloud
+        ) {
             return Err(ApiFailure::bad_request(
-                codes::INVALID_PROPERTY,
+                error_codes::INVALID_PROPERTY,
                 format!(
-                    "The qualification {wanted} cannot be set through this API; \
-                     only Education and GovernmentCommunityCloud can."
+                    "The qualification {} cannot be set through this API; \
+                     only Education and GovernmentCommunityCloud can.",
+                    wanted.name()
                 ),
             ));
         }
         let current = self.customers[&key].qualification;
         // Setting GovernmentCommunityCloud again is a no-op and must not spend a second create.
-        if wanted.requires_validation_code() && current != wanted {
+        if wanted == Qualification::GovernmentCommunityCloud && current != wanted {
             self.consume_code(code)?;
         }
         if let Some(customer) = self.customers.get_mut(&key) {
@@ -170,7 +176,7 @@ impl State {
     fn consume_code(&mut self, code: Option<&str>) -> Result<(), ApiFailure> {
         let code = code.filter(|c| !c.is_empty()).ok_or_else(|| {
             ApiFailure::bad_request(
-                codes::INVALID_PROPERTY,
+                error_codes::INVALID_PROPERTY,
                 "GovernmentCommunityCloud requires a validation code in the code query parameter.",
             )
         })?;
@@ -180,13 +186,13 @@ impl State {
             .find(|c| c.validation_id == code)
             .ok_or_else(|| {
                 ApiFailure::bad_request(
-                    codes::INVALID_PROPERTY,
+                    error_codes::INVALID_PROPERTY,
                     "The validation code is not one of this partner's validation codes.",
                 )
             })?;
         if entry.remaining_creates <= 0 {
             return Err(ApiFailure::bad_request(
-                codes::INVALID_PROPERTY,
+                error_codes::INVALID_PROPERTY,
                 "The validation code has no remaining creates.",
             ));
         }
@@ -311,16 +317,16 @@ mod tests {
         };
         assert_eq!(
             code(s.qualification("nope")),
-            Err((400, codes::INVALID_CUSTOMER_ID))
+            Err((400, error_codes::INVALID_TENANT_ID))
         );
         assert_eq!(
             code(s.qualification("11111111-1111-4111-8111-111111111111")),
-            Err((404, codes::CUSTOMER_NOT_FOUND))
+            Err((404, error_codes::CUSTOMER_NOT_FOUND))
         );
         for body in ["\"Education\"", "7", "-1", "", "1.5"] {
             assert_eq!(
                 code(s.set_qualification(SCHOOL, body, None, None)),
-                Err((400, codes::INVALID_PROPERTY)),
+                Err((400, error_codes::INVALID_PROPERTY)),
                 "{body}"
             );
         }
@@ -329,11 +335,11 @@ mod tests {
             Qualification::Nonprofit,
             Qualification::StateOwnedEntity,
         ] {
-            let body = refused.wire_value().to_string();
+            let body = refused.integer().to_string();
             let failure = s
                 .set_qualification(SCHOOL, &body, None, None)
                 .expect_err("refused");
-            assert!(failure.description.contains(refused.as_str()));
+            assert!(failure.description.contains(refused.name()));
         }
     }
 

@@ -1,7 +1,6 @@
 //! The sandbox's Partner Center API routes, with Partner Center's bodies, casing and error shapes.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -12,13 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::partnercenter::{Qualification, codes};
+use crate::wire::{ErrorBody, Qualification, error_codes};
 
-use super::state::ApiFailure;
-use super::token::Access;
-use super::{App, lock};
+use crate::state::ApiFailure;
+use crate::token::Access;
+use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -32,15 +30,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let mut body = json!({
-            "description": self.description,
-            "data": [],
-            "source": "PartnerFD",
-        });
-        if let Some(code) = self.code {
-            body["code"] = json!(code);
-        }
-        (status, Json(body)).into_response()
+        ErrorBody::new(self.code, self.description).into_response(status)
     }
 }
 
@@ -54,12 +44,14 @@ fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    lock(&app.state).tokens.access(header, Instant::now())
+    lock(&app.state)
+        .tokens
+        .access(header, tokio::time::Instant::now())
 }
 
 /// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
 fn qualification_answer(qualification: Qualification) -> Response {
-    Json(qualification.as_str().to_ascii_lowercase()).into_response()
+    Json(qualification.answer()).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +75,7 @@ async fn put_qualification(
     }
     let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
         return ApiFailure::bad_request(
-            codes::INVALID_PROPERTY,
+            error_codes::INVALID_PROPERTY,
             "The request is malformed: the body must be UTF-8 and the query well encoded.",
         )
         .into_response();

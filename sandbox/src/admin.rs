@@ -12,11 +12,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::partnercenter::Qualification;
+use crate::wire::Qualification;
 
-use super::faults::FaultSpec;
-use super::seed::{SeedCustomer, qualification_name};
-use super::{App, lock};
+use crate::faults::FaultSpec;
+use crate::seed::{SeedCustomer, qualification_name};
+use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -71,7 +71,7 @@ async fn force_qualification(
     Json(body): Json<QualificationBody>,
 ) -> Response {
     match app.mutate(|s| s.force_qualification(&customer_id, body.qualification)) {
-        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.as_str() }))
+        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.name() }))
             .into_response(),
         Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
     }
@@ -119,7 +119,7 @@ async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
 }
 
 async fn counters(State(app): State<Arc<App>>) -> Response {
-    Json(lock(&app.traffic).counters()).into_response()
+    Json(lock(&app.traffic).counters().clone()).into_response()
 }
 
 async fn reset_counters(State(app): State<Arc<App>>) -> StatusCode {

@@ -1,5 +1,10 @@
 //! A local Partner Center: the documented API, its token endpoint, and admin routes for tests.
 //!
+//! It speaks the wire contract of Microsoft's documentation in its own code ([`Qualification`],
+//! [`error_codes`], [`PARTNER_CENTER_RESOURCE`]) and shares none with the provider, so that a
+//! mistake in the provider's model of the API shows up as a failing test instead of being
+//! mirrored here.
+//!
 //! Started by the `partnercenter-sandbox` binary or in-process with [`spawn`]. It listens on
 //! loopback (port 0 picks a free port) and serves, on one address:
 //!
@@ -70,13 +75,15 @@
 //! `etag`). A `--state` file has the same format: loaded at start when it exists (the seed is
 //! then ignored), rewritten atomically shortly after each change and at shutdown.
 //!
-//! The built-in demo seed ([`Seed::demo`]) has five customers without a qualification, among
-//! them `0c39d6d5-c70d-4c55-bc02-f620844f3fd1` and `4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11`, the
-//! validation codes `GCC-DEMO-0001` (10 creates) and `GCC-DEMO-0002` (1 create), and these
-//! demo credentials: tenant [`DEMO_TENANT_ID`], client id [`DEMO_CLIENT_ID`], client secret
+//! The built-in demo seed ([`Seed::demo`]) has the five [`DEMO_CUSTOMERS`] without a
+//! qualification (among them [`DEMO_SCHOOL`] `0c39d6d5-c70d-4c55-bc02-f620844f3fd1` and
+//! [`DEMO_AGENCY`] `4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11`), the validation codes
+//! [`DEMO_VALIDATION_CODE`] `GCC-DEMO-0001` (10 creates) and
+//! [`DEMO_SINGLE_USE_VALIDATION_CODE`] `GCC-DEMO-0002` (1 create), and these demo credentials:
+//! tenant [`DEMO_TENANT_ID`], client id [`DEMO_CLIENT_ID`], client secret
 //! `sandbox-client-secret`, refresh token `sandbox-refresh-token`, static access token
-//! `sandbox-access-token`. `--customers N` adds N customers with the ids of
-//! [`generated_customer_id`].
+//! `sandbox-access-token`. Issued access tokens start with [`ACCESS_TOKEN_PREFIX`].
+//! `--customers N` adds N customers with the ids of [`generated_customer_id`].
 
 mod admin;
 mod admin_client;
@@ -88,6 +95,7 @@ mod seed;
 mod state;
 mod token;
 mod traffic;
+mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -99,13 +107,18 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use admin_client::SandboxAdmin;
+pub use admin_client::{AdminError, SandboxAdmin};
 pub use cli::run_cli;
 pub use seed::{
-    AppRegistration, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PARTNER_ID,
-    DEMO_REFRESH_TOKEN, DEMO_TENANT_ID, Seed, SeedCustomer, SeedValidationCode,
+    AppRegistration, DEMO_ACCESS_TOKEN, DEMO_AGENCY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_CUSTOMERS, DEMO_NONPROFIT, DEMO_PARTNER_ID, DEMO_REFRESH_TOKEN, DEMO_SCHOOL,
+    DEMO_SINGLE_USE_VALIDATION_CODE, DEMO_STATE_DEPARTMENT, DEMO_TENANT_ID, DEMO_UNIVERSITY,
+    DEMO_VALIDATION_CODE, Seed, SeedCustomer, SeedValidationCode, UNKNOWN_CUSTOMER,
     generated_customer_id,
 };
+pub use token::ACCESS_TOKEN_PREFIX;
+pub use traffic::Counters;
+pub use wire::{PARTNER_CENTER_RESOURCE, Qualification, error_codes};
 
 use faults::Faults;
 use state::State;
@@ -253,7 +266,7 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
             seed.customers.push(SeedCustomer {
                 id,
                 name: Some(format!("Generated customer {n}")),
-                qualification: crate::partnercenter::Qualification::None,
+                qualification: Qualification::None,
             });
         }
     }

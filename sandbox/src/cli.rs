@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{SandboxConfig, SandboxError, persist, spawn};
+use crate::{SandboxConfig, SandboxError, persist, spawn};
 
 const USAGE: &str = "\
 usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--customers N]
