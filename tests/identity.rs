@@ -4,10 +4,9 @@
 mod common;
 
 use common::{Sandbox, Workspace, text};
-use reqwest::Method;
+use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, Qualification};
 use serde_json::{Value as Json, json};
 
-const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
 const ADDRESS: &str = "partnercenter_customer_qualification.school";
 
 fn school(customer_id: &str) -> String {
@@ -27,9 +26,9 @@ fn workspace(version: &'static str, sandbox: &Sandbox, main_tf: &str) -> Workspa
 
 fn set_education(sandbox: &Sandbox, customer: &str) {
     sandbox.admin(
-        Method::POST,
-        &format!("/admin/customers/{customer}/qualification"),
-        Some(json!({ "qualification": "Education" })),
+        sandbox
+            .client
+            .set_qualification(customer, Qualification::Education),
     );
 }
 
