@@ -17,3 +17,4 @@ pub mod partnercenter;
 pub mod plugin;
 pub mod protocol;
 pub mod provider;
+mod quote;

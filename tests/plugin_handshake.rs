@@ -15,10 +15,12 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use partnercenter_sandbox::DEMO_SCHOOL;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
@@ -32,8 +34,13 @@ use terraform_provider_partnercenter::protocol::tfplugin6::{
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
+use yasna::models::{GeneralizedTime, ObjectIdentifier, UTCTime};
+use yasna::{DERWriter, Tag};
 
-/// A client certificate shaped like go-plugin's: ECDSA P-521, self-signed, CA:true.
+/// A client certificate as go-plugin's client makes it: ECDSA P-521, self-signed with SHA-512,
+/// CA:true, "localhost". The tests write it out themselves: rcgen makes P-521 keys only with its
+/// aws-lc backend, and enabling that here would change the provider built alongside the tests
+/// (tests/crypto_backend.rs).
 struct ClientIdentity {
     pem: String,
     cert: CertificateDer<'static>,
@@ -41,21 +48,123 @@ struct ClientIdentity {
 }
 
 fn go_plugin_client_identity() -> ClientIdentity {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "HashiCorp");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let cert = params.self_signed(&key).unwrap();
+    let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
+    let public_key_info = key.public_key().as_der().unwrap();
+    // Whole seconds: X.509 times have no fractions.
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let tbs = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_tagged(Tag::context(0), |w| w.write_u8(2)); // X.509 v3
+            w.next()
+                .write_bigint_bytes(&rand::random::<[u8; 16]>(), true);
+            write_algorithm(w.next(), ECDSA_WITH_SHA512);
+            write_go_plugin_name(w.next());
+            w.next().write_sequence(|w| {
+                let not_before = now - time::Duration::seconds(30);
+                w.next().write_utctime(&UTCTime::from_datetime(not_before));
+                // 30 years, past 2049: GeneralizedTime, as RFC 5280 requires.
+                let not_after = now + time::Duration::hours(262_980);
+                w.next()
+                    .write_generalized_time(&GeneralizedTime::from_datetime(not_after));
+            });
+            write_go_plugin_name(w.next());
+            w.next().write_der(public_key_info.as_ref());
+            w.next().write_tagged(Tag::context(3), |w| {
+                w.write_sequence(|w| {
+                    // digitalSignature, keyEncipherment, keyAgreement, keyCertSign
+                    write_extension(w.next(), KEY_USAGE, true, |w| {
+                        w.write_bitvec_bytes(&[0b1010_1100], 6);
+                    });
+                    write_extension(w.next(), EXTENDED_KEY_USAGE, false, |w| {
+                        w.write_sequence(|w| {
+                            w.next()
+                                .write_oid(&ObjectIdentifier::from_slice(CLIENT_AUTH));
+                            w.next()
+                                .write_oid(&ObjectIdentifier::from_slice(SERVER_AUTH));
+                        });
+                    });
+                    write_extension(w.next(), BASIC_CONSTRAINTS, true, |w| {
+                        w.write_sequence(|w| w.next().write_bool(true));
+                    });
+                    write_extension(w.next(), SUBJECT_ALT_NAME, false, |w| {
+                        w.write_sequence(|w| {
+                            w.next().write_tagged_implicit(Tag::context(2), |w| {
+                                w.write_ia5_string("localhost")
+                            });
+                        });
+                    });
+                });
+            });
+        });
+    });
+    let signature = key.sign(&SystemRandom::new(), &tbs).unwrap();
+    let der = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_der(&tbs);
+            write_algorithm(w.next(), ECDSA_WITH_SHA512);
+            let signature = signature.as_ref();
+            w.next().write_bitvec_bytes(signature, signature.len() * 8);
+        });
+    });
+    let base64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let lines: Vec<&str> = base64
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
     ClientIdentity {
-        pem: cert.pem(),
-        cert: cert.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        pem: format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        ),
+        cert: CertificateDer::from(der),
+        key: PrivatePkcs8KeyDer::from(key.to_pkcs8v1().unwrap().as_ref().to_vec()),
     }
+}
+
+const ECDSA_WITH_SHA512: &[u64] = &[1, 2, 840, 10045, 4, 3, 4];
+const ORGANIZATION: &[u64] = &[2, 5, 4, 10];
+const COMMON_NAME: &[u64] = &[2, 5, 4, 3];
+const KEY_USAGE: &[u64] = &[2, 5, 29, 15];
+const SUBJECT_ALT_NAME: &[u64] = &[2, 5, 29, 17];
+const BASIC_CONSTRAINTS: &[u64] = &[2, 5, 29, 19];
+const EXTENDED_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
+const SERVER_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 1];
+const CLIENT_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 2];
+
+fn write_algorithm(w: DERWriter<'_>, oid: &[u64]) {
+    w.write_sequence(|w| w.next().write_oid(&ObjectIdentifier::from_slice(oid)));
+}
+
+/// O=HashiCorp, CN=localhost, go-plugin's issuer and subject, in Go's order.
+fn write_go_plugin_name(w: DERWriter<'_>) {
+    w.write_sequence(|w| {
+        for (oid, value) in [(ORGANIZATION, "HashiCorp"), (COMMON_NAME, "localhost")] {
+            w.next().write_set(|w| {
+                w.next().write_sequence(|w| {
+                    w.next().write_oid(&ObjectIdentifier::from_slice(oid));
+                    w.next().write_printable_string(value);
+                });
+            });
+        }
+    });
+}
+
+fn write_extension(
+    w: DERWriter<'_>,
+    oid: &[u64],
+    critical: bool,
+    value: impl FnOnce(DERWriter<'_>),
+) {
+    w.write_sequence(|w| {
+        w.next().write_oid(&ObjectIdentifier::from_slice(oid));
+        if critical {
+            w.next().write_bool(true);
+        }
+        w.next().write_bytes(&yasna::construct_der(value));
+    });
 }
 
 struct Plugin {

@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::qualifications::AnswerShapes;
 use crate::seed::{Seed, SeedCustomer};
 use crate::traffic::Counters;
 use crate::wire::Qualification;
@@ -113,6 +114,60 @@ impl SandboxAdmin {
         self.call(reqwest::Method::POST, &path, Some(body)).await
     }
 
+    /// Takes a qualification away out of band (drift): StateOwnedEntity, or the other one.
+    /// Whether the customer held it.
+    pub async fn remove_qualification(
+        &self,
+        customer_id: &str,
+        qualification: Qualification,
+    ) -> Result<bool, AdminError> {
+        #[derive(serde::Deserialize)]
+        struct Removed {
+            removed: bool,
+        }
+        let path = format!(
+            "/admin/customers/{customer_id}/qualifications/{}",
+            qualification.name()
+        );
+        let answer: Removed = self.send(reqwest::Method::DELETE, &path, None).await?;
+        Ok(answer.removed)
+    }
+
+    /// Moves the review of the customer's Education or GovernmentCommunityCloud qualification
+    /// to `status` (an open string), with a reason for a denial.
+    pub async fn set_vetting(
+        &self,
+        customer_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<(), AdminError> {
+        let path = format!("/admin/customers/{customer_id}/vetting");
+        let body = json!({ "status": status, "reason": reason });
+        self.call(reqwest::Method::POST, &path, Some(body)).await
+    }
+
+    /// Partner Center approves the customer's qualification.
+    pub async fn approve(&self, customer_id: &str) -> Result<(), AdminError> {
+        self.set_vetting(customer_id, "Approved", None).await
+    }
+
+    /// Partner Center denies the customer's qualification, e.g. with the documented reason
+    /// `Not an Education Customer`.
+    pub async fn deny(&self, customer_id: &str, reason: &str) -> Result<(), AdminError> {
+        self.set_vetting(customer_id, "Denied", Some(reason)).await
+    }
+
+    /// Chooses the shapes of the asynchronous contract's answers.
+    pub async fn set_answer_shapes(&self, shapes: AnswerShapes) -> Result<(), AdminError> {
+        let body = json!(shapes);
+        self.call(
+            reqwest::Method::PUT,
+            "/admin/qualifications/shapes",
+            Some(body),
+        )
+        .await
+    }
+
     /// Adds customers, or replaces those with the same ids.
     pub async fn add_customers(&self, customers: &[SeedCustomer]) -> Result<(), AdminError> {
         let body = json!(customers);
@@ -171,16 +226,22 @@ impl SandboxAdmin {
         self.send(reqwest::Method::GET, "/admin/state", None).await
     }
 
-    /// The qualification the sandbox holds for a customer; `None` when it has no such customer.
-    pub async fn qualification(
-        &self,
-        customer_id: &str,
-    ) -> Result<Option<Qualification>, AdminError> {
+    /// One customer as the sandbox holds it (qualifications, vetting); `None` when it has no
+    /// such customer.
+    pub async fn customer(&self, customer_id: &str) -> Result<Option<SeedCustomer>, AdminError> {
         let state = self.state().await?;
         Ok(state
             .customers
             .into_iter()
-            .find(|c| c.id.eq_ignore_ascii_case(customer_id))
-            .map(|c| c.qualification))
+            .find(|c| c.id.eq_ignore_ascii_case(customer_id)))
+    }
+
+    /// The qualification the legacy contract reads for a customer (never StateOwnedEntity);
+    /// `None` when the sandbox has no such customer.
+    pub async fn qualification(
+        &self,
+        customer_id: &str,
+    ) -> Result<Option<Qualification>, AdminError> {
+        Ok(self.customer(customer_id).await?.map(|c| c.qualification))
     }
 }

@@ -39,6 +39,11 @@ fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
 }
 
+/// The request's `MS-RequestId`, the key of the API's idempotency.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("ms-requestid").and_then(|v| v.to_str().ok())
+}
+
 /// What the request's bearer token may do; `None` when it is missing, unknown or expired.
 fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
     let header = headers
@@ -47,6 +52,56 @@ fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
     lock(&app.state)
         .tokens
         .access(header, tokio::time::Instant::now())
+}
+
+/// Credentials that do not allow the request, answered as Partner Center does.
+#[derive(Debug)]
+pub(crate) enum Denied {
+    /// Missing, unknown or expired.
+    NoToken,
+    /// App-only, where a change needs App+User.
+    AppOnly,
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NoToken => unauthorized(),
+            Self::AppOnly => ApiFailure::app_only_forbidden().into_response(),
+        }
+    }
+}
+
+/// Only App+User tokens may change a customer.
+pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<(), Denied> {
+    match access(app, headers) {
+        None => Err(Denied::NoToken),
+        Some(Access::AppOnly) => Err(Denied::AppOnly),
+        Some(Access::AppUser) => Ok(()),
+    }
+}
+
+/// A success rendered by `render`, or Partner Center's error body.
+pub(crate) fn answer<T>(
+    outcome: Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    outcome.map_or_else(IntoResponse::into_response, render)
+}
+
+/// Serves a read, which any valid token may make: `read` runs under the state lock, `render`
+/// after it.
+pub(crate) fn serve_read<T>(
+    app: &App,
+    headers: &HeaderMap,
+    read: impl FnOnce(&crate::state::State) -> Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    if access(app, headers).is_none() {
+        return Denied::NoToken.into_response();
+    }
+    let outcome = read(&lock(&app.state));
+    answer(outcome, render)
 }
 
 /// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
@@ -68,10 +123,8 @@ async fn put_qualification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match access(&app, &headers) {
-        None => return unauthorized(),
-        Some(Access::AppOnly) => return ApiFailure::app_only_forbidden().into_response(),
-        Some(Access::AppUser) => {}
+    if let Err(denied) = may_change(&app, &headers) {
+        return denied.into_response();
     }
     let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
         return ApiFailure::bad_request(
@@ -80,14 +133,11 @@ async fn put_qualification(
         )
         .into_response();
     };
-    let request_id = headers.get("ms-requestid").and_then(|v| v.to_str().ok());
+    let request_id = request_id(&headers);
     let outcome = app.mutate(|state| {
         state.set_qualification(&customer_id, body, query.code.as_deref(), request_id)
     });
-    match outcome {
-        Ok(qualification) => qualification_answer(qualification),
-        Err(failure) => failure.into_response(),
-    }
+    answer(outcome, qualification_answer)
 }
 
 async fn get_qualification(
@@ -95,14 +145,12 @@ async fn get_qualification(
     Path(customer_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if access(&app, &headers).is_none() {
-        return unauthorized();
-    }
-    let outcome = lock(&app.state).qualification(&customer_id);
-    match outcome {
-        Ok(qualification) => qualification_answer(qualification),
-        Err(failure) => failure.into_response(),
-    }
+    serve_read(
+        &app,
+        &headers,
+        |state| state.qualification(&customer_id),
+        qualification_answer,
+    )
 }
 
 /// A validation code in Partner Center's casing.
@@ -119,20 +167,19 @@ struct WireValidationCode {
 }
 
 async fn get_validations(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if access(&app, &headers).is_none() {
-        return unauthorized();
-    }
-    let codes: Vec<WireValidationCode> = lock(&app.state)
-        .validation_codes()
-        .iter()
-        .map(|c| WireValidationCode {
-            partner_id: c.partner_id.clone(),
-            organization_name: c.organization_name.clone(),
-            validation_id: c.validation_id.clone(),
-            max_creates: c.max_creates,
-            remaining_creates: c.remaining_creates,
-            etag: c.etag.clone(),
-        })
-        .collect();
-    Json(codes).into_response()
+    let read = |state: &crate::state::State| {
+        Ok(state
+            .validation_codes()
+            .iter()
+            .map(|c| WireValidationCode {
+                partner_id: c.partner_id.clone(),
+                organization_name: c.organization_name.clone(),
+                validation_id: c.validation_id.clone(),
+                max_creates: c.max_creates,
+                remaining_creates: c.remaining_creates,
+                etag: c.etag.clone(),
+            })
+            .collect::<Vec<_>>())
+    };
+    serve_read(&app, &headers, read, |codes| Json(codes).into_response())
 }

@@ -37,16 +37,73 @@ pub struct AppRegistration {
     pub refresh_token: String,
 }
 
+/// A customer and the qualifications it holds: at most one of None, Education, Nonprofit and
+/// GovernmentCommunityCloud (what the legacy contract reads and writes), and StateOwnedEntity
+/// beside it or alone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCustomer {
     /// A GUID.
     pub id: String,
+    /// The company name; the customer list answers the id when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Any case; `None` when absent.
+    /// The customer's default domain in the customer list; when absent, made from the name
+    /// (`contososchooldistrict.onmicrosoft.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Any case; `None` when absent. `StateOwnedEntity` here means `state_owned_entity` and no
+    /// other qualification.
     #[serde(default = "no_qualification", with = "qualification_name")]
     pub qualification: Qualification,
+    /// The vetting of an Education or GovernmentCommunityCloud qualification; when absent there,
+    /// `Approved` (a seed describes qualifications settled long ago). Ignored for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vetting: Option<Vetting>,
+    /// Whether the customer also holds StateOwnedEntity (which has no vetting).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub state_owned_entity: bool,
+}
+
+impl SeedCustomer {
+    /// A customer with no name and no qualification, for struct update syntax:
+    /// `SeedCustomer { qualification: Qualification::Education, ..SeedCustomer::new(id) }`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            domain: None,
+            qualification: Qualification::None,
+            vetting: None,
+            state_owned_entity: false,
+        }
+    }
+}
+
+/// Where Partner Center's review of an Education or GovernmentCommunityCloud qualification is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vetting {
+    /// An open string: `Approved`, `InReview`, `Denied`, or anything else Partner Center adds.
+    pub status: String,
+    /// Why it was denied, e.g. `Not an Education Customer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the review started, RFC 3339 (`2020-12-04T20:54:24Z`); Partner Center leaves it
+    /// out of some answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+impl Vetting {
+    /// A settled qualification, as seeds describe them.
+    pub fn approved() -> Self {
+        Self {
+            status: "Approved".to_owned(),
+            reason: None,
+            created: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,9 +216,8 @@ impl Seed {
             customers: DEMO_CUSTOMERS
                 .iter()
                 .map(|(id, name)| SeedCustomer {
-                    id: (*id).to_owned(),
                     name: Some((*name).to_owned()),
-                    qualification: Qualification::None,
+                    ..SeedCustomer::new(*id)
                 })
                 .collect(),
             validation_codes: vec![

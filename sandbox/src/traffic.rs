@@ -17,7 +17,10 @@ use crate::{App, lock};
 enum Route {
     PutQualification(String),
     GetQualification(String),
+    PostQualifications(String),
+    GetQualifications(String),
     GetValidations,
+    GetCustomers,
     Token,
     Other,
 }
@@ -27,11 +30,18 @@ impl Route {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method, segments.as_slice()) {
             ("GET", ["v1", "customers", "all", "validations"]) => Self::GetValidations,
+            ("GET", ["v1", "customers"]) => Self::GetCustomers,
             ("PUT", ["v1", "customers", id, "qualification"]) => {
                 Self::PutQualification(id.to_ascii_lowercase())
             }
             ("GET", ["v1", "customers", id, "qualification"]) => {
                 Self::GetQualification(id.to_ascii_lowercase())
+            }
+            ("POST", ["v1", "customers", id, "qualifications"]) => {
+                Self::PostQualifications(id.to_ascii_lowercase())
+            }
+            ("GET", ["v1", "customers", id, "qualifications"]) => {
+                Self::GetQualifications(id.to_ascii_lowercase())
             }
             ("POST", [_tenant, "oauth2", "token"]) => Self::Token,
             _ => Self::Other,
@@ -42,7 +52,10 @@ impl Route {
         match self {
             Self::PutQualification(_) => "PUT qualification",
             Self::GetQualification(_) => "GET qualification",
+            Self::PostQualifications(_) => "POST qualifications",
+            Self::GetQualifications(_) => "GET qualifications",
             Self::GetValidations => "GET validations",
+            Self::GetCustomers => "GET customers",
             Self::Token => "POST token",
             Self::Other => "other",
         }
@@ -50,7 +63,10 @@ impl Route {
 
     fn customer(&self) -> Option<&str> {
         match self {
-            Self::PutQualification(id) | Self::GetQualification(id) => Some(id),
+            Self::PutQualification(id)
+            | Self::GetQualification(id)
+            | Self::PostQualifications(id)
+            | Self::GetQualifications(id) => Some(id),
             _ => None,
         }
     }
@@ -89,9 +105,35 @@ pub struct Counters {
     /// TCP connections accepted: with a client that keeps its connections alive, far fewer
     /// than requests.
     pub connections: u64,
+    /// Changes (PUT, POST) applied, by customer and `MS-RequestId` (`""` for none). A retry
+    /// answered again from the idempotency cache is not applied again, so more than one under
+    /// an id is a change made twice.
+    pub accepted: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Counters {
+    /// How many times the change `request_id` was applied to a customer (its id in any case).
+    pub fn accepted(&self, customer_id: &str, request_id: &str) -> u64 {
+        self.accepted
+            .get(&customer_id.to_ascii_lowercase())
+            .and_then(|ids| ids.get(request_id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every (customer, `MS-RequestId`, times) applied more than once: empty when nothing was
+    /// doubled.
+    pub fn doubled(&self) -> Vec<(String, String, u64)> {
+        self.accepted
+            .iter()
+            .flat_map(|(customer, ids)| {
+                ids.iter()
+                    .filter(|(_, times)| **times > 1)
+                    .map(|(id, times)| (customer.clone(), id.clone(), *times))
+            })
+            .collect()
+    }
+
     /// Requests of one route, e.g. `"GET qualification"`.
     pub fn route(&self, route: &str) -> u64 {
         self.routes.get(route).copied().unwrap_or(0)
@@ -224,10 +266,17 @@ mod tests {
             Route::PutQualification(id.to_ascii_lowercase())
         );
         assert_eq!(Route::classify("GET", &path).name(), "GET qualification");
+        let plural = format!("{path}s");
+        assert_eq!(
+            Route::classify("POST", &plural),
+            Route::PostQualifications(id.to_ascii_lowercase())
+        );
+        assert_eq!(Route::classify("GET", &plural).name(), "GET qualifications");
         assert_eq!(
             Route::classify("GET", "/v1/customers/all/validations"),
             Route::GetValidations
         );
+        assert_eq!(Route::classify("GET", "/v1/customers"), Route::GetCustomers);
         assert_eq!(Route::classify("POST", "/t/oauth2/token"), Route::Token);
         assert_eq!(Route::classify("DELETE", &path), Route::Other);
     }
@@ -258,6 +307,15 @@ mod tests {
         assert_eq!(counters.dropped, 1);
         traffic.reset();
         assert_eq!(traffic.counters(), &Counters::default());
+
+        let mut counters = Counters::default();
+        counters.accepted.insert(
+            "c1".into(),
+            [("r1".to_owned(), 1), ("r2".to_owned(), 2)].into(),
+        );
+        assert_eq!(counters.accepted("C1", "r1"), 1);
+        assert_eq!(counters.accepted("c1", "r3"), 0);
+        assert_eq!(counters.doubled(), [("c1".to_owned(), "r2".to_owned(), 2)]);
         assert!(traffic.recent().is_empty());
     }
 }

@@ -358,3 +358,116 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
     );
     terminate(child).await;
 }
+
+#[tokio::test]
+async fn asynchronous_contract_spends_codes_once_and_counts_its_routes() {
+    let (sandbox, raw) = start().await;
+    let admin = sandbox.admin();
+    let path = format!("/v1/customers/{AGENCY}/qualifications");
+    let body = format!(
+        r#"{{"qualification":"GovernmentCommunityCloud","validationCode":"{DEMO_SINGLE_USE_VALIDATION_CODE}"}}"#
+    );
+    let post = |request_id| raw.call(reqwest::Method::POST, &path, Some(&body), Some(request_id));
+    let first = post("req-9").await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(first.1["qualification"], "GovernmentCommunityCloud");
+    let codes = raw.get("/v1/customers/all/validations").await.1;
+    assert_eq!(codes[1]["remainingCreates"], 0);
+
+    // Taken away out of band; a retry of the same request is answered, not applied again.
+    assert!(
+        admin
+            .remove_qualification(AGENCY, Qualification::GovernmentCommunityCloud)
+            .await
+            .expect("removed")
+    );
+    assert_eq!(post("req-9").await, first);
+    assert_eq!(raw.get(&path).await, (StatusCode::OK, json!([])));
+    // A new request needs a create the spent code no longer has.
+    assert_eq!(post("req-10").await.0, StatusCode::BAD_REQUEST);
+
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters.route("POST qualifications"), 3);
+    assert_eq!(counters.route("GET qualifications"), 1);
+    assert_eq!(counters.customer(AGENCY, "POST"), 3);
+    assert_eq!(
+        counters.accepted(AGENCY, "req-9"),
+        1,
+        "the retry was answered, not applied"
+    );
+    assert_eq!(counters.accepted(AGENCY, "req-10"), 0, "refused");
+    assert!(counters.doubled().is_empty(), "{counters:?}");
+
+    // Partner Center's review moves on.
+    let school = format!("/v1/customers/{SCHOOL}/qualifications");
+    let education = r#"{"qualification":"Education","educationSegment":"HigherEducation"}"#;
+    assert_eq!(
+        raw.call(reqwest::Method::POST, &school, Some(education), None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    admin.approve(SCHOOL).await.expect("vetted");
+    assert_eq!(raw.get(&school).await.1[0]["vettingStatus"], "Approved");
+    let refused = admin.approve(AGENCY).await.expect_err("nothing to vet");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
+}
+
+/// Every customer exactly once, in id order, over real pages: the paging a list of a partner's
+/// customers rests on.
+#[tokio::test]
+async fn ten_thousand_customers_page_through() {
+    const PAGE: usize = 1000;
+    let sandbox = sandbox::spawn(SandboxConfig {
+        generated_customers: 10_000 - DEMO_CUSTOMERS.len(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    let http = reqwest::Client::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let request = match &token {
+            None => http.get(format!("{}/v1/customers?size={PAGE}", sandbox.url())),
+            Some(token) => http
+                .get(format!(
+                    "{}/v1/customers?size={PAGE}&seekOperation=Next",
+                    sandbox.url()
+                ))
+                .header("MS-ContinuationToken", token),
+        }
+        .bearer_auth(DEMO_ACCESS_TOKEN);
+        let page: Value = request
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("a collection");
+        pages += 1;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(page["totalCount"], items.len());
+        ids.extend(
+            items
+                .iter()
+                .map(|i| i["id"].as_str().expect("id").to_owned()),
+        );
+        match page["links"]["next"]["headers"][0]["value"].as_str() {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 10);
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, no repeat"
+    );
+    let counters = sandbox.admin().counters().await.expect("counters");
+    assert_eq!(counters.route("GET customers"), 10);
+}

@@ -380,3 +380,217 @@ async fn throttling_and_injected_errors() {
         json_answer(403, r#""Access is denied""#)
     );
 }
+
+/// The date a review started, as the sandbox answered it (it is the time of the request).
+fn review_date(body: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    let entry = match &json {
+        serde_json::Value::Array(entries) => &entries[0],
+        _ if json.get("qualifications").is_some() => &json["qualifications"][0],
+        _ => &json,
+    };
+    ["vettingCreateDate", "vettingCreatedDate"]
+        .iter()
+        .find_map(|field| entry[*field].as_str())
+        .unwrap_or_else(|| panic!("no review date in {body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn asynchronous_qualification_routes() {
+    let wire = Wire::start().await;
+    let admin = wire.sandbox.admin();
+    let token = Some(DEMO_ACCESS_TOKEN);
+    let school = format!("/v1/customers/{DEMO_SCHOOL}/qualifications");
+    let post = |body: &'static str| wire.api(Method::POST, &school, token, body);
+
+    assert_eq!(
+        wire.api(Method::GET, &school, token, "").await,
+        json_answer(200, "[]")
+    );
+    assert_eq!(
+        post(r#"{"qualification":"StateOwnedEntity"}"#).await,
+        json_answer(201, r#"{"qualification":"StateOwnedEntity"}"#)
+    );
+    let created = post(r#"{"qualification":"Education","educationSegment":"K12"}"#).await;
+    let date = review_date(&created.body);
+    assert_eq!(
+        created,
+        json_answer(
+            201,
+            &format!(
+                r#"{{"qualification":"Education","vettingStatus":"InReview","vettingCreateDate":"{date}"}}"#
+            )
+        )
+    );
+    assert_eq!(
+        wire.api(Method::GET, &school, token, "").await,
+        json_answer(
+            200,
+            &format!(
+                r#"[{{"qualification":"Education","vettingStatus":"InReview","vettingCreateDate":"{date}"}},{{"qualification":"StateOwnedEntity"}}]"#
+            )
+        )
+    );
+    assert_eq!(
+        wire.api(Method::GET, &qualification(DEMO_SCHOOL), token, "")
+            .await,
+        json_answer(200, r#""education""#),
+        "the legacy GET answers the one that is not StateOwnedEntity"
+    );
+
+    // The other shapes, and a denial.
+    admin
+        .set_answer_shapes(sandbox::AnswerShapes {
+            post: sandbox::PostShape::Wrapper,
+            get: sandbox::GetShape::Wrapper,
+            date_field: sandbox::DateField::VettingCreatedDate,
+        })
+        .await
+        .expect("shapes");
+    admin
+        .deny(DEMO_SCHOOL, "Not an Education Customer")
+        .await
+        .expect("vetted");
+    let all = format!(
+        r#"{{"qualifications":[{{"qualification":"Education","vettingStatus":"Denied","vettingReason":"Not an Education Customer","vettingCreatedDate":"{date}"}},{{"qualification":"StateOwnedEntity"}}]}}"#
+    );
+    assert_eq!(
+        wire.api(Method::GET, &school, token, "").await,
+        json_answer(200, &all)
+    );
+    assert_eq!(
+        post(r#"{"qualification":"StateOwnedEntity"}"#).await,
+        json_answer(200, &all)
+    );
+}
+
+#[tokio::test]
+async fn asynchronous_refusals() {
+    let wire = Wire::start().await;
+    let token = Some(DEMO_ACCESS_TOKEN);
+    let agency = format!("/v1/customers/{DEMO_AGENCY}/qualifications");
+    let refused = |description: &str| {
+        json_answer(
+            400,
+            &format!(
+                r#"{{"code":3000,"description":"{description}","data":[],"source":"PartnerFD"}}"#
+            ),
+        )
+    };
+    for (body, description) in [
+        (
+            r#"{"qualification":"Nonprofit"}"#,
+            "The qualification Nonprofit cannot be set; only Education, GovernmentCommunityCloud and StateOwnedEntity can.",
+        ),
+        (
+            r#"{"qualification":"GovernmentCommunityCloud"}"#,
+            "GovernmentCommunityCloud requires a validation code as validationCode.",
+        ),
+        (
+            r#"{"qualification":"Education","website":"contoso.edu"}"#,
+            "Education requires an educationSegment: K12 or HigherEducation.",
+        ),
+    ] {
+        assert_eq!(
+            wire.api(Method::POST, &agency, token, body).await,
+            refused(description),
+            "{body}"
+        );
+    }
+    let unknown = format!("/v1/customers/{UNKNOWN_CUSTOMER}/qualifications");
+    assert_eq!(wire.api(Method::GET, &unknown, token, "").await.status, 404);
+    assert_eq!(
+        wire.api(
+            Method::POST,
+            &agency,
+            None,
+            r#"{"qualification":"StateOwnedEntity"}"#
+        )
+        .await
+        .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn customer_list_and_its_continuation() {
+    let wire = Wire::start().await;
+    let item = |(id, name): (&str, &str), domain: &str| {
+        format!(
+            r#"{{"id":"{id}","companyProfile":{{"tenantId":"{id}","domain":"{domain}","companyName":"{name}","attributes":{{"objectType":"CustomerCompanyProfile"}}}},"relationshipToPartner":"reseller","attributes":{{"objectType":"Customer"}}}}"#
+        )
+    };
+    let [school, agency, university, department, nonprofit] = sandbox::DEMO_CUSTOMERS;
+    let first = wire
+        .api(
+            Method::GET,
+            "/v1/customers?size=2",
+            Some(DEMO_ACCESS_TOKEN),
+            "",
+        )
+        .await;
+    let token = format!("sandbox-continuation.2.{DEMO_AGENCY}");
+    assert_eq!(
+        first,
+        json_answer(
+            200,
+            &format!(
+                r#"{{"totalCount":2,"items":[{},{}],"links":{{"self":{{"uri":"/v1/customers?size=2","method":"GET","headers":[]}},"next":{{"uri":"/v1/customers?size=2&seekOperation=Next","method":"GET","headers":[{{"key":"MS-ContinuationToken","value":"{token}"}}]}}}},"attributes":{{"objectType":"Collection"}}}}"#,
+                item(school, "contososchooldistrict.onmicrosoft.com"),
+                item(agency, "fabrikamcountyagency.onmicrosoft.com"),
+            )
+        )
+    );
+
+    let next = |token: String| {
+        wire.send(
+            wire.http
+                .get(format!(
+                    "{}/v1/customers?size=2&seekOperation=Next",
+                    wire.sandbox.url()
+                ))
+                .bearer_auth(DEMO_ACCESS_TOKEN)
+                .header("MS-ContinuationToken", token),
+        )
+    };
+    let second = next(token).await;
+    assert_eq!(second.status, 200);
+    assert!(
+        second
+            .body
+            .contains(&item(university, "northwinduniversity.onmicrosoft.com"))
+            && second
+                .body
+                .contains(&item(department, "tailspinstatedepartment.onmicrosoft.com")),
+        "{}",
+        second.body
+    );
+    let last = next(format!("sandbox-continuation.2.{}", department.0)).await;
+    assert_eq!(
+        last,
+        json_answer(
+            200,
+            &format!(
+                r#"{{"totalCount":1,"items":[{}],"links":{{"self":{{"uri":"/v1/customers?size=2&seekOperation=Next","method":"GET","headers":[]}}}},"attributes":{{"objectType":"Collection"}}}}"#,
+                item(nonprofit, "woodgrovenonprofit.onmicrosoft.com"),
+            )
+        ),
+        "the last page has no next link"
+    );
+    assert_eq!(
+        wire.send(
+            wire.http
+                .get(format!(
+                    "{}/v1/customers?seekOperation=Next",
+                    wire.sandbox.url()
+                ))
+                .bearer_auth(DEMO_ACCESS_TOKEN)
+        )
+        .await,
+        json_answer(
+            400,
+            r#"{"code":3000,"description":"seekOperation=Next needs the MS-ContinuationToken of the page before.","data":[],"source":"PartnerFD"}"#
+        )
+    );
+}

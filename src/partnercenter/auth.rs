@@ -285,7 +285,7 @@ impl Exchange {
                     endpoint,
                     status,
                     error: "unexpected answer".to_owned(),
-                    description: Some(redact(&response::quote(&String::from_utf8_lossy(&body))))
+                    description: Some(redact(String::from_utf8_lossy(&body).trim()))
                         .filter(|d| !d.is_empty()),
                     retry_after,
                 },

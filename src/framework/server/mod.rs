@@ -172,7 +172,7 @@ impl<P: Provider> GrpcProvider<P> {
         let span = tracing::error_span!(
             "rpc",
             tf_rpc = rpc,
-            tf_resource_type = type_name,
+            tf_resource_type = %crate::quote::excerpt(type_name, crate::quote::QUOTED_CHARS),
             tf_req_id = %uuid::Uuid::new_v4(),
             tf_provider_addr = self.provider.address(),
         );
@@ -197,7 +197,10 @@ fn registered<'a, T: ?Sized>(
     types.get(type_name).ok_or_else(|| {
         Diagnostic::error(
             format!("Unknown {kind} type"),
-            format!("This provider has no {kind} type named \"{type_name}\"."),
+            format!(
+                "This provider has no {kind} type named {}.",
+                crate::quote::quote(type_name)
+            ),
         )
     })
 }

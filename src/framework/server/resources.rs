@@ -69,19 +69,15 @@ impl<P: Provider> GrpcProvider<P> {
             private: request.private.clone(),
             ..Default::default()
         };
-        let unchanged = || {
-            (
-                request.current_state.clone(),
-                request.current_identity.clone(),
-            )
-        };
+        let mut prior = None;
         let read = async {
             let resource = self.resource(&request.type_name)?;
             let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
             if state.is_null() {
-                let (state, identity) = unchanged();
-                return Ok(answer(state, identity, Vec::new()));
+                let identity = request.current_identity.clone();
+                return Ok(answer(request.current_state.clone(), identity, Vec::new()));
             }
+            prior = Some(dynamic::encode(&state, &resource.ty)?);
             let ctx = self.context()?;
             let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
                 Refreshed::Found { state, warnings } => (state, warnings),
@@ -95,10 +91,10 @@ impl<P: Provider> GrpcProvider<P> {
             ))
         };
         // On failure the state Terraform has, its identity and its private data stay as they
-        // were: never a partial object beside an error.
+        // were: the prior state as read (every attribute there), or nothing when it could not
+        // be read; never a partial object beside an error.
         or_diagnostics(read.await, |diagnostics| {
-            let (state, identity) = unchanged();
-            answer(state, identity, diagnostics)
+            answer(prior, request.current_identity.clone(), diagnostics)
         })
     }
 
