@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -166,9 +166,10 @@ impl Client {
     }
 
     /// One logical call: a new `MS-RequestId`, retried within the deadline. `cancel` (Terraform
-    /// said stop) ends every wait and keeps any attempt from starting, but an attempt already
+    /// said stop) ends every wait and keeps any attempt from starting, but a change already
     /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
-    /// only its answer lets Terraform record that.
+    /// only its answer lets Terraform record that. A read changes nothing, so stop abandons it
+    /// at once, answer or not (a listing of thousands of customers ends promptly).
     pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
@@ -183,7 +184,11 @@ impl Client {
                 correlation_id: Arc::clone(&self.inner.correlation_id),
             },
         };
-        self.with_retries(&request, &url, &call).await
+        let calling = self.with_retries(&request, &url, &call);
+        if request.method == Method::GET {
+            return self.unless_stopped(&call, calling).await?;
+        }
+        calling.await
     }
 
     /// Runs `wait` unless Terraform said stop first or does while it runs.
