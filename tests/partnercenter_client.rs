@@ -505,6 +505,14 @@ async fn token_endpoint_refusals_and_outages() {
     );
 }
 
+/// Terraform's StopProvider, `after` from now.
+fn cancel_after(cancel: CancellationToken, after: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        cancel.cancel();
+    })
+}
+
 /// Cancelled 200 ms into a 30 s `Retry-After` wait, the call ends as cancelled. Had the wait
 /// ignored the cancellation, the call would have gone on to its 120 s deadline and ended
 /// `DeadlineExceeded` after more attempts.
@@ -522,10 +530,7 @@ async fn cancellation_ends_a_wait_at_once() {
     let cancel = CancellationToken::new();
     let client = Client::new(patient, cancel.clone()).expect("client");
 
-    let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        cancel.cancel();
-    });
+    let stopper = cancel_after(cancel, Duration::from_millis(200));
     let error = client
         .get_qualification(SCHOOL)
         .await
@@ -898,10 +903,7 @@ async fn stop_abandons_a_read_in_flight() {
         .add_fault(json!({ "kind": "latency", "millis": 60_000, "method": "GET" }))
         .await
         .expect("fault");
-    let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        stop.cancel();
-    });
+    let stopper = cancel_after(stop, Duration::from_millis(200));
     let started = Instant::now();
     let error = client
         .get_qualification(SCHOOL)
