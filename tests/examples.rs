@@ -10,6 +10,9 @@ use common::{Sandbox, VERSIONS, Workspace, repo_root, required_providers, terraf
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 const IMPORT_SCRIPT: &str = "resources/partnercenter_customer_qualification/import.sh";
+/// An `import` block with an `identity` needs Terraform 1.12 or newer.
+const IMPORT_BY_IDENTITY: &str =
+    "resources/partnercenter_customer_qualification/import-by-identity.tf";
 
 /// Every Terraform configuration under `examples/`, relative to it.
 fn example_configurations() -> Vec<PathBuf> {
@@ -59,6 +62,7 @@ fn examples_work(version: &'static str) {
         "resources/partnercenter_customer_qualification/async.tf",
         "data-sources/partnercenter_customer_qualification/data-source.tf",
         "data-sources/partnercenter_validation_codes/data-source.tf",
+        IMPORT_BY_IDENTITY,
     ] {
         assert!(
             examples.contains(&PathBuf::from(expected)),
@@ -68,6 +72,23 @@ fn examples_work(version: &'static str) {
     for example in &examples {
         // A fresh sandbox per example: each applies to the same demo customers.
         let sandbox = Sandbox::start();
+        if version == "1.0.3" && example == Path::new(IMPORT_BY_IDENTITY) {
+            // Terraform 1.0 has no import blocks: it must refuse the example, not misread it.
+            let workspace = Workspace::new(version, "");
+            workspace.write_file(
+                "main.tf",
+                &std::fs::read_to_string(repo_root().join("examples").join(example))
+                    .expect("read the example"),
+            );
+            workspace.write_file("versions.tf", &required_providers());
+            let output = workspace.run(&["init", "-input=false", "-no-color"]);
+            assert!(
+                !output.status.success() && text(&output).contains("Unsupported block type"),
+                "{version}: {}",
+                text(&output)
+            );
+            continue;
+        }
         let workspace = workspace_for(version, &sandbox, example);
         let source = std::fs::read_to_string(repo_root().join("examples").join(example))
             .expect("read the example");

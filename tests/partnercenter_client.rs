@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use partnercenter_sandbox::{
     self as sandbox, ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID,
@@ -504,6 +505,14 @@ async fn token_endpoint_refusals_and_outages() {
     );
 }
 
+/// Terraform's StopProvider, `after` from now.
+fn cancel_after(cancel: CancellationToken, after: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        cancel.cancel();
+    })
+}
+
 /// Cancelled 200 ms into a 30 s `Retry-After` wait, the call ends as cancelled. Had the wait
 /// ignored the cancellation, the call would have gone on to its 120 s deadline and ended
 /// `DeadlineExceeded` after more attempts.
@@ -521,10 +530,7 @@ async fn cancellation_ends_a_wait_at_once() {
     let cancel = CancellationToken::new();
     let client = Client::new(patient, cancel.clone()).expect("client");
 
-    let stopper = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        cancel.cancel();
-    });
+    let stopper = cancel_after(cancel, Duration::from_millis(200));
     let error = client
         .get_qualification(SCHOOL)
         .await
@@ -772,4 +778,138 @@ async fn a_404_that_is_not_partner_centers_is_not_a_missing_customer() {
     let (_sandbox, client) = demo().await;
     let missing = client.get_qualification(UNKNOWN).await.expect_err("404");
     assert!(missing.is_not_found(), "{missing}");
+}
+
+/// A sandbox with the demo customers and `generated` more, and an App+User client of it.
+async fn with_customers(generated: usize) -> (RunningSandbox, Client, CancellationToken) {
+    let sandbox = sandbox::spawn(SandboxConfig {
+        generated_customers: generated,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let stop = CancellationToken::new();
+    let client = Client::new(config(&sandbox, app_user()), stop.clone()).expect("client builds");
+    (sandbox, client, stop)
+}
+
+/// Every customer once, in the sandbox's order, one `GET /v1/customers` per page.
+#[tokio::test]
+async fn customers_page_through_the_continuation() {
+    let (sandbox, client, _) = with_customers(245).await;
+    let expected: Vec<String> = sandbox
+        .admin()
+        .state()
+        .await
+        .expect("state")
+        .customers
+        .iter()
+        .map(|c| c.id.to_ascii_lowercase())
+        .collect();
+    assert_eq!(
+        expected.len(),
+        250,
+        "245 generated and the 5 demo customers"
+    );
+    let customers: Vec<_> = client
+        .customers(100)
+        .try_collect()
+        .await
+        .expect("every page");
+    let mut ids: Vec<String> = customers.iter().map(|c| c.id.clone()).collect();
+    let listed_order = ids.clone();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 250, "each customer once");
+    let mut sorted = expected.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert_eq!(listed_order, sorted, "in Partner Center's (id) order");
+    let school = customers
+        .iter()
+        .find(|c| c.id == SCHOOL)
+        .expect("the school");
+    assert_eq!(school.company_name, "Contoso School District");
+    assert!(!school.domain.is_empty());
+    assert_eq!(
+        count(&sandbox, "GET customers").await,
+        3,
+        "pages of 100, 100, 50"
+    );
+}
+
+/// Pages are asked for only as the stream is read: dropping it stops the listing.
+#[tokio::test]
+async fn a_dropped_listing_asks_for_no_more_pages() {
+    let (sandbox, client, _) = with_customers(245).await;
+    let first: Vec<_> = client
+        .customers(100)
+        .take(5)
+        .try_collect()
+        .await
+        .expect("the first page");
+    assert_eq!(first.len(), 5);
+    assert_eq!(count(&sandbox, "GET customers").await, 1);
+}
+
+/// A page that fails ends the listing with the error, after the customers before it.
+#[tokio::test]
+async fn a_failed_page_ends_the_listing_with_its_error() {
+    let (sandbox, client, stop) = with_customers(245).await;
+    let mut customers = client.customers(100);
+    for _ in 0..100 {
+        customers
+            .next()
+            .await
+            .expect("a customer")
+            .expect("first page");
+    }
+    sandbox
+        .admin()
+        .add_fault(json!({ "kind": "status", "status": 403, "method": "GET" }))
+        .await
+        .expect("fault");
+    let err = customers
+        .next()
+        .await
+        .expect("an item")
+        .expect_err("the second page is refused");
+    assert_eq!(err.status(), Some(403), "{err}");
+
+    // A stopped provider asks for nothing more: the next call fails at once.
+    sandbox
+        .admin()
+        .clear_faults()
+        .await
+        .expect("faults cleared");
+    stop.cancel();
+    let mut customers = client.customers(100);
+    let err = customers
+        .next()
+        .await
+        .expect("an item")
+        .expect_err("cancelled");
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+}
+
+/// Stop abandons a read already on its way (a read changes nothing, so nothing is lost): a
+/// listing ends at once rather than when a slow answer comes. Had the read been left to run,
+/// it would have ended at its 10 s deadline, the sandbox holding the answer for 60 s.
+#[tokio::test(start_paused = true)]
+async fn stop_abandons_a_read_in_flight() {
+    let (sandbox, client, stop) = with_customers(0).await;
+    sandbox
+        .admin()
+        .add_fault(json!({ "kind": "latency", "millis": 60_000, "method": "GET" }))
+        .await
+        .expect("fault");
+    let stopper = cancel_after(stop, Duration::from_millis(200));
+    let started = Instant::now();
+    let error = client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("cancelled");
+    stopper.await.expect("stopper");
+    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_millis(200));
 }

@@ -74,6 +74,25 @@ fn check_schema(version: &'static str) {
         codes["type"][1][1]["remaining_creates"], "number",
         "{version}: {codes}"
     );
+
+    // Terraform 1.12+ loads the identity schema and 1.14+ the list resource; 1.0.3 ignores both.
+    let identity = &ours["resource_identity_schemas"]["partnercenter_customer_qualification"];
+    let list = &ours["list_resource_schemas"]["partnercenter_customer_qualification"];
+    if version == "1.0.3" {
+        assert!(identity.is_null() && list.is_null(), "{version}: {ours}");
+    } else {
+        let customer_id = &identity["attributes"]["customer_id"];
+        assert_eq!(customer_id["type"], "string", "{version}: {identity}");
+        assert_eq!(
+            customer_id["required_for_import"], true,
+            "{version}: {identity}"
+        );
+        assert_eq!(
+            attribute(&list["block"], "qualification")["optional"],
+            true,
+            "{version}: {list}"
+        );
+    }
 }
 
 #[test]

@@ -1,12 +1,18 @@
-//! The bridge between typed resources and the wire: [`DynResource`] and [`DynDataSource`] take
-//! and give [`Value`]s, and every [`Resource`] / [`DataSource`] implements them through the
-//! blanket impls here, so the gRPC service can hold resources of different state types side by
-//! side and the resources themselves never see a [`Value`].
+//! The bridge between typed resources and the wire: [`DynResource`], [`DynDataSource`] and
+//! [`DynListResource`] take and give [`Value`]s, and every [`Resource`] / [`DataSource`] /
+//! [`ListResource`] implements them through the blanket impls here, so the gRPC service can hold
+//! types of different state types side by side and the types themselves never see a [`Value`].
+
+use std::sync::Arc;
+
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
 
 use crate::protocol::tfplugin6 as proto;
-use crate::protocol::{AttributePath, Diagnostic, Diagnostics, Schema, Value};
+use crate::protocol::{AttributePath, Diagnostic, Diagnostics, IdentitySchema, Schema, Value};
 
 use super::data_source::DataSource;
+use super::list_resource::{ListRequest, ListResource};
 use super::resource::{PlanRequest, Refreshed, Resource};
 use super::typed::Object;
 use super::upgrade;
@@ -51,6 +57,36 @@ pub trait DynResource<C>: Send + Sync {
     async fn read(&self, ctx: &C, state: &Value) -> Result<Refreshed<Value>, Diagnostics>;
     fn import(&self, id: &str) -> Result<Value, Diagnostics>;
     fn upgrade_state(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics>;
+
+    /// `None` when the resource has no identity; so do the identity methods below.
+    fn identity_schema(&self) -> Option<IdentitySchema>;
+    /// The identity of a state (`None` for a null state).
+    fn identity_of(&self, state: &Value) -> Result<Option<Value>, Diagnostics>;
+    fn import_identity(&self, identity: &Value) -> Result<Value, Diagnostics>;
+    fn upgrade_identity(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics>;
+}
+
+/// One listed object on the wire: its identity, and its state when Terraform asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedValue {
+    pub display_name: String,
+    pub identity: Value,
+    pub state: Option<Value>,
+}
+
+/// A list resource type as the gRPC service sees it.
+pub trait DynListResource<C>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value) -> Diagnostics;
+    /// Starts a listing of at most `limit` results, with their states if `include_resource`.
+    fn list(
+        &self,
+        ctx: Arc<C>,
+        config: &Value,
+        include_resource: bool,
+        limit: u64,
+    ) -> Result<BoxStream<'static, Result<ListedValue, Diagnostics>>, Diagnostics>;
 }
 
 /// A data source type as the gRPC service sees it.
@@ -208,6 +244,88 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
             version,
             raw,
         )
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        R::identity().map(|identity| identity.schema().clone())
+    }
+
+    fn identity_of(&self, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let Some(identity) = R::identity() else {
+            return Ok(None);
+        };
+        Ok(decode::<R::State>(state)?.map(|state| identity.of_state(&state)))
+    }
+
+    fn import_identity(&self, identity: &Value) -> Result<Value, Diagnostics> {
+        let state = identity_of_type::<C, R>()?.import(identity)?;
+        Ok(state.to_value())
+    }
+
+    fn upgrade_identity(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics> {
+        identity_of_type::<C, R>()?.upgrade(R::TYPE_NAME, version, raw)
+    }
+}
+
+/// A `list` block's configuration: without a `config { }` block, every attribute is null.
+fn list_config(config: &Value) -> Value {
+    if config.is_null() {
+        Value::object::<&str>([])
+    } else {
+        config.clone()
+    }
+}
+
+/// The identity of resource type `R`, which Terraform only asks about when it has one.
+fn identity_of_type<C: Send + Sync + 'static, R: Resource<C>>()
+-> Result<super::Identity<R::State>, Diagnostics> {
+    R::identity().ok_or_else(|| {
+        Diagnostic::error(
+            "Resource has no identity",
+            format!(
+                "{} has no resource identity, so it cannot be imported or upgraded by one. This \
+                 is a bug in Terraform or in the provider; please report it.",
+                R::TYPE_NAME
+            ),
+        )
+        .into()
+    })
+}
+
+impl<C: Send + Sync + 'static, L: ListResource<C>> DynListResource<C> for L {
+    fn type_name(&self) -> &'static str {
+        L::Resource::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema_of::<L::Config>(0, L::DESCRIPTION)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_with(&list_config(config), |config| {
+            ListResource::validate(self, config)
+        })
+    }
+
+    fn list(
+        &self,
+        ctx: Arc<C>,
+        config: &Value,
+        include_resource: bool,
+        limit: u64,
+    ) -> Result<BoxStream<'static, Result<ListedValue, Diagnostics>>, Diagnostics> {
+        let identity = identity_of_type::<C, L::Resource>()?;
+        let config = require::<L::Config>(&list_config(config), "configuration")?;
+        let listed = ListResource::list(self, ctx, ListRequest { config, limit });
+        Ok(listed
+            .map(move |found| {
+                found.map(|found| ListedValue {
+                    identity: identity.of_state(&found.state),
+                    state: include_resource.then(|| found.state.to_value()),
+                    display_name: found.display_name,
+                })
+            })
+            .boxed())
     }
 }
 

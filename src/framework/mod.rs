@@ -3,13 +3,17 @@
 //!
 //! A resource is one type that implements [`Resource`]: its state is a struct declared with
 //! [`object!`](crate::object), which is also its schema; create / read / update / delete are
-//! required, and validation, plan modification, destroy warnings, import and state upgrades are
-//! defaulted methods it overrides only when it offers them. A data source implements
-//! [`DataSource`]: a state type and a read. Everything Terraform-shaped (decoding, encoding,
-//! diagnostics on the wire, unknown values, private state, upgrades) is handled here once.
+//! required, and validation, plan modification, destroy warnings, import, state upgrades and a
+//! resource [`Identity`] are defaulted methods it overrides only when it offers them. A data
+//! source implements [`DataSource`]: a state type and a read. A [`ListResource`] lists the
+//! objects of a resource that has an identity, for `terraform query`. Everything
+//! Terraform-shaped (decoding, encoding, diagnostics on the wire, unknown values, private state,
+//! upgrades, identities) is handled here once.
 
 mod data_source;
 mod erased;
+mod identity;
+mod list_resource;
 mod resource;
 pub mod server;
 mod typed;
@@ -18,7 +22,11 @@ mod upgrade;
 use std::sync::Arc;
 
 pub use data_source::DataSource;
-pub use erased::{AppliedValue, DynDataSource, DynResource, PlannedValue};
+pub use erased::{
+    AppliedValue, DynDataSource, DynListResource, DynResource, ListedValue, PlannedValue,
+};
+pub use identity::Identity;
+pub use list_resource::{ListRequest, ListResource, ListStream, Listed};
 pub use resource::{Applied, PlanRequest, Planned, Refreshed, Resource};
 pub use typed::{Attr, AttrValue, Object, TypedError};
 pub use upgrade::StateUpgrader;
@@ -36,6 +44,10 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Context>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Self::Context>>>;
+    /// The list resources `terraform query` can use (Terraform 1.14+); none by default.
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Self::Context>>> {
+        Vec::new()
+    }
 
     /// Static checks of the provider block (values may be unknown).
     fn validate(&self, config: &Value) -> Diagnostics;

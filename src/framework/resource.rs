@@ -3,6 +3,7 @@
 
 use crate::protocol::{AttributePath, Diagnostic, Diagnostics};
 
+use super::identity::Identity;
 use super::typed::Object;
 use super::upgrade::StateUpgrader;
 
@@ -144,5 +145,11 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// One upgrader per older schema version still readable.
     fn state_upgraders(&self) -> Vec<StateUpgrader<Self::State>> {
         Vec::new()
+    }
+
+    /// The resource's identity (Terraform 1.12+), which also makes it importable by identity
+    /// and listable. A declaration, like the schema, so it takes no `self`.
+    fn identity() -> Option<Identity<Self::State>> {
+        None
     }
 }

@@ -93,21 +93,18 @@ pub(crate) fn create_qualification<'a>(
     }
     ApiRequest {
         method: Method::POST,
-        segments: ["v1", "customers", customer_id, "qualifications"],
+        segments: vec!["v1", "customers", customer_id, "qualifications"],
         code,
-        code_in_query: false,
         body: Some(serde_json::Value::Object(body).to_string()),
+        ..ApiRequest::default()
     }
 }
 
 /// `GET /v1/customers/{id}/qualifications`.
 pub(crate) fn list_qualifications(customer_id: &str) -> ApiRequest<'_> {
     ApiRequest {
-        method: Method::GET,
-        segments: ["v1", "customers", customer_id, "qualifications"],
-        code: None,
-        code_in_query: false,
-        body: None,
+        segments: vec!["v1", "customers", customer_id, "qualifications"],
+        ..ApiRequest::default()
     }
 }
 

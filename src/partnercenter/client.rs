@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -49,7 +49,7 @@ struct Inner {
 }
 
 /// A successful answer and the call it belongs to (for errors found while decoding it).
-struct Answer {
+pub(super) struct Answer {
     status: u16,
     body: Vec<u8>,
     call: CallContext,
@@ -166,15 +166,16 @@ impl Client {
     }
 
     /// One logical call: a new `MS-RequestId`, retried within the deadline. `cancel` (Terraform
-    /// said stop) ends every wait and keeps any attempt from starting, but an attempt already
+    /// said stop) ends every wait and keeps any attempt from starting, but a change already
     /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
-    /// only its answer lets Terraform record that.
-    async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
+    /// only its answer lets Terraform record that. A read changes nothing, so stop abandons it
+    /// at once, answer or not (a listing of thousands of customers ends promptly).
+    pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
             .expect("base URL was checked to be a base")
             .pop_if_empty()
-            .extend(request.segments);
+            .extend(&request.segments);
         let call = CallContext {
             method: request.method.clone(),
             path: url.path().to_owned(),
@@ -183,7 +184,11 @@ impl Client {
                 correlation_id: Arc::clone(&self.inner.correlation_id),
             },
         };
-        self.with_retries(&request, &url, &call).await
+        let calling = self.with_retries(&request, &url, &call);
+        if request.method == Method::GET {
+            return self.unless_stopped(&call, calling).await?;
+        }
+        calling.await
     }
 
     /// Runs `wait` unless Terraform said stop first or does while it runs.
@@ -324,8 +329,14 @@ impl Client {
             .header("MS-RequestId", &call.ids.request_id)
             .header("MS-CorrelationId", &*call.ids.correlation_id)
             .header("MS-Contract-Version", CONTRACT_VERSION);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
         if let Some(code) = request.code.filter(|_| request.code_in_query) {
             builder = builder.query(&[("code", code.expose())]);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
         }
         if let Some(body) = &request.body {
             builder = builder
@@ -428,7 +439,10 @@ impl Throttle {
 }
 
 impl Answer {
-    fn decode<T>(self, decode: impl FnOnce(&[u8]) -> Result<T, String>) -> Result<T, Error> {
+    pub(super) fn decode<T>(
+        self,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, Error> {
         decode(&self.body).map_err(|detail| Error::InvalidResponse {
             call: Box::new(self.call),
             status: self.status,

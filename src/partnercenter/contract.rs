@@ -12,15 +12,19 @@ use super::model::{Qualification, ValidationCode};
 pub(crate) const CONTRACT_VERSION: &str = "v1";
 
 /// One API request, before authentication and transport headers.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct ApiRequest<'a> {
     pub(crate) method: Method,
     /// Path segments under the base URL; each is percent-encoded on its own.
-    pub(crate) segments: [&'a str; 4],
+    pub(crate) segments: Vec<&'a str>,
+    /// Query parameters that hold nothing secret (`size`, `seekOperation`).
+    pub(crate) query: Vec<(&'static str, String)>,
     /// The validation code the request carries: never logged, and redacted from any answer.
     pub(crate) code: Option<&'a Secret>,
     /// Whether the code goes in the `?code=` query (the PUT) rather than in the body.
     pub(crate) code_in_query: bool,
+    /// Headers beyond the ones every call sends (`MS-ContinuationToken`).
+    pub(crate) headers: Vec<(&'static str, String)>,
     /// A JSON body.
     pub(crate) body: Option<String>,
 }
@@ -34,32 +38,27 @@ pub(crate) fn set_qualification<'a>(
 ) -> ApiRequest<'a> {
     ApiRequest {
         method: Method::PUT,
-        segments: ["v1", "customers", customer_id, "qualification"],
+        segments: vec!["v1", "customers", customer_id, "qualification"],
         code: validation_code.filter(|_| qualification.requires_validation_code()),
         code_in_query: true,
         body: Some(qualification.wire_value().to_string()),
+        ..ApiRequest::default()
     }
 }
 
 /// `GET /v1/customers/{id}/qualification`.
 pub(crate) fn get_qualification(customer_id: &str) -> ApiRequest<'_> {
     ApiRequest {
-        method: Method::GET,
-        segments: ["v1", "customers", customer_id, "qualification"],
-        code: None,
-        code_in_query: false,
-        body: None,
+        segments: vec!["v1", "customers", customer_id, "qualification"],
+        ..ApiRequest::default()
     }
 }
 
 /// `GET /v1/customers/all/validations`.
 pub(crate) fn list_validation_codes() -> ApiRequest<'static> {
     ApiRequest {
-        method: Method::GET,
-        segments: ["v1", "customers", "all", "validations"],
-        code: None,
-        code_in_query: false,
-        body: None,
+        segments: vec!["v1", "customers", "all", "validations"],
+        ..ApiRequest::default()
     }
 }
 

@@ -5,6 +5,7 @@ mod auth;
 mod client;
 mod config;
 mod contract;
+mod customers;
 mod error;
 mod model;
 mod response;
@@ -16,6 +17,7 @@ pub use config::{
     ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
     Secret, user_agent,
 };
+pub use customers::Customer;
 pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
 pub use model::{
     EducationSegment, Qualification, QualificationApi, UnknownQualification, ValidationCode,

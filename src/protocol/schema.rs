@@ -144,6 +144,40 @@ impl Schema {
     }
 }
 
+/// A managed resource type's identity schema (Terraform 1.12+): the attributes that name one
+/// remote object, versioned apart from the resource schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentitySchema {
+    pub version: i64,
+    /// `Required` attributes must be given in an `import { identity = { … } }` block,
+    /// `Optional` ones may be; no other presence is meaningful for an identity.
+    pub attributes: Vec<Attribute>,
+}
+
+impl IdentitySchema {
+    /// The object type of an identity value.
+    pub fn value_type(&self) -> Type {
+        object_type(&self.attributes)
+    }
+
+    pub fn to_proto(&self) -> proto::ResourceIdentitySchema {
+        proto::ResourceIdentitySchema {
+            version: self.version,
+            identity_attributes: self
+                .attributes
+                .iter()
+                .map(|a| proto::resource_identity_schema::IdentityAttribute {
+                    name: a.name.to_owned(),
+                    r#type: a.ty.to_json(),
+                    required_for_import: a.presence == Presence::Required,
+                    optional_for_import: a.presence != Presence::Required,
+                    description: a.description.to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +232,32 @@ mod tests {
         assert_eq!(attrs["id"], Type::String);
         assert!(
             matches!(&attrs["codes"], Type::List(inner) if matches!(**inner, Type::Object { .. }))
+        );
+    }
+
+    #[test]
+    fn identity_attributes_are_required_or_optional_for_import() {
+        let identity = IdentitySchema {
+            version: 2,
+            attributes: vec![
+                Attribute::new("id", Type::String, Presence::Required, "the id"),
+                Attribute::new("region", Type::String, Presence::Optional, "r"),
+            ],
+        };
+        let wire = identity.to_proto();
+        assert_eq!(wire.version, 2);
+        let [id, region] = &wire.identity_attributes[..] else {
+            panic!("two attributes expected: {wire:?}")
+        };
+        assert!(id.required_for_import && !id.optional_for_import);
+        assert!(!region.required_for_import && region.optional_for_import);
+        assert_eq!(
+            (id.r#type.as_slice(), id.description.as_str()),
+            (&b"\"string\""[..], "the id")
+        );
+        assert_eq!(
+            identity.value_type(),
+            Type::object([("id", Type::String), ("region", Type::String)])
         );
     }
 }

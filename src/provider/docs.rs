@@ -1,13 +1,14 @@
 //! Registry documentation generated from the schemas, so the docs cannot drift from the code.
 //!
-//! `terraform-provider-partnercenter --docs docs` writes `index.md`, `resources/*.md` and
-//! `data-sources/*.md` in the Terraform Registry's layout, with the examples from `examples/`.
+//! `terraform-provider-partnercenter --docs docs` writes `index.md`, `resources/*.md`,
+//! `data-sources/*.md` and `list-resources/*.md` in the Terraform Registry's layout (the one
+//! tfplugindocs writes), with the examples from `examples/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::framework::Provider;
-use crate::protocol::{Attribute, Presence, Schema, Type};
+use crate::protocol::{Attribute, IdentitySchema, Presence, Schema, Type};
 use crate::provider::PartnerCenterProvider;
 
 /// One generated page: where it goes and what it says.
@@ -33,31 +34,39 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
     for resource in provider.resources() {
         let name = resource.type_name();
         let dir = format!("resources/{name}");
+        let identity = resource.identity_schema();
+        let mut examples = vec![
+            (
+                "Example Usage",
+                "terraform",
+                read(&format!("{dir}/resource.tf"))?,
+            ),
+            (
+                "Example Usage: a write-only validation code",
+                "terraform",
+                read(&format!("{dir}/write-only.tf"))?,
+            ),
+            (
+                "Example Usage: the asynchronous contract",
+                "terraform",
+                read(&format!("{dir}/async.tf"))?,
+            ),
+            ("Import", "shell", read(&format!("{dir}/import.sh"))?),
+        ];
+        if identity.is_some() {
+            examples.push((
+                "Import by identity",
+                "terraform",
+                read(&format!("{dir}/import-by-identity.tf"))?,
+            ));
+        }
+        let mut text = page(name, "Resource", &resource.schema(), &examples);
+        if let Some(identity) = identity {
+            text.push_str(&identity_section(&identity));
+        }
         pages.push(Page {
             path: PathBuf::from(format!("resources/{}.md", short(name))),
-            text: page(
-                name,
-                "Resource",
-                &resource.schema(),
-                &[
-                    (
-                        "Example Usage",
-                        "terraform",
-                        read(&format!("{dir}/resource.tf"))?,
-                    ),
-                    (
-                        "Example Usage: a write-only validation code",
-                        "terraform",
-                        read(&format!("{dir}/write-only.tf"))?,
-                    ),
-                    (
-                        "Example Usage: the asynchronous contract",
-                        "terraform",
-                        read(&format!("{dir}/async.tf"))?,
-                    ),
-                    ("Import", "shell", read(&format!("{dir}/import.sh"))?),
-                ],
-            ),
+            text,
         });
     }
     for data_source in provider.data_sources() {
@@ -72,6 +81,22 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
                     "Example Usage",
                     "terraform",
                     read(&format!("data-sources/{name}/data-source.tf"))?,
+                )],
+            ),
+        });
+    }
+    for list in provider.list_resources() {
+        let name = list.type_name();
+        pages.push(Page {
+            path: PathBuf::from(format!("list-resources/{}.md", short(name))),
+            text: page(
+                name,
+                "List Resource",
+                &list.schema(),
+                &[(
+                    "Example Usage",
+                    "terraform",
+                    read(&format!("list-resources/{name}/list-resource.tfquery.hcl"))?,
                 )],
             ),
         });
@@ -151,6 +176,27 @@ fn page(title: &str, kind: &str, schema: &Schema, examples: &[(&str, &str, Strin
     text.trim_end().to_owned() + "\n"
 }
 
+/// The identity's attributes, as tfplugindocs lists them: the ones an `import` block's
+/// `identity` must give, then the ones it may.
+fn identity_section(identity: &IdentitySchema) -> String {
+    let mut text = String::from("\n## Identity Schema\n");
+    for (heading, required) in [("Required", true), ("Optional", false)] {
+        let chosen: Vec<&Attribute> = identity
+            .attributes
+            .iter()
+            .filter(|a| (a.presence == Presence::Required) == required)
+            .collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        let _ = write!(text, "\n### {heading}\n\n");
+        for attribute in chosen {
+            let _ = writeln!(text, "{}", attribute_line(attribute));
+        }
+    }
+    text
+}
+
 fn attribute_line(attribute: &Attribute) -> String {
     let ty = type_name(&attribute.ty);
     let sensitive = if attribute.sensitive {
@@ -194,7 +240,7 @@ mod tests {
     fn committed_docs_match_the_schema() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let pages = pages(&root.join("examples")).expect("examples exist");
-        assert_eq!(pages.len(), 4);
+        assert_eq!(pages.len(), 5);
         for page in pages {
             let committed = std::fs::read_to_string(root.join("docs").join(&page.path))
                 .unwrap_or_else(|e| {
@@ -233,6 +279,43 @@ mod tests {
                 .contains("- `validation_code_wo` (String, Sensitive, Write-only)"),
             "{}",
             resource.text
+        );
+    }
+
+    #[test]
+    fn the_resource_page_shows_its_identity_and_the_list_page_its_config() {
+        let pages = pages(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap();
+        let text = |path: &str| {
+            pages
+                .iter()
+                .find(|p| p.path == Path::new(path))
+                .map(|p| p.text.as_str())
+                .unwrap_or_else(|| panic!("no page {path}"))
+        };
+        let resource = text("resources/customer_qualification.md");
+        let identity = resource
+            .split("## Identity Schema")
+            .nth(1)
+            .expect("an identity section");
+        assert!(
+            identity.contains("### Required\n\n- `customer_id` (String)"),
+            "{identity}"
+        );
+        assert!(resource.contains("identity = {"), "{resource}");
+        let list = text("list-resources/customer_qualification.md");
+        assert!(
+            list.starts_with(
+                "---\npage_title: \"partnercenter_customer_qualification List Resource - partnercenter\""
+            ),
+            "{list}"
+        );
+        assert!(
+            list.contains("list \"partnercenter_customer_qualification\""),
+            "{list}"
+        );
+        assert!(
+            list.contains("### Optional\n\n- `qualification` (String)"),
+            "{list}"
         );
     }
 }

@@ -1,9 +1,10 @@
-//! The partnercenter provider: its configuration, resources and data sources.
+//! The partnercenter provider: its configuration, resources, data sources and list resources.
 
 mod config;
 pub mod data_sources;
 pub mod docs;
 mod errors;
+pub mod list_resources;
 pub mod resources;
 mod values;
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::framework::{DynDataSource, DynResource, Provider};
+use crate::framework::{DynDataSource, DynListResource, DynResource, Provider};
 use crate::partnercenter::Client;
 use crate::protocol::{Diagnostics, Schema, Value};
 
@@ -57,6 +58,12 @@ impl Provider for PartnerCenterProvider {
             Arc::new(data_sources::customer_qualification::CustomerQualification),
             Arc::new(data_sources::validation_codes::ValidationCodes),
         ]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<Context>>> {
+        vec![Arc::new(
+            list_resources::customer_qualification::CustomerQualifications,
+        )]
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

@@ -41,9 +41,23 @@ pub(crate) fn check_customer_id(customer_id: &str) -> Option<Diagnostic> {
     })
 }
 
+/// A customer id as identities carry it: the lower-case GUID, so that spellings of one id name
+/// one object; anything that is not a GUID as it is.
+pub(crate) fn canonical_customer_id(customer_id: &str) -> String {
+    parse_customer_id(customer_id).map_or_else(|| customer_id.to_owned(), |id| id.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_customer_ids_are_lower_case_guids() {
+        let lower = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
+        assert_eq!(canonical_customer_id(&lower.to_uppercase()), lower);
+        assert_eq!(canonical_customer_id(lower), lower);
+        assert_eq!(canonical_customer_id("Not-A-Guid"), "Not-A-Guid");
+    }
 
     #[test]
     fn customer_ids_are_guids_in_any_case() {

@@ -4,12 +4,15 @@
 //! Go providers log (`tf_rpc`, `tf_resource_type`, `tf_req_id`, `tf_provider_addr`) and ends
 //! with one "Served request" line with its duration. The work sits in one file per concern:
 //! [`provider`] (metadata, schema, configuration), [`resources`] (managed resources),
-//! [`data_sources`], and [`not_offered`] (the RPCs of features this provider has none of).
+//! [`identity`] (resource identity schemas and upgrades), [`data_sources`], [`list_resources`]
+//! (`terraform query`), and [`not_offered`] (the RPCs of features this provider has none of).
 //!
 //! No RPC panics or answers with a bare transport error: every failure becomes diagnostics in
 //! the response.
 
 mod data_sources;
+mod identity;
+mod list_resources;
 mod not_offered;
 mod provider;
 mod resources;
@@ -24,11 +27,11 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument as _;
 
 use super::Provider;
-use super::erased::{DynDataSource, DynResource};
+use super::erased::{DynDataSource, DynListResource, DynResource};
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::tfplugin6::provider_server::Provider as ProviderRpc;
-use crate::protocol::{Diagnostic, Diagnostics, Schema, Type, Value, dynamic};
+use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Schema, Type, Value, dynamic};
 
 type RpcResult<T> = Result<Response<T>, Status>;
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -38,6 +41,8 @@ struct Registered<T: ?Sized> {
     handler: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// A managed resource's identity schema and the value type of its identities.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 impl<T: ?Sized> Registered<T> {
@@ -47,6 +52,17 @@ impl<T: ?Sized> Registered<T> {
             handler,
             schema,
             ty,
+            identity: None,
+        }
+    }
+
+    fn with_identity(self, identity: Option<IdentitySchema>) -> Self {
+        Self {
+            identity: identity.map(|schema| {
+                let ty = schema.value_type();
+                (schema, ty)
+            }),
+            ..self
         }
     }
 
@@ -63,6 +79,7 @@ pub struct GrpcProvider<P: Provider> {
     ty: Type,
     resources: HashMap<&'static str, Registered<dyn DynResource<P::Context>>>,
     data_sources: HashMap<&'static str, Registered<dyn DynDataSource<P::Context>>>,
+    list_resources: HashMap<&'static str, Registered<dyn DynListResource<P::Context>>>,
     context: RwLock<Option<Arc<P::Context>>>,
 }
 
@@ -79,12 +96,20 @@ impl<P: Provider> GrpcProvider<P> {
         let resources = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name(), Registered::new(r.clone(), r.schema())))
+            .map(|r| {
+                let registered = Registered::new(r.clone(), r.schema());
+                (r.type_name(), registered.with_identity(r.identity_schema()))
+            })
             .collect();
         let data_sources = provider
             .data_sources()
             .into_iter()
             .map(|d| (d.type_name(), Registered::new(d.clone(), d.schema())))
+            .collect();
+        let list_resources = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name(), Registered::new(l.clone(), l.schema())))
             .collect();
         let schema = provider.schema();
         let ty = schema.value_type();
@@ -94,6 +119,7 @@ impl<P: Provider> GrpcProvider<P> {
             ty,
             resources,
             data_sources,
+            list_resources,
             context: RwLock::new(None),
         }
     }
@@ -102,18 +128,21 @@ impl<P: Provider> GrpcProvider<P> {
         &self,
         type_name: &str,
     ) -> Result<&Registered<dyn DynResource<P::Context>>, Diagnostic> {
-        self.resources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("resource", type_name))
+        registered(&self.resources, "resource", type_name)
     }
 
     fn data_source(
         &self,
         type_name: &str,
     ) -> Result<&Registered<dyn DynDataSource<P::Context>>, Diagnostic> {
-        self.data_sources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("data source", type_name))
+        registered(&self.data_sources, "data source", type_name)
+    }
+
+    fn list_type(
+        &self,
+        type_name: &str,
+    ) -> Result<&Registered<dyn DynListResource<P::Context>>, Diagnostic> {
+        registered(&self.list_resources, "list resource", type_name)
     }
 
     fn context(&self) -> Result<Arc<P::Context>, Diagnostic> {
@@ -159,14 +188,21 @@ impl<P: Provider> GrpcProvider<P> {
     }
 }
 
-fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!("Unknown {kind} type"),
-        format!(
-            "This provider has no {kind} type named {}.",
-            crate::quote::quote(type_name)
-        ),
-    )
+/// The type registered as `type_name`, or the error naming the kind of type asked for.
+fn registered<'a, T: ?Sized>(
+    types: &'a HashMap<&'static str, Registered<T>>,
+    kind: &str,
+    type_name: &str,
+) -> Result<&'a Registered<T>, Diagnostic> {
+    types.get(type_name).ok_or_else(|| {
+        Diagnostic::error(
+            format!("Unknown {kind} type"),
+            format!(
+                "This provider has no {kind} type named {}.",
+                crate::quote::quote(type_name)
+            ),
+        )
+    })
 }
 
 /// The answer itself, or the one `on_error` builds around the diagnostics of a failure, so
@@ -228,11 +264,20 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         _: Request<proto::get_resource_identity_schemas::Request>,
     ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
-        // No resource here has an identity schema; an empty answer says exactly that. Never
-        // an error diagnostic: Terraform 1.12+ asks every provider and fails to load its
-        // schemas on one.
         self.traced("GetResourceIdentitySchemas", "", async {
-            proto::get_resource_identity_schemas::Response::default()
+            self.identity_schemas()
+        })
+        .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<proto::upgrade_resource_identity::Request>,
+    ) -> RpcResult<proto::upgrade_resource_identity::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("UpgradeResourceIdentity", &type_name, async {
+            self.upgrade_resource_identity(request)
         })
         .await
     }
@@ -343,7 +388,33 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
             .await
     }
 
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<proto::validate_list_resource_config::Request>,
+    ) -> RpcResult<proto::validate_list_resource_config::Response> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        self.traced("ValidateListResourceConfig", &type_name, async {
+            self.validate_list_resource_config(request)
+        })
+        .await
+    }
+
     type ListResourceStream = BoxStream<proto::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        request: Request<proto::list_resource::Request>,
+    ) -> RpcResult<Self::ListResourceStream> {
+        let request = request.into_inner();
+        let type_name = request.type_name.clone();
+        // The span covers starting the listing; the stream's own work logs as it goes.
+        self.traced("ListResource", &type_name, async {
+            self.list_resource(request)
+        })
+        .await
+    }
+
     type ReadStateBytesStream = BoxStream<proto::read_state_bytes::Response>;
     type InvokeActionStream = BoxStream<proto::invoke_action::Event>;
 
@@ -351,10 +422,6 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         "moving state between resource types" => {
             MoveResourceState: move_resource_state(proto::move_resource_state::Request)
                 -> (proto::move_resource_state::Response),
-        },
-        "resource identity" => {
-            UpgradeResourceIdentity: upgrade_resource_identity(proto::upgrade_resource_identity::Request)
-                -> (proto::upgrade_resource_identity::Response),
         },
         "configuration generation" => {
             GenerateResourceConfig: generate_resource_config(proto::generate_resource_config::Request)
@@ -370,13 +437,6 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
                 -> (proto::renew_ephemeral_resource::Response),
             CloseEphemeralResource: close_ephemeral_resource(proto::close_ephemeral_resource::Request)
                 -> (proto::close_ephemeral_resource::Response),
-        },
-        "list resources" => {
-            ValidateListResourceConfig: validate_list_resource_config(
-                proto::validate_list_resource_config::Request
-            ) -> (proto::validate_list_resource_config::Response),
-            ListResource: list_resource(proto::list_resource::Request)
-                -> (stream proto::list_resource::Event as ListResourceStream),
         },
         "state stores" => {
             ValidateStateStoreConfig: validate_state_store_config(proto::validate_state_store::Request)

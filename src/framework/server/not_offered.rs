@@ -35,13 +35,11 @@ macro_rules! with_diagnostics {
 
 with_diagnostics!(
     move_resource_state::Response,
-    upgrade_resource_identity::Response,
     generate_resource_config::Response,
     validate_ephemeral_resource_config::Response,
     open_ephemeral_resource::Response,
     renew_ephemeral_resource::Response,
     close_ephemeral_resource::Response,
-    validate_list_resource_config::Response,
     validate_state_store::Response,
     configure_state_store::Response,
     lock_state::Response,
@@ -53,15 +51,6 @@ with_diagnostics!(
     plan_action::Response,
     validate_action_config::Response,
 );
-
-impl NotOffered for proto::list_resource::Event {
-    fn not_offered(feature: &str) -> Self {
-        Self {
-            diagnostic: diagnostics(feature),
-            ..Default::default()
-        }
-    }
-}
 
 impl NotOffered for proto::invoke_action::Event {
     fn not_offered(feature: &str) -> Self {

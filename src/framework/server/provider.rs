@@ -38,6 +38,13 @@ impl<P: Provider> GrpcProvider<P> {
                     type_name: (*name).to_owned(),
                 })
                 .collect(),
+            list_resources: self
+                .list_resources
+                .keys()
+                .map(|name| proto::get_metadata::ListResourceMetadata {
+                    type_name: (*name).to_owned(),
+                })
+                .collect(),
             ..Default::default()
         }
     }
@@ -55,6 +62,11 @@ impl<P: Provider> GrpcProvider<P> {
                 .data_sources
                 .iter()
                 .map(|(name, d)| ((*name).to_owned(), d.schema.to_proto()))
+                .collect(),
+            list_resource_schemas: self
+                .list_resources
+                .iter()
+                .map(|(name, l)| ((*name).to_owned(), l.schema.to_proto()))
                 .collect(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()

@@ -1,6 +1,8 @@
-//! The managed resource RPCs: validate, upgrade, read, plan, apply and import.
+//! The managed resource RPCs: validate, upgrade, read, plan, apply and import. Read, plan, apply
+//! and import also answer with the object's identity when the resource has one, always derived
+//! from the state they answer with.
 
-use super::{GrpcProvider, or_diagnostics};
+use super::{GrpcProvider, identity, or_diagnostics};
 use crate::framework::Provider;
 use crate::framework::resource::Refreshed;
 use crate::protocol::diagnostics::to_proto;
@@ -60,8 +62,9 @@ impl<P: Provider> GrpcProvider<P> {
         &self,
         request: proto::read_resource::Request,
     ) -> proto::read_resource::Response {
-        let answer = |new_state, diagnostics| proto::read_resource::Response {
+        let answer = |new_state, new_identity, diagnostics| proto::read_resource::Response {
             new_state,
+            new_identity,
             diagnostics,
             private: request.private.clone(),
             ..Default::default()
@@ -71,7 +74,8 @@ impl<P: Provider> GrpcProvider<P> {
             let resource = self.resource(&request.type_name)?;
             let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
             if state.is_null() {
-                return Ok(answer(request.current_state.clone(), Vec::new()));
+                let identity = request.current_identity.clone();
+                return Ok(answer(request.current_state.clone(), identity, Vec::new()));
             }
             prior = Some(dynamic::encode(&state, &resource.ty)?);
             let ctx = self.context()?;
@@ -79,15 +83,19 @@ impl<P: Provider> GrpcProvider<P> {
                 Refreshed::Found { state, warnings } => (state, warnings),
                 Refreshed::Gone(warning) => (Value::Null, vec![warning]),
             };
+            let new_identity = identity::of_state(resource, &new_state)?;
             Ok(answer(
                 Some(resource.encode(new_state)?),
+                new_identity,
                 to_proto(warnings),
             ))
         };
-        // On failure the state Terraform has, and its private data, stay as they were: the
-        // prior state as read (every attribute there), or nothing when it could not be read;
-        // never a partial object beside an error.
-        or_diagnostics(read.await, |diagnostics| answer(prior, diagnostics))
+        // On failure the state Terraform has, its identity and its private data stay as they
+        // were: the prior state as read (every attribute there), or nothing when it could not
+        // be read; never a partial object beside an error.
+        or_diagnostics(read.await, |diagnostics| {
+            answer(prior, request.current_identity.clone(), diagnostics)
+        })
     }
 
     pub(super) fn plan_resource_change(
@@ -103,8 +111,10 @@ impl<P: Provider> GrpcProvider<P> {
             let config = decode(&request.config)?;
             let ctx = self.context()?;
             let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
+            let planned_identity = identity::planned(resource, &prior, &planned)?;
             Ok(proto::plan_resource_change::Response {
                 planned_state: Some(resource.encode(planned.state)?),
+                planned_identity,
                 requires_replace: planned.requires_replace.iter().map(Into::into).collect(),
                 planned_private: request.prior_private.clone(),
                 diagnostics: to_proto(planned.warnings),
@@ -136,6 +146,7 @@ impl<P: Provider> GrpcProvider<P> {
                 .apply(&ctx, &prior, &planned, &config)
                 .await?;
             Ok(proto::apply_resource_change::Response {
+                new_identity: identity::of_state(resource, &applied.state)?,
                 new_state: Some(resource.encode(applied.state)?),
                 private: request.planned_private.clone(),
                 diagnostics: to_proto(applied.warnings),
@@ -143,9 +154,10 @@ impl<P: Provider> GrpcProvider<P> {
             })
         };
         // A failed change leaves Terraform's state exactly as it was before; Terraform records
-        // whatever private data the answer carries, so it must be kept too.
+        // whatever private data and identity the answer carries, so they must be kept too.
         or_diagnostics(applied.await, |diagnostics| {
             proto::apply_resource_change::Response {
+                new_identity: self.prior_identity(&request),
                 new_state: request.prior_state.clone(),
                 private: request.planned_private.clone(),
                 diagnostics,
@@ -160,10 +172,15 @@ impl<P: Provider> GrpcProvider<P> {
     ) -> proto::import_resource_state::Response {
         let imported = || {
             let resource = self.resource(&request.type_name)?;
-            let state = resource.handler.import(&request.id)?;
+            // An `import` block names the object by identity (Terraform 1.12+) or by id.
+            let state = match identity::decode(resource, request.identity.as_ref())? {
+                Some(identity) => resource.handler.import_identity(&identity)?,
+                None => resource.handler.import(&request.id)?,
+            };
             Ok(proto::import_resource_state::Response {
                 imported_resources: vec![proto::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),
+                    identity: identity::of_state(resource, &state)?,
                     state: Some(resource.encode(state)?),
                     ..Default::default()
                 }],
@@ -176,6 +193,16 @@ impl<P: Provider> GrpcProvider<P> {
                 ..Default::default()
             }
         })
+    }
+
+    /// The identity of the state an apply started from, for the answer to a failed apply.
+    fn prior_identity(
+        &self,
+        request: &proto::apply_resource_change::Request,
+    ) -> Option<proto::ResourceIdentityData> {
+        let resource = self.resource(&request.type_name).ok()?;
+        let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty).ok()?;
+        identity::of_state(resource, &prior).ok().flatten()
     }
 }
 

@@ -5,8 +5,11 @@ use futures_util::StreamExt;
 use tonic::Request;
 
 use super::*;
-use crate::framework::{Applied, Attr, AttrValue, DataSource, Object, Refreshed, Resource};
-use crate::protocol::{Schema, Value, dynamic};
+use crate::framework::{
+    Applied, Attr, AttrValue, DataSource, Identity, ListRequest, ListResource, ListStream, Listed,
+    Object, PlanRequest, Planned, Refreshed, Resource,
+};
+use crate::protocol::{AttributePath, Schema, Value, dynamic};
 
 crate::object! {
     #[names(ThingNames)]
@@ -86,9 +89,166 @@ impl DataSource<()> for Echo {
     }
 }
 
+crate::object! {
+    #[names(KeyedNames)]
+    struct Keyed {
+        id: String => Required(""),
+        size: i64 => Optional(""),
+    }
+}
+
+crate::object! {
+    #[names(KeyNames)]
+    struct Key {
+        id: String => Required("The id, in lower case."),
+    }
+}
+
+/// A resource with an identity (its lower-case id). Create fails for the id "refused", update
+/// for size 13; read answers "gone" as gone and fails for "broken".
+struct Keys;
+
+#[tonic::async_trait]
+impl Resource<()> for Keys {
+    type State = Keyed;
+    const TYPE_NAME: &'static str = "test_keyed";
+    const DESCRIPTION: &'static str = "";
+
+    async fn create(
+        &self,
+        _: &(),
+        planned: Keyed,
+        _: Keyed,
+    ) -> Result<Applied<Keyed>, Diagnostics> {
+        match planned.id.as_str() {
+            Some("refused") => Err(refused()),
+            _ => Ok(Applied::new(planned)),
+        }
+    }
+
+    async fn read(&self, _: &(), state: Keyed) -> Result<Refreshed<Keyed>, Diagnostics> {
+        match state.id.as_str() {
+            Some("gone") => Ok(Refreshed::Gone(Diagnostic::warning("Gone", "It went."))),
+            Some("broken") => Err(refused()),
+            _ => Ok(Refreshed::found(state)),
+        }
+    }
+
+    async fn update(
+        &self,
+        _: &(),
+        _: Keyed,
+        planned: Keyed,
+        _: Keyed,
+    ) -> Result<Applied<Keyed>, Diagnostics> {
+        match planned.size.known() {
+            Some(13) => Err(refused()),
+            _ => Ok(Applied::new(planned)),
+        }
+    }
+
+    async fn delete(&self, _: &(), _: Keyed) -> Result<Vec<Diagnostic>, Diagnostics> {
+        Ok(Vec::new())
+    }
+
+    /// Another known id replaces the object; an id not known yet does not.
+    fn modify_plan(
+        &self,
+        _: &(),
+        request: PlanRequest<Keyed>,
+    ) -> Result<Planned<Keyed>, Diagnostics> {
+        let replaced = request.prior.as_ref().is_some_and(|prior| {
+            matches!((prior.id.known(), request.proposed.id.known()), (Some(a), Some(b)) if a != b)
+        });
+        let mut planned = Planned::unchanged(request.proposed);
+        if replaced {
+            planned.requires_replace = vec![AttributePath::root().attr("id")];
+        }
+        Ok(planned)
+    }
+
+    fn import(&self, id: &str) -> Result<Keyed, Diagnostics> {
+        Ok(Keyed {
+            id: Attr::Known(id.to_owned()),
+            size: Attr::Null,
+        })
+    }
+
+    fn identity() -> Option<Identity<Keyed>> {
+        Some(Identity::new(
+            0,
+            |keyed: &Keyed| Key {
+                id: keyed.id.clone().map(|id| id.to_lowercase()),
+            },
+            |key: Key| {
+                Ok(Keyed {
+                    id: key.id,
+                    size: Attr::Null,
+                })
+            },
+        ))
+    }
+}
+
+crate::object! {
+    #[names(PrefixNames)]
+    struct Prefix {
+        prefix: String => Optional(""),
+    }
+}
+
+/// Lists the keys "A1", "a2", "b1", then an error, then "a3", counting what it produced.
+#[derive(Default)]
+struct KeyList {
+    produced: Arc<AtomicUsize>,
+}
+
+impl ListResource<()> for KeyList {
+    type Resource = Keys;
+    type Config = Prefix;
+    const DESCRIPTION: &'static str = "";
+
+    fn validate(&self, config: &Prefix) -> Diagnostics {
+        match config.prefix.as_str() {
+            Some("bad") => Diagnostic::error("Bad prefix", "No.").into(),
+            _ => Diagnostics::default(),
+        }
+    }
+
+    fn list(&self, _: Arc<()>, request: ListRequest<Prefix>) -> ListStream<Keyed> {
+        let prefix = request
+            .config
+            .prefix
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let produced = Arc::clone(&self.produced);
+        let items = ["A1", "a2", "b1", "boom", "a3"]
+            .into_iter()
+            .filter_map(move |id| {
+                if !id.to_lowercase().starts_with(&prefix) && id != "boom" {
+                    return None;
+                }
+                produced.fetch_add(1, Ordering::SeqCst);
+                Some(match id {
+                    "boom" => Err(refused()),
+                    id => Ok(Listed {
+                        display_name: format!("Key {id}"),
+                        state: Keyed {
+                            id: Attr::Known(id.to_owned()),
+                            size: Attr::Known(1),
+                        },
+                    }),
+                })
+            });
+        Box::pin(futures_util::stream::iter(items))
+    }
+}
+
 #[derive(Default)]
 struct TestProvider {
     things: Arc<Things>,
+    keys: Arc<KeyList>,
 }
 
 #[tonic::async_trait]
@@ -109,7 +269,12 @@ impl Provider for TestProvider {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
         let things: Arc<dyn DynResource<()>> = self.things.clone();
-        vec![things]
+        vec![things, Arc::new(Keys)]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<()>>> {
+        let keys: Arc<dyn DynListResource<()>> = self.keys.clone();
+        vec![keys]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<()>>> {
@@ -193,14 +358,6 @@ async fn rpcs_not_offered_answer_with_diagnostics_not_a_status() {
             .await
             .map(|r| r.into_inner().diagnostics),
         server
-            .upgrade_resource_identity(Request::new(Default::default()))
-            .await
-            .map(|r| r.into_inner().diagnostics),
-        server
-            .validate_list_resource_config(Request::new(Default::default()))
-            .await
-            .map(|r| r.into_inner().diagnostics),
-        server
             .lock_state(Request::new(Default::default()))
             .await
             .map(|r| r.into_inner().diagnostics),
@@ -215,14 +372,14 @@ async fn rpcs_not_offered_answer_with_diagnostics_not_a_status() {
         assert!(diagnostics[0].summary.ends_with(" not supported"));
     }
     let mut events = server
-        .list_resource(Request::new(Default::default()))
+        .read_state_bytes(Request::new(Default::default()))
         .await
         .expect("a stream, not a gRPC status")
         .into_inner();
     let event = events.next().await.unwrap().unwrap();
     assert_eq!(
-        summaries(&event.diagnostic),
-        ["list resources not supported"]
+        summaries(&event.diagnostics),
+        ["state stores not supported"]
     );
     assert!(events.next().await.is_none(), "one event, then the end");
     let call = server
@@ -250,7 +407,15 @@ async fn identity_schemas_and_functions_answer_without_errors() {
         .unwrap()
         .into_inner();
     assert!(identities.diagnostics.is_empty());
-    assert!(identities.identity_schemas.is_empty());
+    // Only the resource that has an identity has an identity schema.
+    assert_eq!(
+        identities.identity_schemas.keys().collect::<Vec<_>>(),
+        ["test_keyed"]
+    );
+    let key = &identities.identity_schemas["test_keyed"];
+    assert_eq!(key.version, 0);
+    assert_eq!(key.identity_attributes[0].name, "id");
+    assert!(key.identity_attributes[0].required_for_import);
     let functions = server
         .get_functions(Request::new(Default::default()))
         .await
@@ -478,6 +643,329 @@ async fn import_is_refused_unless_offered() {
     .into_inner();
     assert_eq!(summaries(&import.diagnostics), ["Import not supported"]);
     assert!(import.imported_resources.is_empty());
+}
+
+const KEYED: &str = "test_keyed";
+
+fn keyed(id: Attr<String>, size: Attr<i64>) -> proto::DynamicValue {
+    dynamic::encode(&Keyed { id, size }.to_value(), &Keyed::ty()).unwrap()
+}
+
+fn key(id: &str) -> proto::DynamicValue {
+    keyed(Attr::Known(id.to_owned()), Attr::Known(1))
+}
+
+fn null_keyed() -> proto::DynamicValue {
+    dynamic::encode(&Value::Null, &Keyed::ty()).unwrap()
+}
+
+fn identity_data(id: Attr<String>) -> proto::ResourceIdentityData {
+    proto::ResourceIdentityData {
+        identity_data: Some(dynamic::encode(&Key { id }.to_value(), &Key::ty()).unwrap()),
+    }
+}
+
+fn identity(id: &str) -> Option<proto::ResourceIdentityData> {
+    Some(identity_data(Attr::Known(id.to_owned())))
+}
+
+/// The id an identity answer carries (unknown when it is not known).
+fn identity_id(data: Option<proto::ResourceIdentityData>) -> Option<Attr<String>> {
+    let data = data?.identity_data?;
+    let value = dynamic::decode(Some(&data), &Key::ty()).unwrap();
+    Some(Key::from_value(&value).unwrap().id)
+}
+
+fn known(id: &str) -> Option<Attr<String>> {
+    Some(Attr::Known(id.to_owned()))
+}
+
+/// Terraform before 1.12 and OpenTofu send no identity; the answer carries one anyway, taken
+/// from the state, and a failed read keeps whatever Terraform had.
+#[tokio::test]
+async fn reads_answer_with_the_identity_of_the_state() {
+    let (server, _) = configured().await;
+    let read = |id: &str, current_identity| {
+        ProviderRpc::read_resource(
+            &server,
+            Request::new(proto::read_resource::Request {
+                type_name: KEYED.to_owned(),
+                current_state: Some(key(id)),
+                current_identity,
+                ..Default::default()
+            }),
+        )
+    };
+    let found = read("A", None).await.unwrap().into_inner();
+    assert!(found.diagnostics.is_empty(), "{:?}", found.diagnostics);
+    assert_eq!(identity_id(found.new_identity), known("a"));
+    let found = read("A", identity("a")).await.unwrap().into_inner();
+    assert_eq!(identity_id(found.new_identity), known("a"));
+    let gone = read("gone", identity("gone")).await.unwrap().into_inner();
+    assert_eq!(gone.new_identity, None, "a removed object has no identity");
+    let broken = read("broken", identity("broken"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&broken.diagnostics), ["Refused"]);
+    assert_eq!(broken.new_identity, identity("broken"));
+    // A resource without identity answers none.
+    let thing = ProviderRpc::read_resource(
+        &server,
+        Request::new(proto::read_resource::Request {
+            type_name: THING.to_owned(),
+            current_state: Some(thing("a")),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap()
+    .into_inner();
+    assert_eq!(thing.new_identity, None);
+}
+
+#[tokio::test]
+async fn plans_name_the_planned_identity() {
+    let (server, _) = configured().await;
+    let plan = |prior: Option<proto::DynamicValue>, proposed: proto::DynamicValue| {
+        ProviderRpc::plan_resource_change(
+            &server,
+            Request::new(proto::plan_resource_change::Request {
+                type_name: KEYED.to_owned(),
+                prior_state: prior,
+                config: Some(proposed.clone()),
+                proposed_new_state: Some(proposed),
+                ..Default::default()
+            }),
+        )
+    };
+    let unknown = keyed(Attr::Unknown, Attr::Known(1));
+    // A create may plan an identity that is not known yet.
+    let create = plan(None, unknown.clone()).await.unwrap().into_inner();
+    assert!(create.diagnostics.is_empty(), "{:?}", create.diagnostics);
+    assert_eq!(identity_id(create.planned_identity), Some(Attr::Unknown));
+    let update = plan(
+        Some(key("A")),
+        keyed(Attr::Known("A".to_owned()), Attr::Known(2)),
+    )
+    .await
+    .unwrap()
+    .into_inner();
+    assert_eq!(identity_id(update.planned_identity), known("a"));
+    // An in-place update must plan a known identity: the prior one.
+    let in_place = plan(Some(key("A")), unknown).await.unwrap().into_inner();
+    assert!(in_place.requires_replace.is_empty());
+    assert_eq!(identity_id(in_place.planned_identity), known("a"));
+    let replace = plan(Some(key("A")), key("B")).await.unwrap().into_inner();
+    assert_eq!(replace.requires_replace.len(), 1);
+    assert_eq!(identity_id(replace.planned_identity), known("b"));
+    let destroy = plan(Some(key("A")), null_keyed())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(destroy.planned_identity, None);
+}
+
+#[tokio::test]
+async fn applies_answer_with_the_new_identity_or_keep_the_prior_one() {
+    let (server, _) = configured().await;
+    let apply = |prior: Option<proto::DynamicValue>, planned: proto::DynamicValue| {
+        ProviderRpc::apply_resource_change(
+            &server,
+            Request::new(proto::apply_resource_change::Request {
+                type_name: KEYED.to_owned(),
+                prior_state: prior,
+                config: Some(planned.clone()),
+                planned_state: Some(planned),
+                ..Default::default()
+            }),
+        )
+    };
+    let created = apply(None, key("New")).await.unwrap().into_inner();
+    assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
+    assert_eq!(identity_id(created.new_identity), known("new"));
+    let refused = apply(None, key("refused")).await.unwrap().into_inner();
+    assert_eq!(refused.new_identity, None, "a failed create leaves nothing");
+    let failed = apply(
+        Some(key("A")),
+        keyed(Attr::Known("A".to_owned()), Attr::Known(13)),
+    )
+    .await
+    .unwrap()
+    .into_inner();
+    assert_eq!(summaries(&failed.diagnostics), ["Refused"]);
+    assert_eq!(identity_id(failed.new_identity), known("a"));
+    let deleted = apply(Some(key("A")), null_keyed())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(deleted.new_identity, None);
+}
+
+#[tokio::test]
+async fn imports_take_an_identity_or_an_id_and_answer_the_identity() {
+    let (server, _) = configured().await;
+    let import = |id: &str, identity| {
+        ProviderRpc::import_resource_state(
+            &server,
+            Request::new(proto::import_resource_state::Request {
+                type_name: KEYED.to_owned(),
+                id: id.to_owned(),
+                identity,
+                ..Default::default()
+            }),
+        )
+    };
+    let by_identity = import("", identity("X")).await.unwrap().into_inner();
+    assert!(
+        by_identity.diagnostics.is_empty(),
+        "{:?}",
+        by_identity.diagnostics
+    );
+    let imported = by_identity.imported_resources.into_iter().next().unwrap();
+    let state = dynamic::decode(imported.state.as_ref(), &Keyed::ty()).unwrap();
+    assert_eq!(state.attr("id"), Some(&Value::string("X")));
+    assert_eq!(identity_id(imported.identity), known("x"));
+    let by_id = import("Y", None).await.unwrap().into_inner();
+    let imported = by_id.imported_resources.into_iter().next().unwrap();
+    assert_eq!(identity_id(imported.identity), known("y"));
+    let unknown = import("", Some(identity_data(Attr::Unknown)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&unknown.diagnostics), ["Invalid import identity"]);
+}
+
+#[tokio::test]
+async fn stored_identities_of_the_current_version_upgrade() {
+    let (server, _) = configured().await;
+    let upgrade = |type_name: &str, version| {
+        ProviderRpc::upgrade_resource_identity(
+            &server,
+            Request::new(proto::upgrade_resource_identity::Request {
+                type_name: type_name.to_owned(),
+                version,
+                raw_identity: Some(proto::RawState {
+                    json: br#"{"id":"a"}"#.to_vec(),
+                    ..Default::default()
+                }),
+            }),
+        )
+    };
+    let upgraded = upgrade(KEYED, 0).await.unwrap().into_inner();
+    assert!(
+        upgraded.diagnostics.is_empty(),
+        "{:?}",
+        upgraded.diagnostics
+    );
+    assert_eq!(identity_id(upgraded.upgraded_identity), known("a"));
+    let newer = upgrade(KEYED, 1).await.unwrap().into_inner();
+    assert_eq!(
+        summaries(&newer.diagnostics),
+        ["Unsupported identity version"]
+    );
+    let none = upgrade(THING, 0).await.unwrap().into_inner();
+    assert_eq!(summaries(&none.diagnostics), ["Resource has no identity"]);
+}
+
+#[tokio::test]
+async fn list_resources_are_announced_and_validated() {
+    let (server, _) = configured().await;
+    let schema = ProviderRpc::get_provider_schema(&server, Request::new(Default::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    let list = schema.list_resource_schemas[KEYED].block.as_ref().unwrap();
+    assert_eq!(list.attributes[0].name, "prefix");
+    let metadata = ProviderRpc::get_metadata(&server, Request::new(Default::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(metadata.list_resources[0].type_name, KEYED);
+    let validate = |config: Value| {
+        ProviderRpc::validate_list_resource_config(
+            &server,
+            Request::new(proto::validate_list_resource_config::Request {
+                type_name: KEYED.to_owned(),
+                config: Some(dynamic::encode(&config, &Prefix::ty()).unwrap()),
+                ..Default::default()
+            }),
+        )
+    };
+    let bad = validate(Value::object([("prefix", Value::string("bad"))]));
+    assert_eq!(
+        summaries(&bad.await.unwrap().into_inner().diagnostics),
+        ["Bad prefix"]
+    );
+    // No config block: every attribute is null.
+    let none = validate(Value::Null).await.unwrap().into_inner();
+    assert!(none.diagnostics.is_empty(), "{:?}", none.diagnostics);
+}
+
+/// Every event of a `ListResource` stream.
+async fn list(
+    server: &GrpcProvider<TestProvider>,
+    type_name: &str,
+    prefix: &str,
+    include_resource_object: bool,
+    limit: i64,
+) -> Vec<proto::list_resource::Event> {
+    let config = Value::object([("prefix", Value::string(prefix))]);
+    let events = ProviderRpc::list_resource(
+        server,
+        Request::new(proto::list_resource::Request {
+            type_name: type_name.to_owned(),
+            config: Some(dynamic::encode(&config, &Prefix::ty()).unwrap()),
+            include_resource_object,
+            limit,
+        }),
+    )
+    .await
+    .expect("a stream, not a gRPC status")
+    .into_inner();
+    events.map(|event| event.expect("an event")).collect().await
+}
+
+#[tokio::test]
+async fn listings_stream_identities_up_to_the_limit() {
+    let (server, _) = configured().await;
+    let produced = Arc::clone(&server.provider.keys.produced);
+    let events = list(&server, KEYED, "a", false, 1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].display_name, "Key A1");
+    assert_eq!(identity_id(events[0].identity.clone()), known("a1"));
+    assert_eq!(events[0].resource_object, None, "not asked for");
+    assert_eq!(
+        produced.load(Ordering::SeqCst),
+        1,
+        "nothing listed past the limit"
+    );
+
+    let events = list(&server, KEYED, "a", true, 2).await;
+    let names: Vec<_> = events.iter().map(|e| e.display_name.as_str()).collect();
+    assert_eq!(names, ["Key A1", "Key a2"]);
+    let state = dynamic::decode(events[1].resource_object.as_ref(), &Keyed::ty()).unwrap();
+    assert_eq!(state.attr("id"), Some(&Value::string("a2")));
+
+    assert!(list(&server, KEYED, "a", false, 0).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_error_ends_the_listing() {
+    let (server, _) = configured().await;
+    let events = list(&server, KEYED, "a", false, 100).await;
+    let names: Vec<_> = events.iter().map(|e| e.display_name.as_str()).collect();
+    assert_eq!(names, ["Key A1", "Key a2", ""], "a3 comes after the error");
+    let last = events.last().unwrap();
+    assert_eq!(summaries(&last.diagnostic), ["Refused"]);
+    assert_eq!(last.identity, None);
+
+    let unknown = list(&server, "nope", "", false, 100).await;
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(
+        summaries(&unknown[0].diagnostic),
+        ["Unknown list resource type"]
+    );
 }
 
 /// Terraform before 1.11 sends no client capabilities and would store a write-only value, so

@@ -9,11 +9,11 @@
 mod requests;
 mod rules;
 
-use crate::framework::{Applied, Attr, PlanRequest, Planned, Refreshed, Resource};
+use crate::framework::{Applied, Attr, Identity, PlanRequest, Planned, Refreshed, Resource};
 use crate::partnercenter::QualificationApi;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
-use crate::provider::values::{check_customer_id, path};
+use crate::provider::values::{canonical_customer_id, check_customer_id, known, path};
 use crate::quote::quote;
 
 use rules::{names_same_customer, plan_checks, request_code, sends_request};
@@ -80,6 +80,29 @@ crate::object! {
 }
 
 const NAMES: StateNames = State::NAMES;
+
+crate::object! {
+    #[names(CustomerIdentityNames)]
+    /// The resource's identity (Terraform 1.12+): the customer whose qualification it keeps.
+    pub struct CustomerIdentity {
+        customer_id: String => Required(
+            "The Partner Center customer id, a GUID (stored in lower case)."
+        ),
+    }
+}
+
+/// The version of [`CustomerIdentity`]'s schema.
+const IDENTITY_VERSION: i64 = 0;
+
+/// The identity of the customer a state names, unknown while its `customer_id` is.
+pub fn identity_of(state: &State) -> CustomerIdentity {
+    CustomerIdentity {
+        customer_id: state
+            .customer_id
+            .as_ref()
+            .map(|id| canonical_customer_id(id)),
+    }
+}
 
 #[derive(Debug)]
 pub struct CustomerQualification;
@@ -204,6 +227,14 @@ impl Resource<Context> for CustomerQualification {
 
     fn plan_destroy(&self, prior: &State) -> Vec<Diagnostic> {
         vec![kept_in_partner_center(prior)]
+    }
+
+    fn identity() -> Option<Identity<State>> {
+        Some(Identity::new(IDENTITY_VERSION, identity_of, |identity| {
+            // The same import as by id, with the id as the identity spells it.
+            let customer_id = known(&identity.customer_id, CustomerIdentity::NAMES.customer_id)?;
+            CustomerQualification.import(&canonical_customer_id(customer_id))
+        }))
     }
 
     fn import(&self, id: &str) -> Result<State, Diagnostics> {
@@ -578,5 +609,35 @@ mod tests {
         assert_eq!(paths(&diagnostics), vec!["customer_id", "validation_code"]);
         let missing = legacy(&config(Attr::Null, Attr::Null), &Attr::Null).unwrap_err();
         assert_eq!(paths(&missing), vec!["qualification"]);
+    }
+
+    #[test]
+    fn the_identity_is_the_lower_case_customer_id() {
+        let upper = State {
+            customer_id: text(&CUSTOMER.to_uppercase()),
+            ..config(text("Education"), Attr::Null)
+        };
+        assert_eq!(identity_of(&upper).customer_id, text(CUSTOMER));
+        let unknown = State {
+            customer_id: Attr::Unknown,
+            ..upper
+        };
+        assert_eq!(identity_of(&unknown).customer_id, Attr::Unknown);
+    }
+
+    #[test]
+    fn import_by_identity_is_import_by_the_canonical_id() {
+        let identity = CustomerQualification::identity().expect("an identity");
+        let given = CustomerIdentity {
+            customer_id: text(&CUSTOMER.to_uppercase()),
+        };
+        let imported = identity.import(&given.to_value()).unwrap();
+        assert_eq!(imported.customer_id, text(CUSTOMER));
+        assert!(imported.qualification.is_null());
+        let bad = CustomerIdentity {
+            customer_id: text("abc"),
+        };
+        let err = identity.import(&bad.to_value()).unwrap_err();
+        assert_eq!(err.0[0].summary, "Invalid import id");
     }
 }

@@ -1,0 +1,3 @@
+//! List resource types (`terraform query`).
+
+pub mod customer_qualification;
