@@ -13,7 +13,7 @@ ADDRESS=registry.terraform.io/partnercenter-oss/partnercenter
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "1/8 Building the provider and the sandbox (cargo build)"
-cargo build --locked --bins
+cargo build --locked --workspace --bins
 TERRAFORM=$(scripts/install-terraform.sh | tail -n 2 | head -n 1)
 echo "Terraform: $TERRAFORM"
 

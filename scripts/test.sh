@@ -30,10 +30,10 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "==> cargo clippy"
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 echo "==> cargo test"
-cargo test --locked --all-targets
+cargo test --locked --workspace --all-targets
 
 echo "==> the demo (scripts/demo.sh), as a new user runs it"
 mkdir -p .work

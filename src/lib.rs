@@ -6,8 +6,10 @@
 //! - [`protocol`]: tfplugin6 on the wire (generated types, value codec, schemas, diagnostics);
 //! - [`framework`]: one trait per resource / data source behind one gRPC service;
 //! - [`provider`]: the partnercenter provider, its resources and data sources;
-//! - [`partnercenter`]: the Partner Center HTTP client (no Terraform types);
-//! - [`sandbox`]: a local Partner Center server for the demo, tests and benchmarks.
+//! - [`partnercenter`]: the Partner Center HTTP client (no Terraform types).
+//!
+//! The local Partner Center server of the demo and the tests is its own crate,
+//! `partnercenter-sandbox` (in `sandbox/`), so that the provider does not carry it.
 
 pub mod framework;
 pub mod logging;
@@ -15,4 +17,4 @@ pub mod partnercenter;
 pub mod plugin;
 pub mod protocol;
 pub mod provider;
-pub mod sandbox;
+mod quote;

@@ -4,14 +4,12 @@
 mod common;
 
 use common::{Sandbox, Workspace, diagnostics, text};
-use reqwest::Method;
-use serde_json::{Value as Json, json};
-use terraform_provider_partnercenter::sandbox::{
-    DEMO_ACCESS_TOKEN, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
+use partnercenter_sandbox::{
+    ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_SECRET,
+    DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE, Qualification,
 };
+use serde_json::{Value as Json, json};
 
-const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
-const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
 const ADDRESS: &str = "partnercenter_customer_qualification.school";
 
 /// A workspace whose provider talks to `sandbox` with App+User credentials from the environment.
@@ -74,42 +72,32 @@ fn agency_with_code_from_data_source(customer: &str) -> String {
 }
 
 /// The qualification the sandbox holds for `customer`.
-fn server_qualification(sandbox: &Sandbox, customer: &str) -> String {
-    let state = sandbox.admin(Method::GET, "/admin/state", None);
-    state["customers"]
-        .as_array()
-        .and_then(|customers| customers.iter().find(|c| c["id"] == customer))
-        .and_then(|c| c["qualification"].as_str())
-        .unwrap_or_else(|| panic!("customer {customer} not in sandbox state {state}"))
-        .to_owned()
+fn server_qualification(sandbox: &Sandbox, customer: &str) -> Qualification {
+    sandbox
+        .admin(sandbox.client.qualification(customer))
+        .unwrap_or_else(|| panic!("customer {customer} not in the sandbox"))
 }
 
-fn set_out_of_band(sandbox: &Sandbox, customer: &str, qualification: &str) {
-    sandbox.admin(
-        Method::POST,
-        &format!("/admin/customers/{customer}/qualification"),
-        Some(json!({ "qualification": qualification })),
-    );
+fn set_out_of_band(sandbox: &Sandbox, customer: &str, qualification: Qualification) {
+    sandbox.admin(sandbox.client.set_qualification(customer, qualification));
 }
 
 /// How many requests of `method` the sandbox saw for `customer` since the last reset.
 fn requests(sandbox: &Sandbox, customer: &str, method: &str) -> u64 {
-    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
-    counters["customers"][customer][method]
-        .as_u64()
-        .unwrap_or(0)
+    sandbox
+        .admin(sandbox.client.counters())
+        .customer(customer, method)
 }
 
 /// How many PUTs the sandbox saw for any customer since the last reset.
 fn puts(sandbox: &Sandbox) -> u64 {
-    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
-    counters["routes"]["PUT qualification"]
-        .as_u64()
-        .unwrap_or(0)
+    sandbox
+        .admin(sandbox.client.counters())
+        .route("PUT qualification")
 }
 
 fn reset_counters(sandbox: &Sandbox) {
-    sandbox.admin(Method::POST, "/admin/counters/reset", None);
+    sandbox.admin(sandbox.client.reset_counters());
 }
 
 /// `plan -detailed-exitcode`: 0 no changes, 2 changes; anything else fails the test.
@@ -214,7 +202,10 @@ fn lifecycle(version: &'static str) {
         0,
         "{version}: create needs no GET"
     );
-    assert_eq!(server_qualification(&sandbox, SCHOOL), "Education");
+    assert_eq!(
+        server_qualification(&sandbox, SCHOOL),
+        Qualification::Education
+    );
     assert_eq!(
         state_qualification(&workspace).as_deref(),
         Some("education")
@@ -274,7 +265,7 @@ fn lifecycle(version: &'static str) {
     );
     assert_eq!(
         server_qualification(&sandbox, SCHOOL),
-        "GovernmentCommunityCloud"
+        Qualification::GovernmentCommunityCloud
     );
     let (code, output) = plan_exit(&workspace, &[]);
     assert_eq!(
@@ -283,7 +274,7 @@ fn lifecycle(version: &'static str) {
     );
 
     // Drift: someone sets another qualification outside Terraform.
-    set_out_of_band(&sandbox, SCHOOL, "Nonprofit");
+    set_out_of_band(&sandbox, SCHOOL, Qualification::Nonprofit);
     let (code, output) = plan_exit(&workspace, &["-refresh-only"]);
     assert_eq!(
         code, 2,
@@ -308,7 +299,7 @@ fn lifecycle(version: &'static str) {
     assert_eq!(puts(&sandbox), 1, "{version}: restoring is one PUT");
     assert_eq!(
         server_qualification(&sandbox, SCHOOL),
-        "GovernmentCommunityCloud",
+        Qualification::GovernmentCommunityCloud,
         "{version}: apply restores"
     );
 
@@ -334,7 +325,7 @@ fn lifecycle(version: &'static str) {
     assert_eq!(puts(&sandbox), 1, "{version}");
     assert_eq!(
         server_qualification(&sandbox, AGENCY),
-        "GovernmentCommunityCloud"
+        Qualification::GovernmentCommunityCloud
     );
 
     // Import into an empty state: a matching configuration plans no qualification change.
@@ -390,7 +381,7 @@ fn lifecycle(version: &'static str) {
     assert_eq!(puts(&sandbox), 0);
     assert_eq!(
         server_qualification(&sandbox, AGENCY),
-        "GovernmentCommunityCloud"
+        Qualification::GovernmentCommunityCloud
     );
     assert_eq!(state_qualification(&workspace), None);
 }
@@ -456,7 +447,7 @@ fn validation_errors(version: &'static str) {
         (
             format!(
                 "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id     = \"{SCHOOL}\"\n  \
-                 qualification   = \"Education\"\n  validation_code = \"GCC-DEMO-0001\"\n}}\n"
+                 qualification   = \"Education\"\n  validation_code = \"{DEMO_VALIDATION_CODE}\"\n}}\n"
             ),
             "validation_code",
             "validation_code is not used",
@@ -583,20 +574,18 @@ fn validation_errors_terraform_1_0_3() {
 fn faults_and_refusals(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = new_workspace(version, &sandbox, &school("Education"));
+    sandbox.admin(sandbox.client.add_fault(
+        json!({ "kind": "status", "status": 429, "retry_after_secs": 1, "count": 1, "method": "PUT" }),
+    ));
     sandbox.admin(
-        Method::POST,
-        "/admin/faults",
-        Some(json!({ "kind": "status", "status": 429, "retry_after_secs": 1, "count": 1, "method": "PUT" })),
-    );
-    sandbox.admin(
-        Method::POST,
-        "/admin/faults",
-        Some(json!({ "kind": "status", "status": 503, "count": 2, "method": "PUT" })),
+        sandbox
+            .client
+            .add_fault(json!({ "kind": "status", "status": 503, "count": 2, "method": "PUT" })),
     );
     apply(&workspace);
     assert_eq!(
         server_qualification(&sandbox, SCHOOL),
-        "Education",
+        Qualification::Education,
         "{version}: converged"
     );
     assert_eq!(
@@ -643,7 +632,10 @@ fn faults_and_refusals(version: &'static str) {
         !in_state(&workspace, "partnercenter_customer_qualification.agency"),
         "{version}: a failed create leaves nothing in state"
     );
-    assert_eq!(server_qualification(&sandbox, SCHOOL), "Education");
+    assert_eq!(
+        server_qualification(&sandbox, SCHOOL),
+        Qualification::Education
+    );
 
     // A base_url with a wrong path answers a bare 404, without Partner Center's not-found
     // code: refresh fails, and the resource stays in state.
@@ -698,12 +690,11 @@ fn secrets_stay_hidden(version: &'static str) {
     let output = workspace.run(&["apply", "-input=false", "-no-color", "-auto-approve"]);
     let all = text(&output);
     assert!(output.status.success(), "{version}: {all}");
-    // The sandbox issues access tokens as `sandbox-at-<uuid>`.
     for secret in [
-        "GCC-DEMO-0001",
+        DEMO_VALIDATION_CODE,
         DEMO_CLIENT_SECRET,
         DEMO_REFRESH_TOKEN,
-        "sandbox-at-",
+        ACCESS_TOKEN_PREFIX,
     ] {
         assert!(
             !all.contains(secret),
@@ -721,20 +712,16 @@ fn secrets_stay_hidden(version: &'static str) {
         !all.contains(DEMO_ACCESS_TOKEN),
         "{version}: the access token appeared in TF_LOG=trace output"
     );
-    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
+    let counters = sandbox.admin(sandbox.client.counters());
+    assert_eq!(counters.route("POST token"), 0, "{version}: {counters:?}");
     assert_eq!(
-        counters["routes"]["POST token"].as_u64().unwrap_or(0),
-        0,
-        "{version}: {counters}"
-    );
-    assert_eq!(
-        requests(&sandbox, AGENCY, "GET"),
+        counters.customer(AGENCY, "GET"),
         1,
-        "{version}: {counters}"
+        "{version}: {counters:?}"
     );
     workspace.set_env("TF_LOG", "");
     let human = workspace.ok(&["show", "-no-color"]);
-    assert!(!human.contains("GCC-DEMO-0001"), "{version}: {human}");
+    assert!(!human.contains(DEMO_VALIDATION_CODE), "{version}: {human}");
     let state = workspace.json(&["show", "-json"]);
     let resources = state["values"]["root_module"]["resources"]
         .as_array()
@@ -762,7 +749,7 @@ fn secrets_stay_hidden(version: &'static str) {
     }
     assert_eq!(
         server_qualification(&sandbox, AGENCY),
-        "GovernmentCommunityCloud"
+        Qualification::GovernmentCommunityCloud
     );
 }
 
@@ -786,7 +773,7 @@ fn missing_customer_and_data_source(version: &'static str) {
          output \"agency\" {{\n  value = data.partnercenter_customer_qualification.agency.qualification\n}}\n",
         school("Education")
     );
-    set_out_of_band(&sandbox, AGENCY, "Nonprofit");
+    set_out_of_band(&sandbox, AGENCY, Qualification::Nonprofit);
     let workspace = env_workspace(version, &sandbox, &resources);
     apply(&workspace);
     let output = workspace.json(&["output", "-json"]);
@@ -795,7 +782,7 @@ fn missing_customer_and_data_source(version: &'static str) {
         "{version}: {output}"
     );
 
-    sandbox.admin(Method::DELETE, &format!("/admin/customers/{SCHOOL}"), None);
+    sandbox.admin(sandbox.client.remove_customer(SCHOOL));
     let output = workspace.run(&["plan", "-input=false", "-no-color", "-json"]);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let warnings: Vec<Json> = diagnostics(&stdout)
@@ -833,7 +820,7 @@ fn missing_customer_and_data_source_terraform_1_0_3() {
 #[test]
 fn import_block_terraform_1_15_5() {
     let sandbox = Sandbox::start();
-    set_out_of_band(&sandbox, SCHOOL, "Education");
+    set_out_of_band(&sandbox, SCHOOL, Qualification::Education);
     let resources = format!(
         "import {{\n  to = {ADDRESS}\n  id = \"{SCHOOL}\"\n}}\n\n{}",
         school("Education")

@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{Sandbox, VERSIONS, Workspace, repo_root, required_providers, terraform, text};
+use partnercenter_sandbox::DEMO_SCHOOL;
 
 const IMPORT_SCRIPT: &str = "resources/partnercenter_customer_qualification/import.sh";
 
@@ -142,7 +143,7 @@ fn import_script_imports(version: &'static str) {
         })
         .unwrap_or_else(|| panic!("{version}: nothing imported: {state}"));
     assert_eq!(
-        imported["values"]["customer_id"], "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        imported["values"]["customer_id"], DEMO_SCHOOL,
         "{version}: {imported}"
     );
 }

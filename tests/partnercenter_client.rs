@@ -1,21 +1,24 @@
 //! The Partner Center client against the sandbox, over real loopback sockets.
 
-use std::time::{Duration, Instant};
+//! Retry, throttling and deadline tests run on paused tokio time (`start_paused`): the sandbox
+//! serves in the same single-threaded runtime, so the clock moves only when client and sandbox
+//! both wait, and then straight to the next timer. Waits of seconds cost nothing, and what the
+//! tests read on `tokio::time::Instant` is exact.
 
+use std::time::Duration;
+
+use partnercenter_sandbox::{
+    self as sandbox, ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID,
+    DEMO_VALIDATION_CODE, RunningSandbox, SandboxConfig, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
+};
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
     AuthError, Client, ClientConfig, Credentials, Error, Qualification, RetryPolicy, Secret,
     user_agent,
 };
-use terraform_provider_partnercenter::sandbox::{
-    self, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
-    DEMO_TENANT_ID, RunningSandbox, SandboxConfig, Seed,
-};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
-const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
-const UNKNOWN: &str = "11111111-2222-4333-8444-555555555555";
 
 async fn start(seed: Seed) -> RunningSandbox {
     sandbox::spawn(SandboxConfig {
@@ -63,9 +66,18 @@ async fn demo() -> (RunningSandbox, Client) {
     demo_with(|_| {}).await
 }
 
+/// Injects `fault`, then reads the school's qualification, which must fail.
+async fn get_fails_after(sandbox: &RunningSandbox, client: &Client, fault: Value) -> Error {
+    sandbox.admin().add_fault(fault).await.expect("fault");
+    client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("the call fails")
+}
+
 async fn count(sandbox: &RunningSandbox, route: &str) -> u64 {
     let counters = sandbox.admin().counters().await.expect("counters");
-    counters["routes"][route].as_u64().unwrap_or(0)
+    counters.route(route)
 }
 
 #[tokio::test]
@@ -89,7 +101,7 @@ async fn every_call_round_trips() {
     let codes = client.list_validation_codes().await.expect("codes");
     assert_eq!(codes.len(), 2);
     let code = codes[0].validation_id.clone();
-    assert_eq!(code.expose(), "GCC-DEMO-0001");
+    assert_eq!(code.expose(), DEMO_VALIDATION_CODE);
     assert_eq!(codes[0].remaining_creates, 10);
     let set = client
         .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, Some(&code))
@@ -183,7 +195,7 @@ async fn throttling_and_bare_string_error_shapes() {
 }
 
 /// The server's wait is honoured in full, even past the policy's own ceiling (50 ms here).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured_then_the_call_succeeds() {
     let (sandbox, client) = demo_with(|c| {
         c.retry = RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(50))
@@ -214,7 +226,7 @@ async fn retry_after_is_honoured_then_the_call_succeeds() {
     assert_eq!(count(&sandbox, "PUT qualification").await, 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_errors_and_dropped_connections_are_retried() {
     let sandbox = start(Seed::demo()).await;
     let admin = sandbox.admin();
@@ -246,22 +258,19 @@ async fn server_errors_and_dropped_connections_are_retried() {
         2
     );
     let counters = admin.counters().await.expect("counters");
-    assert_eq!(counters["dropped"], 1);
+    assert_eq!(counters.dropped, 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
     let (sandbox, client) = demo_with(|c| c.max_retries = 2).await;
     let admin = sandbox.admin();
-    admin
-        .add_fault(json!({"kind": "status", "status": 503, "method": "GET"}))
-        .await
-        .expect("fault");
-
-    let error = client
-        .get_qualification(SCHOOL)
-        .await
-        .expect_err("gives up");
+    let error = get_fails_after(
+        &sandbox,
+        &client,
+        json!({"kind": "status", "status": 503, "method": "GET"}),
+    )
+    .await;
     assert!(
         matches!(error, Error::RetriesExhausted { attempts: 3, .. }),
         "{error:?}"
@@ -341,14 +350,12 @@ async fn connections_are_reused_across_many_calls() {
     }
     let counters = sandbox.admin().counters().await.expect("counters");
     assert_eq!(
-        counters["routes"]["GET qualification"],
-        PARALLELISM * WAVES,
-        "{counters}"
+        counters.route("GET qualification"),
+        (PARALLELISM * WAVES) as u64,
+        "{counters:?}"
     );
     // One per parallel call at most, plus the token request's and the admin client's.
-    let connections = counters["connections"]
-        .as_u64()
-        .expect("connections counted");
+    let connections = counters.connections;
     assert!(
         connections <= PARALLELISM as u64 + 5,
         "{connections} connections for {} requests",
@@ -356,7 +363,7 @@ async fn connections_are_reused_across_many_calls() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_rotated_refresh_token_is_used_next_time() {
     let mut seed = Seed::demo();
     seed.rotate_refresh_tokens = true;
@@ -431,7 +438,7 @@ async fn app_only_and_ready_tokens_read() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn token_endpoint_refusals_and_outages() {
     let sandbox = start(Seed::demo()).await;
     let admin = sandbox.admin();
@@ -497,7 +504,10 @@ async fn token_endpoint_refusals_and_outages() {
     );
 }
 
-#[tokio::test]
+/// Cancelled 200 ms into a 30 s `Retry-After` wait, the call ends as cancelled. Had the wait
+/// ignored the cancellation, the call would have gone on to its 120 s deadline and ended
+/// `DeadlineExceeded` after more attempts.
+#[tokio::test(start_paused = true)]
 async fn cancellation_ends_a_wait_at_once() {
     let sandbox = start(Seed::demo()).await;
     sandbox
@@ -511,7 +521,6 @@ async fn cancellation_ends_a_wait_at_once() {
     let cancel = CancellationToken::new();
     let client = Client::new(patient, cancel.clone()).expect("client");
 
-    let started = Instant::now();
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
         cancel.cancel();
@@ -522,54 +531,58 @@ async fn cancellation_ends_a_wait_at_once() {
         .expect_err("cancelled");
     stopper.await.expect("stopper");
     assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(error.request_id().is_some());
+    assert_eq!(count(&sandbox, "GET qualification").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_deadline_bounds_the_whole_call() {
     let (sandbox, client) = demo_with(|c| c.deadline = Duration::from_millis(500)).await;
-    let admin = sandbox.admin();
     client
         .get_qualification(SCHOOL)
         .await
         .expect("warm the token cache");
 
-    let fail_after = |fault: Value| {
-        let (admin, client) = (&admin, &client);
-        async move {
-            admin.add_fault(fault).await.expect("fault");
-            let started = Instant::now();
-            let error = client
-                .get_qualification(SCHOOL)
-                .await
-                .expect_err("deadline");
-            (error, started.elapsed())
-        }
-    };
-
-    // A wait that would end past the deadline is not started.
-    let (error, took) =
-        fail_after(json!({"kind": "status", "status": 503, "retry_after_secs": 2, "count": 1}))
-            .await;
-    assert!(took < Duration::from_millis(400), "{took:?}");
+    // A wait that would end past the deadline is not started: the error comes from the first
+    // attempt. (Had it waited 2 s, a second attempt would have met the deadline.)
+    let error = get_fails_after(
+        &sandbox,
+        &client,
+        json!({"kind": "status", "status": 503, "retry_after_secs": 2, "count": 1}),
+    )
+    .await;
     let Error::DeadlineExceeded {
         attempts: 1,
         last: Some(last),
         ..
     } = &error
     else {
-        panic!("expected a deadline error, got {error:?}");
+        panic!("expected a deadline error after one attempt, got {error:?}");
     };
     assert_eq!(last.status(), Some(503));
 
-    // An attempt that outlives the deadline is abandoned.
-    let (error, took) = fail_after(json!({"kind": "latency", "millis": 3000, "count": 1})).await;
-    assert!(matches!(error, Error::DeadlineExceeded { .. }), "{error:?}");
-    assert!(took < Duration::from_millis(1500), "{took:?}");
+    // An attempt that outlives the deadline is abandoned: the sandbox would answer, with a
+    // success, after 3 s.
+    let error = get_fails_after(
+        &sandbox,
+        &client,
+        json!({"kind": "latency", "millis": 3000, "count": 1}),
+    )
+    .await;
+    assert!(
+        matches!(
+            error,
+            Error::DeadlineExceeded {
+                attempts: 1,
+                last: None,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn no_secret_in_any_error_text() {
     const CODE: &str = "GCC-SECRET-7f3a";
     const CLIENT_SECRET: &str = "client-secret-9b2e";
@@ -654,7 +667,7 @@ async fn no_secret_in_any_error_text() {
     assert_eq!(errors.len(), 9);
     for error in &errors {
         for text in [error.to_string(), format!("{error:?}")] {
-            for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, "sandbox-at-"] {
+            for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, ACCESS_TOKEN_PREFIX] {
                 assert!(!text.contains(secret), "{secret} leaked into: {text}");
             }
         }
@@ -681,7 +694,7 @@ async fn a_revoked_token_is_renewed_once() {
     );
     assert_eq!(count(&sandbox, "POST token").await, 2);
     let counters = sandbox.admin().counters().await.expect("counters");
-    assert_eq!(counters["status"]["401"], 1, "{counters}");
+    assert_eq!(counters.status(401), 1, "{counters:?}");
 
     // A ready access token cannot be renewed: its 401 is the answer.
     let ready = self::client(config(
@@ -695,7 +708,7 @@ async fn a_revoked_token_is_renewed_once() {
 
 /// While one call waits out a 429, the others of the process wait too instead of collecting
 /// 429s of their own: Partner Center throttles the partner, not the call.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_throttling_window_holds_every_call() {
     let (sandbox, client) = demo().await;
     client.get_qualification(SCHOOL).await.expect("warm");
@@ -710,17 +723,14 @@ async fn a_throttling_window_holds_every_call() {
         let client = client.clone();
         async move { client.get_qualification(SCHOOL).await }
     });
-    // Wait until the 429 has been answered.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while count(&sandbox, "GET qualification").await == 0 {
-        assert!(Instant::now() < deadline, "the first call never arrived");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // One second into the two-second window: the first call has its 429 and waits.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count(&sandbox, "GET qualification").await, 1);
     let second = tokio::spawn({
         let client = client.clone();
         async move { client.get_qualification(AGENCY).await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         count(&sandbox, "GET qualification").await,
         1,
@@ -735,7 +745,7 @@ async fn a_throttling_window_holds_every_call() {
         Qualification::None
     );
     let counters = admin.counters().await.expect("counters");
-    assert_eq!(counters["status"]["429"], 1, "{counters}");
+    assert_eq!(counters.status(429), 1, "{counters:?}");
     assert_eq!(count(&sandbox, "GET qualification").await, 3);
 }
 

@@ -7,15 +7,20 @@
 
 mod common;
 
+use common::{HANG_GUARD, KillOnDrop};
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use partnercenter_sandbox::DEMO_SCHOOL;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
@@ -29,8 +34,13 @@ use terraform_provider_partnercenter::protocol::tfplugin6::{
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
+use yasna::models::{GeneralizedTime, ObjectIdentifier, UTCTime};
+use yasna::{DERWriter, Tag};
 
-/// A client certificate shaped like go-plugin's: ECDSA P-521, self-signed, CA:true.
+/// A client certificate as go-plugin's client makes it: ECDSA P-521, self-signed with SHA-512,
+/// CA:true, "localhost". The tests write it out themselves: rcgen makes P-521 keys only with its
+/// aws-lc backend, and enabling that here would change the provider built alongside the tests
+/// (tests/crypto_backend.rs).
 struct ClientIdentity {
     pem: String,
     cert: CertificateDer<'static>,
@@ -38,31 +48,134 @@ struct ClientIdentity {
 }
 
 fn go_plugin_client_identity() -> ClientIdentity {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "HashiCorp");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let cert = params.self_signed(&key).unwrap();
+    let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
+    let public_key_info = key.public_key().as_der().unwrap();
+    // Whole seconds: X.509 times have no fractions.
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let tbs = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_tagged(Tag::context(0), |w| w.write_u8(2)); // X.509 v3
+            w.next()
+                .write_bigint_bytes(&rand::random::<[u8; 16]>(), true);
+            write_algorithm(w.next(), ECDSA_WITH_SHA512);
+            write_go_plugin_name(w.next());
+            w.next().write_sequence(|w| {
+                let not_before = now - time::Duration::seconds(30);
+                w.next().write_utctime(&UTCTime::from_datetime(not_before));
+                // 30 years, past 2049: GeneralizedTime, as RFC 5280 requires.
+                let not_after = now + time::Duration::hours(262_980);
+                w.next()
+                    .write_generalized_time(&GeneralizedTime::from_datetime(not_after));
+            });
+            write_go_plugin_name(w.next());
+            w.next().write_der(public_key_info.as_ref());
+            w.next().write_tagged(Tag::context(3), |w| {
+                w.write_sequence(|w| {
+                    // digitalSignature, keyEncipherment, keyAgreement, keyCertSign
+                    write_extension(w.next(), KEY_USAGE, true, |w| {
+                        w.write_bitvec_bytes(&[0b1010_1100], 6);
+                    });
+                    write_extension(w.next(), EXTENDED_KEY_USAGE, false, |w| {
+                        w.write_sequence(|w| {
+                            w.next()
+                                .write_oid(&ObjectIdentifier::from_slice(CLIENT_AUTH));
+                            w.next()
+                                .write_oid(&ObjectIdentifier::from_slice(SERVER_AUTH));
+                        });
+                    });
+                    write_extension(w.next(), BASIC_CONSTRAINTS, true, |w| {
+                        w.write_sequence(|w| w.next().write_bool(true));
+                    });
+                    write_extension(w.next(), SUBJECT_ALT_NAME, false, |w| {
+                        w.write_sequence(|w| {
+                            w.next().write_tagged_implicit(Tag::context(2), |w| {
+                                w.write_ia5_string("localhost")
+                            });
+                        });
+                    });
+                });
+            });
+        });
+    });
+    let signature = key.sign(&SystemRandom::new(), &tbs).unwrap();
+    let der = yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_der(&tbs);
+            write_algorithm(w.next(), ECDSA_WITH_SHA512);
+            let signature = signature.as_ref();
+            w.next().write_bitvec_bytes(signature, signature.len() * 8);
+        });
+    });
+    let base64 = base64::engine::general_purpose::STANDARD.encode(&der);
+    let lines: Vec<&str> = base64
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
     ClientIdentity {
-        pem: cert.pem(),
-        cert: cert.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        pem: format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        ),
+        cert: CertificateDer::from(der),
+        key: PrivatePkcs8KeyDer::from(key.to_pkcs8v1().unwrap().as_ref().to_vec()),
     }
 }
 
+const ECDSA_WITH_SHA512: &[u64] = &[1, 2, 840, 10045, 4, 3, 4];
+const ORGANIZATION: &[u64] = &[2, 5, 4, 10];
+const COMMON_NAME: &[u64] = &[2, 5, 4, 3];
+const KEY_USAGE: &[u64] = &[2, 5, 29, 15];
+const SUBJECT_ALT_NAME: &[u64] = &[2, 5, 29, 17];
+const BASIC_CONSTRAINTS: &[u64] = &[2, 5, 29, 19];
+const EXTENDED_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
+const SERVER_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 1];
+const CLIENT_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 2];
+
+fn write_algorithm(w: DERWriter<'_>, oid: &[u64]) {
+    w.write_sequence(|w| w.next().write_oid(&ObjectIdentifier::from_slice(oid)));
+}
+
+/// O=HashiCorp, CN=localhost, go-plugin's issuer and subject, in Go's order.
+fn write_go_plugin_name(w: DERWriter<'_>) {
+    w.write_sequence(|w| {
+        for (oid, value) in [(ORGANIZATION, "HashiCorp"), (COMMON_NAME, "localhost")] {
+            w.next().write_set(|w| {
+                w.next().write_sequence(|w| {
+                    w.next().write_oid(&ObjectIdentifier::from_slice(oid));
+                    w.next().write_printable_string(value);
+                });
+            });
+        }
+    });
+}
+
+fn write_extension(
+    w: DERWriter<'_>,
+    oid: &[u64],
+    critical: bool,
+    value: impl FnOnce(DERWriter<'_>),
+) {
+    w.write_sequence(|w| {
+        w.next().write_oid(&ObjectIdentifier::from_slice(oid));
+        if critical {
+            w.next().write_bool(true);
+        }
+        w.next().write_bytes(&yasna::construct_der(value));
+    });
+}
+
 struct Plugin {
-    child: Child,
+    child: KillOnDrop,
     socket: PathBuf,
     server_cert: Vec<u8>,
 }
 
 impl Drop for Plugin {
-    /// SIGTERM first, so that the plugin removes its socket directory; SIGKILL if it hangs.
+    /// SIGTERM first, so that the plugin removes its socket directory; the child's own guard
+    /// kills it if it hangs.
     fn drop(&mut self) {
         // Once reaped, the pid may belong to another process: signal only a live child.
         if let Ok(None) = self.child.try_wait() {
@@ -74,8 +187,6 @@ impl Drop for Plugin {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -107,7 +218,7 @@ fn spawn_plugin(
     versions: &str,
     client_pem: &str,
     socket_dir: Option<&Path>,
-) -> Child {
+) -> KillOnDrop {
     let mut command = plugin_command_via(wrapper);
     command
         .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
@@ -116,7 +227,7 @@ fn spawn_plugin(
     if let Some(dir) = socket_dir {
         command.env("PLUGIN_UNIX_SOCKET_DIR", dir);
     }
-    command.spawn().expect("start the provider")
+    KillOnDrop(command.spawn().expect("start the provider"))
 }
 
 fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&Path>) -> Plugin {
@@ -126,7 +237,7 @@ fn start_plugin(versions: &str, client_pem: &str, socket_dir: Option<&Path>) -> 
 }
 
 /// Parses the handshake line from `stdout` the way go-plugin's client does.
-fn read_handshake(child: Child, stdout: impl Read) -> Plugin {
+fn read_handshake(child: KillOnDrop, stdout: impl Read) -> Plugin {
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
@@ -286,6 +397,20 @@ async fn terraform_style_client_gets_the_schema_over_mtls() {
         status.status,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
+
+    // A service the plugin does not serve (go-plugin's broker) is UNIMPLEMENTED, as from
+    // go-plugin.
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let refused = grpc
+        .unary(
+            tonic::Request::new(tonic_health::pb::HealthCheckRequest::default()),
+            tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCBroker/StartStream"),
+            tonic_prost::ProstCodec::<_, tonic_health::pb::HealthCheckResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unimplemented, "{refused:?}");
 }
 
 /// Whether the plugin answers GetProviderSchema to a client holding `identity`.
@@ -332,9 +457,10 @@ async fn shutdown(channel: Channel) {
         .expect("Shutdown");
 }
 
-/// Waits for the plugin to exit; Terraform would kill it 2 s after Shutdown.
+/// Waits for the plugin to exit (Terraform would kill it 2 s after Shutdown; a loaded machine
+/// may take longer, so the guard only catches a plugin that does not exit at all).
 async fn exit_status(plugin: &mut Plugin) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + HANG_GUARD;
     loop {
         if let Some(status) = plugin.child.try_wait().unwrap() {
             return status;
@@ -421,16 +547,18 @@ async fn sigint_right_after_the_handshake_line_is_ignored() {
     let wrapper = busy_machine();
     for start in 0..20 {
         let mut child = spawn_plugin(wrapper, "6", &identity.pem, None);
-        let mut relay = Command::new("sh")
-            .args([
-                "-c",
-                r#"IFS= read -r line && kill -INT "$0" && printf '%s\n' "$line""#,
-                &child.id().to_string(),
-            ])
-            .stdin(child.stdout.take().unwrap())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut relay = KillOnDrop(
+            Command::new("sh")
+                .args([
+                    "-c",
+                    r#"IFS= read -r line && kill -INT "$0" && printf '%s\n' "$line""#,
+                    &child.id().to_string(),
+                ])
+                .stdin(child.stdout.take().unwrap())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
         let mut plugin = read_handshake(child, relay.stdout.take().unwrap());
         assert!(relay.wait().unwrap().success(), "the relay sent SIGINT");
 
@@ -471,10 +599,7 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
     // Terraform to plugin: a configuration holding a 5 MiB string, as msgpack.
     let config = rmpv::Value::Map(vec![
         ("id".into(), rmpv::Value::Nil),
-        (
-            "customer_id".into(),
-            "0c39d6d5-c70d-4c55-bc02-f620844f3fd1".into(),
-        ),
+        ("customer_id".into(), DEMO_SCHOOL.into()),
         ("qualification".into(), "GovernmentCommunityCloud".into()),
         ("validation_code".into(), code.as_str().into()),
     ]);
@@ -496,8 +621,8 @@ async fn messages_larger_than_4_mib_pass_both_ways() {
 
     // Plugin to Terraform: the upgraded state carries the same 5 MiB string back.
     let state = serde_json::json!({
-        "id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
-        "customer_id": "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
+        "id": DEMO_SCHOOL,
+        "customer_id": DEMO_SCHOOL,
         "qualification": "GovernmentCommunityCloud",
         "validation_code": code,
     });
@@ -545,7 +670,7 @@ async fn stdio_stream_stays_open_and_silent_until_shutdown() {
     assert!(early.is_err(), "the stream sent or ended early: {early:?}");
 
     shutdown(channel).await;
-    let end = tokio::time::timeout(Duration::from_secs(3), stdio.message())
+    let end = tokio::time::timeout(HANG_GUARD, stdio.message())
         .await
         .expect("the stream ends after Shutdown");
     assert!(
@@ -593,7 +718,7 @@ fn version_flag_prints_the_version() {
 
 #[tokio::test]
 async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
-    let mut child = plugin_command().arg("--debug").spawn().unwrap();
+    let mut child = KillOnDrop(plugin_command().arg("--debug").spawn().unwrap());
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut reattach = None;
     for _ in 0..10 {
@@ -626,7 +751,7 @@ async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + HANG_GUARD;
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "debug server ignored SIGINT");
         std::thread::sleep(Duration::from_millis(20));

@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use common::{
     PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, provider_binary, repo_root, temp_dir, text,
 };
+use partnercenter_sandbox::DEMO_SCHOOL;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const KEY_ID_VARIABLE: &str = "PARTNERCENTER_GPG_KEY_ID";
@@ -315,8 +316,12 @@ fn readme_block(language: &str, wanted: impl Fn(&str) -> bool) -> String {
         .to_owned()
 }
 
-const SCHOOL: &str = "resource \"partnercenter_customer_qualification\" \"school\" {\n  \
-    customer_id   = \"0c39d6d5-c70d-4c55-bc02-f620844f3fd1\"\n  qualification = \"Education\"\n}\n";
+fn school() -> String {
+    format!(
+        "resource \"partnercenter_customer_qualification\" \"school\" {{\n  \
+         customer_id   = \"{DEMO_SCHOOL}\"\n  qualification = \"Education\"\n}}\n"
+    )
+}
 
 /// `terraform init` installs from the artifacts with the README's `filesystem_mirror` block,
 /// records the same `h1:` hash the mirror's index carries, and the installed provider plans
@@ -330,7 +335,7 @@ fn installs_from_the_mirror(version: &'static str) {
     let mut workspace = Workspace::with_cli_config(
         version,
         &readme_cli_config("filesystem_mirror", clone.path()),
-        SCHOOL,
+        &school(),
     );
     workspace.use_sandbox(&sandbox);
     workspace.init();
@@ -379,7 +384,7 @@ fn dev_overrides_use_the_build(version: &'static str) {
     let mut workspace = Workspace::with_cli_config(
         version,
         &readme_cli_config("dev_overrides", clone.path()),
-        SCHOOL,
+        &school(),
     );
     workspace.use_sandbox(&sandbox);
     let output = workspace.run(&["plan", "-input=false", "-no-color"]);

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{PROVIDER_ADDRESS, VERSIONS, Workspace};
+use common::{PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace};
+use partnercenter_sandbox::DEMO_SCHOOL;
 
 fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     let attribute = &block["attributes"][name];
@@ -87,11 +88,17 @@ fn terraform_1_0_3_reads_the_schema() {
 
 /// Terraform shows the provider's hclog lines at their own level under TF_LOG.
 fn check_debug_log(version: &'static str) {
+    // Planning a create sends no request; the sandbox is there so that nothing depends on what
+    // happens to listen on some fixed port.
+    let sandbox = Sandbox::start();
     let mut workspace = Workspace::new(
         version,
-        "provider \"partnercenter\" {\n  base_url = \"http://127.0.0.1:9\"\n}\n\n\
-         resource \"partnercenter_customer_qualification\" \"school\" {\n  \
-         customer_id   = \"0c39d6d5-c70d-4c55-bc02-f620844f3fd1\"\n  qualification = \"Education\"\n}\n",
+        &format!(
+            "provider \"partnercenter\" {{\n  base_url = \"{}\"\n}}\n\n\
+             resource \"partnercenter_customer_qualification\" \"school\" {{\n  \
+             customer_id   = \"{DEMO_SCHOOL}\"\n  qualification = \"Education\"\n}}\n",
+            sandbox.url
+        ),
     );
     workspace.set_env("PARTNERCENTER_ACCESS_TOKEN", "not-a-real-token");
     workspace.init();

@@ -5,12 +5,11 @@
 mod common;
 
 use common::{Sandbox, Workspace, diagnostics, text};
-use reqwest::Method;
+use partnercenter_sandbox::{
+    DEMO_AGENCY as AGENCY, DEMO_SINGLE_USE_VALIDATION_CODE as SECOND_CODE,
+    DEMO_VALIDATION_CODE as FIRST_CODE, Qualification,
+};
 use serde_json::Value as Json;
-
-const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
-const FIRST_CODE: &str = "GCC-DEMO-0001";
-const SECOND_CODE: &str = "GCC-DEMO-0002";
 
 /// The agency with its code from an ephemeral variable, as a careful user writes it: neither
 /// the plan nor the state may then hold it (a literal would sit in the configuration itself).
@@ -35,20 +34,20 @@ fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str, code: &s
 
 /// How many more qualifications the sandbox lets `code` create: spending one proves a
 /// request carried it.
-fn remaining_creates(sandbox: &Sandbox, code: &str) -> u64 {
-    let state = sandbox.admin(Method::GET, "/admin/state", None);
-    state["validation_codes"]
-        .as_array()
-        .and_then(|codes| codes.iter().find(|c| c["validation_id"] == code))
-        .and_then(|c| c["remaining_creates"].as_u64())
-        .unwrap_or_else(|| panic!("no code {code} in {state}"))
+fn remaining_creates(sandbox: &Sandbox, code: &str) -> i64 {
+    let state = sandbox.admin(sandbox.client.state());
+    state
+        .validation_codes
+        .iter()
+        .find(|c| c.validation_id == code)
+        .map(|c| c.remaining_creates)
+        .unwrap_or_else(|| panic!("no code {code} in the sandbox"))
 }
 
 fn puts(sandbox: &Sandbox) -> u64 {
-    let counters = sandbox.admin(Method::GET, "/admin/counters", None);
-    counters["routes"]["PUT qualification"]
-        .as_u64()
-        .unwrap_or(0)
+    sandbox
+        .admin(sandbox.client.counters())
+        .route("PUT qualification")
 }
 
 /// The raw state file, and a check that no code appears anywhere in it.
@@ -110,9 +109,9 @@ fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
 
     // Update: after drift, the PUT that restores the qualification carries the current code.
     sandbox.admin(
-        Method::POST,
-        &format!("/admin/customers/{AGENCY}/qualification"),
-        Some(serde_json::json!({ "qualification": "Education" })),
+        sandbox
+            .client
+            .set_qualification(AGENCY, Qualification::Education),
     );
     workspace.set_env("TF_VAR_code", SECOND_CODE);
     workspace.write_config(&agency(2));

@@ -1,10 +1,12 @@
 //! The access-token cache: one token request at a time, reused until shortly before it expires.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Url;
 use tokio::sync::Mutex;
+// Tokio's clock, like the retry waits, so that a test on paused time sees tokens expire.
+use tokio::time::Instant;
 
 use super::config::{Credentials, PARTNER_CENTER_RESOURCE, Secret};
 use super::error::{AuthError, ConfigError, describe_json_error, source_chain};
@@ -283,7 +285,7 @@ impl Exchange {
                     endpoint,
                     status,
                     error: "unexpected answer".to_owned(),
-                    description: Some(redact(&response::quote(&String::from_utf8_lossy(&body))))
+                    description: Some(redact(String::from_utf8_lossy(&body).trim()))
                         .filter(|d| !d.is_empty()),
                     retry_after,
                 },
@@ -343,7 +345,15 @@ mod tests {
         );
         let odd = token_endpoint("http://127.0.0.1:1/base", "a/b").expect("valid");
         assert_eq!(odd.as_str(), "http://127.0.0.1:1/base/a%2Fb/oauth2/token");
-        assert!(token_endpoint("not a url", "t").is_err());
-        assert!(token_endpoint("ftp://host", "t").is_err());
+        for bad in ["not a url", "ftp://host"] {
+            assert_eq!(
+                token_endpoint(bad, "t"),
+                Err(ConfigError::InvalidUrl {
+                    name: "authority_url",
+                    value: bad.to_owned(),
+                }),
+                "{bad}"
+            );
+        }
     }
 }

@@ -443,8 +443,30 @@ mod tests {
             parse_base_url("http://127.0.0.1:8080/?x=1").map(|u| u.to_string()),
             Ok("http://127.0.0.1:8080/".to_owned())
         );
-        assert!(parse_base_url("mailto:x@y").is_err());
-        assert!(parse_base_url("file:///tmp").is_err());
-        assert!(parse_base_url("").is_err());
+        for bad in ["mailto:x@y", "file:///tmp", ""] {
+            assert_eq!(
+                parse_base_url(bad),
+                Err(ConfigError::InvalidUrl {
+                    name: "base_url",
+                    value: bad.to_owned(),
+                }),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Another call's shorter 429 does not end a throttling window early.
+    #[tokio::test(start_paused = true)]
+    async fn a_throttling_window_only_grows() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        throttle.hold(Duration::from_secs(5));
+        throttle.hold(Duration::from_secs(2));
+        throttle.wait().await;
+        assert!(
+            start.elapsed() >= Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

@@ -100,8 +100,15 @@ mod tests {
             decode_qualification(br#""Education""#),
             Ok(Qualification::Education)
         );
-        assert!(decode_qualification(b"3").is_err());
-        assert!(decode_qualification(br#""gold""#).is_err());
+        assert_eq!(
+            decode_qualification(b"3"),
+            Err("Data error at line 1 column 1".to_owned()),
+            "an integer is the PUT's body, never its answer"
+        );
+        assert_eq!(
+            decode_qualification(br#""gold""#),
+            Err(crate::partnercenter::UnknownQualification("gold".to_owned()).to_string())
+        );
         assert_eq!(decode_validation_codes(b"[]"), Ok(vec![]));
     }
 

@@ -2,14 +2,16 @@
 //!
 //! Every message is complete on its own (status, code, description, the ids to quote to support)
 //! and never holds a token, a secret or a validation code: URLs appear as paths without a query.
+//! What a server wrote is kept whole (so redaction sees every secret it echoes) and bounded
+//! only when displayed.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::response::quote;
 use super::retry::retry_after_from_message;
+use crate::quote::{PROSE_CHARS, excerpt, quote};
 
 /// Partner Center's error codes that the client and the sandbox act on.
 pub mod codes {
@@ -53,7 +55,7 @@ pub struct CallContext {
 
 impl fmt::Display for CallContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
+        write!(f, "{} {}", self.method, excerpt(&self.path, PROSE_CHARS))
     }
 }
 
@@ -83,9 +85,14 @@ impl fmt::Display for ApiError {
             write!(f, " {reason}")?;
         }
         match (&self.code, &self.description) {
-            (Some(code), Some(description)) => write!(f, ": code {code}: {description}")?,
-            (Some(code), None) => write!(f, ": code {code}")?,
-            (None, Some(description)) => write!(f, ": {description}")?,
+            (Some(code), Some(description)) => write!(
+                f,
+                ": code {}: {}",
+                excerpt(code, PROSE_CHARS),
+                excerpt(description, PROSE_CHARS)
+            )?,
+            (Some(code), None) => write!(f, ": code {}", excerpt(code, PROSE_CHARS))?,
+            (None, Some(description)) => write!(f, ": {}", excerpt(description, PROSE_CHARS))?,
             (None, None) => {}
         }
         write!(f, " ({})", self.call.ids)
@@ -97,7 +104,7 @@ impl StdError for ApiError {}
 /// A failure to obtain an access token from the authority.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("the token endpoint {endpoint} refused the request with HTTP {status}: {error}{}", describe(.description))]
+    #[error("the token endpoint {} refused the request with HTTP {status}: {}{}", excerpt(.endpoint, PROSE_CHARS), excerpt(.error, PROSE_CHARS), describe(.description))]
     Rejected {
         endpoint: String,
         status: u16,
@@ -106,10 +113,11 @@ pub enum AuthError {
         description: Option<String>,
         retry_after: Option<Duration>,
     },
-    #[error("could not reach the token endpoint {endpoint}: {detail}")]
+    #[error("could not reach the token endpoint {}: {detail}", excerpt(.endpoint, PROSE_CHARS))]
     Transport { endpoint: String, detail: String },
     #[error(
-        "the token endpoint {endpoint} answered HTTP {status} without a usable token: {detail}"
+        "the token endpoint {} answered HTTP {status} without a usable token: {detail}",
+        excerpt(.endpoint, PROSE_CHARS)
     )]
     InvalidResponse {
         endpoint: String,
@@ -130,14 +138,14 @@ impl AuthError {
 fn describe(description: &Option<String>) -> String {
     description
         .as_deref()
-        .map(|d| format!(" ({d})"))
+        .map(|d| format!(" ({})", excerpt(d, PROSE_CHARS)))
         .unwrap_or_default()
 }
 
 /// A configuration the client cannot start with.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{name} {value:?} is not an http(s) URL")]
+    #[error("{name} {} is not an http(s) URL", quote(.value))]
     InvalidUrl { name: &'static str, value: String },
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
@@ -375,7 +383,7 @@ impl ErrorBody {
             Ok(Value::Object(map)) if map.contains_key("message") => Self::Throttled {
                 message: map.get("message").and_then(as_text).unwrap_or_default(),
             },
-            _ => Self::Text(quote(text)),
+            _ => Self::Text(text.to_owned()),
         }
     }
 
@@ -461,12 +469,42 @@ mod tests {
             ErrorBody::Text("Access is denied".into())
         );
         assert_eq!(ErrorBody::decode(b"  "), ErrorBody::Empty);
-        let html = format!("<html>{}</html>", "x".repeat(500));
-        let ErrorBody::Text(quoted) = ErrorBody::decode(html.as_bytes()) else {
-            panic!("html is quoted as text")
+        // Kept whole, so that redaction sees a secret anywhere in it, and bounded only in
+        // the message.
+        let html = format!("<html>{}SECRET-1</html>", "x".repeat(PROSE_CHARS));
+        let ErrorBody::Text(kept) = ErrorBody::decode(format!(" {html}\n").as_bytes()) else {
+            panic!("html is kept as text")
         };
-        assert_eq!(quoted, quote(&html));
-        assert!(quoted.len() < html.len());
+        assert_eq!(kept, html);
+        let message = api(502, &html).to_string();
+        assert!(!message.contains("SECRET"), "{message}");
+        assert!(message.contains("… (21 more characters)"), "{message}");
+    }
+
+    #[test]
+    fn long_server_and_user_text_is_bounded_in_messages() {
+        let huge = "d".repeat(1 << 20);
+        let body = format!(r#"{{"code":"{huge}","description":"{huge}"}}"#);
+        let Error::Api(mut answer) = api(400, &body) else {
+            panic!("an API error")
+        };
+        answer.call.path = format!("/v1/customers/{huge}/qualification");
+        let message = answer.to_string();
+        assert!(message.len() < 4 * PROSE_CHARS, "{} bytes", message.len());
+        assert_eq!(message.matches("more characters").count(), 3, "{message}");
+        let rejected = AuthError::Rejected {
+            endpoint: huge.clone(),
+            status: 400,
+            error: huge.clone(),
+            description: Some(huge.clone()),
+            retry_after: None,
+        };
+        assert!(rejected.to_string().len() < 4 * PROSE_CHARS);
+        let invalid = ConfigError::InvalidUrl {
+            name: "base_url",
+            value: huge,
+        };
+        assert!(invalid.to_string().len() < 200, "{invalid}");
     }
 
     #[test]

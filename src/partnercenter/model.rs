@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::config::Secret;
+use crate::quote::quote;
 
 /// A customer id: the customer's Entra ID tenant id, a GUID in its usual hyphenated
 /// 36-character form, in any case. `None` for anything else (braces, no hyphens, URNs).
@@ -84,7 +85,8 @@ impl fmt::Display for Qualification {
 /// A string that names no qualification.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown qualification {0:?}; expected one of None, Education, Nonprofit, GovernmentCommunityCloud, StateOwnedEntity"
+    "unknown qualification {}; expected one of None, Education, Nonprofit, GovernmentCommunityCloud, StateOwnedEntity",
+    quote(.0)
 )]
 pub struct UnknownQualification(pub String);
 
@@ -217,8 +219,12 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Qualification>(), Ok(q), "{text}");
         }
-        assert!("Educational".parse::<Qualification>().is_err());
-        assert!("".parse::<Qualification>().is_err());
+        for bad in ["Educational", ""] {
+            assert_eq!(
+                bad.parse::<Qualification>(),
+                Err(UnknownQualification(bad.to_owned()))
+            );
+        }
     }
 
     #[test]

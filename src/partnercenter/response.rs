@@ -12,8 +12,6 @@ use super::retry::parse_retry_after;
 pub(crate) const MAX_SUCCESS_BODY: usize = 8 * 1024 * 1024;
 /// Error bodies are only quoted, so a gateway's page is read no further than this.
 pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
-/// How much of an unexpected (e.g. HTML) body an error message quotes.
-const QUOTED_BODY_CHARS: usize = 200;
 
 /// A body read up to a bound.
 #[derive(Debug)]
@@ -56,23 +54,4 @@ pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()))
-}
-
-/// The beginning of a body that is not what the API documents, for an error message.
-pub(crate) fn quote(text: &str) -> String {
-    text.trim().chars().take(QUOTED_BODY_CHARS).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_only_the_beginning() {
-        let html = format!("  <html>{}</html>", "x".repeat(500));
-        let quoted = quote(&html);
-        assert_eq!(quoted.chars().count(), QUOTED_BODY_CHARS);
-        assert!(quoted.starts_with("<html>"));
-        assert_eq!(quote("é".repeat(300).as_str()).chars().count(), 200);
-    }
 }

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+use crate::quote::quote;
+
 /// The environment variable Terraform sets so a plugin knows it was started by Terraform.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// Terraform's magic cookie value (the same for every Terraform version).
@@ -47,8 +49,9 @@ pub enum HandshakeError {
     )]
     NotStartedByTerraform,
     #[error(
-        "Terraform offered plugin protocol version(s) {offered:?}, but this provider speaks only \
-         protocol {PLUGIN_PROTOCOL_VERSION} (Terraform 1.0 and later); upgrade Terraform"
+        "Terraform offered plugin protocol version(s) {}, but this provider speaks only \
+         protocol {PLUGIN_PROTOCOL_VERSION} (Terraform 1.0 and later); upgrade Terraform",
+        quote(.offered)
     )]
     UnsupportedProtocol { offered: String },
 }

@@ -8,6 +8,7 @@
 mod connection;
 mod controller;
 pub mod handshake;
+mod routes;
 mod serve;
 pub mod tls;
 

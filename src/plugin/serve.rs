@@ -17,8 +17,11 @@ use super::controller::{Controller, Stdio};
 use super::handshake::{self, HandshakeEnv, HandshakeError};
 use super::proto::grpc_controller_server::GrpcControllerServer;
 use super::proto::grpc_stdio_server::GrpcStdioServer;
+use super::routes::PluginServices;
 use super::tls::{self, ServerIdentity, TlsError};
 use crate::protocol::tfplugin6::provider_server::{Provider, ProviderServer};
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::HealthService;
 
 /// Terraform allows 64 MiB schemas and Go plugin servers accept 256 MiB messages; a large plan
 /// must never hit tonic's 4 MiB default.
@@ -94,26 +97,32 @@ pub async fn serve<P: Provider>(
     announce(&announcement)?;
     tracing::debug!(socket = %socket.display(), tls = acceptor.is_some(), "plugin serving");
 
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let health_reporter = tonic_health::server::HealthReporter::new();
     // go-plugin's client pings the service named "plugin".
     health_reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
+    let health_service = HealthServer::new(HealthService::from_health_reporter(health_reporter));
 
     let incoming = incoming(listener, acceptor, shutdown.clone());
     let provider = ProviderServer::new(provider)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let server = tonic::transport::Server::builder()
-        .add_service(health_service)
-        .add_service(GrpcControllerServer::new(Controller {
+    let services = PluginServices {
+        health: health_service,
+        controller: GrpcControllerServer::new(Controller {
             shutdown: shutdown.clone(),
-        }))
-        .add_service(GrpcStdioServer::new(Stdio {
+        }),
+        stdio: GrpcStdioServer::new(Stdio {
             shutdown: shutdown.clone(),
-        }))
-        .add_service(provider)
-        .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
+        }),
+        provider,
+    };
+    let server = tonic::transport::Server::builder().serve_with_incoming_shutdown(
+        services,
+        incoming,
+        shutdown.clone().cancelled_owned(),
+    );
 
     tokio::pin!(server);
     tokio::select! {

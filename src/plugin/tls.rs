@@ -5,16 +5,21 @@
 //! so we pin it instead: the presented certificate must equal Terraform's byte for byte, and the
 //! handshake signature is checked with aws-lc-rs, which (unlike ring) verifies P-521.
 //!
-//! Everything else (our key, key exchange, ciphers, randomness) runs on ring: aws-lc seeds its
-//! random generator with CPU jitter on first use, about 20 ms that would fall between exec and
-//! the handshake line, where DESIGN.md's budget is a third of a Go plugin's 18-24 ms.
+//! Everything else (our key, its certificate, key exchange, ciphers, randomness) runs on ring:
+//! aws-lc seeds its random generator with CPU jitter on first use, tens of milliseconds that
+//! would fall between exec and the handshake line, which Terraform waits for on every plan and
+//! apply. Our key is made and used by ring directly, not through rcgen's `KeyPair`: rcgen picks
+//! aws-lc-rs whenever any crate in the build enables its `aws_lc_rs` feature, so the key would
+//! otherwise depend on which targets are built alongside the provider.
 
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod,
+    KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
 };
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -27,6 +32,8 @@ use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Signatu
 pub enum TlsError {
     #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
     ClientCertificate(#[source] rustls::pki_types::pem::Error),
+    #[error("could not generate the plugin's TLS key")]
+    Key,
     #[error("could not generate the plugin's TLS certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("could not build the TLS configuration: {0}")]
@@ -42,10 +49,11 @@ pub struct ServerIdentity {
 
 impl ServerIdentity {
     /// ECDSA P-256 keeps start-up cheap; go-plugin's client accepts any key type. The fields
-    /// mirror go-plugin's own certificate: "localhost" (the name its client verifies) and the
-    /// CA flag, because the client puts this certificate in its root pool.
+    /// mirror go-plugin's own certificate: "localhost" (the name its client verifies), the CA
+    /// flag, because the client puts this certificate in its root pool, and a random serial.
     pub fn generate() -> Result<Self, TlsError> {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let rng = SystemRandom::new();
+        let key = RingKey::generate(&rng)?;
         let mut params = CertificateParams::new(vec!["localhost".to_owned()])?;
         params
             .distinguished_name
@@ -63,6 +71,12 @@ impl ServerIdentity {
             ExtendedKeyUsagePurpose::ClientAuth,
             ExtendedKeyUsagePurpose::ServerAuth,
         ];
+        // Given here, so that rcgen needs no hash function of its own (it would take it from
+        // whichever backend it was built with).
+        let mut serial = [0; 16];
+        rng.fill(&mut serial).map_err(|_| TlsError::Key)?;
+        params.serial_number = Some(SerialNumber::from_slice(&serial));
+        params.key_identifier_method = KeyIdMethod::PreSpecified(key.identifier());
         let now = time::OffsetDateTime::now_utc();
         // A little slack for clocks; the process never lives anywhere near a year.
         params.not_before = now - time::Duration::seconds(30);
@@ -70,7 +84,7 @@ impl ServerIdentity {
         let cert = params.self_signed(&key)?;
         Ok(Self {
             cert_der: cert.der().clone(),
-            key_der: PrivatePkcs8KeyDer::from(key.serialize_der()),
+            key_der: key.pkcs8,
         })
     }
 
@@ -94,6 +108,54 @@ impl ServerIdentity {
             )?;
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(config)
+    }
+}
+
+/// The plugin's P-256 key, made and used by ring; rcgen only lays out the certificate and asks
+/// this key to sign it.
+struct RingKey {
+    pair: EcdsaKeyPair,
+    pkcs8: PrivatePkcs8KeyDer<'static>,
+    rng: SystemRandom,
+}
+
+impl RingKey {
+    fn generate(rng: &SystemRandom) -> Result<Self, TlsError> {
+        let alg = &ECDSA_P256_SHA256_ASN1_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, rng).map_err(|_| TlsError::Key)?;
+        let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), rng).map_err(|_| TlsError::Key)?;
+        Ok(Self {
+            pair,
+            pkcs8: PrivatePkcs8KeyDer::from(pkcs8.as_ref().to_vec()),
+            rng: rng.clone(),
+        })
+    }
+
+    /// The subject key identifier: the first 160 bits of the SHA-256 of the public key info
+    /// (RFC 7093, method 1), as rcgen computes it by default.
+    fn identifier(&self) -> Vec<u8> {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.subject_public_key_info());
+        digest.as_ref()[..20].to_vec()
+    }
+}
+
+impl PublicKeyData for RingKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl SigningKey for RingKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let signature = self
+            .pair
+            .sign(&self.rng, message)
+            .map_err(|_| rcgen::Error::RingUnspecified)?;
+        Ok(signature.as_ref().to_vec())
     }
 }
 
@@ -168,17 +230,62 @@ pub fn client_signature_algorithms() -> WebPkiSupportedAlgorithms {
 mod tests {
     use super::*;
 
+    /// The key as rustls loads it from the configuration, on the backend the plugin serves with.
+    fn certified(
+        cert: &CertificateDer<'static>,
+        key: &PrivatePkcs8KeyDer<'static>,
+    ) -> Result<(), rustls::Error> {
+        rustls::sign::CertifiedKey::from_der(
+            vec![cert.clone()],
+            PrivateKeyDer::Pkcs8(key.clone_key()),
+            &crypto_provider(),
+        )
+        .map(drop)
+    }
+
     #[test]
-    fn generated_certificate_is_der_and_config_builds() {
+    fn the_certificate_carries_the_public_half_of_the_key() {
         let identity = ServerIdentity::generate().unwrap();
-        assert_eq!(
-            identity.cert_der.as_ref()[0],
-            0x30,
-            "DER starts with a SEQUENCE"
+        let other = ServerIdentity::generate().unwrap();
+        // rustls parses the certificate and compares its public key with the private key's.
+        certified(&identity.cert_der, &identity.key_der).expect("certificate and key agree");
+        assert!(matches!(
+            certified(&identity.cert_der, &other.key_der),
+            Err(rustls::Error::InconsistentKeys(
+                rustls::InconsistentKeys::KeyMismatch
+            ))
+        ));
+        assert_ne!(
+            identity.cert_der, other.cert_der,
+            "a fresh certificate per run"
         );
-        let client = ServerIdentity::generate().unwrap();
-        let config = identity.server_config(client.cert_der.clone()).unwrap();
+        let config = identity.server_config(other.cert_der.clone()).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
+
+        let someone_elses = ServerIdentity {
+            cert_der: other.cert_der.clone(),
+            key_der: identity.key_der.clone_key(),
+        };
+        assert!(
+            matches!(
+                someone_elses.server_config(other.cert_der.clone()),
+                Err(TlsError::Config(rustls::Error::InconsistentKeys(
+                    rustls::InconsistentKeys::KeyMismatch
+                )))
+            ),
+            "another key's certificate was accepted"
+        );
+        let not_a_certificate = ServerIdentity {
+            cert_der: CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
+            key_der: identity.key_der.clone_key(),
+        };
+        assert!(
+            matches!(
+                not_a_certificate.server_config(other.cert_der),
+                Err(TlsError::Config(rustls::Error::InvalidCertificate(_)))
+            ),
+            "a DER that is no certificate was accepted"
+        );
     }
 
     #[test]
@@ -194,10 +301,13 @@ mod tests {
                 .verify_client_cert(&expected, &[], UnixTime::now())
                 .is_ok()
         );
-        assert!(
+        assert_eq!(
             verifier
                 .verify_client_cert(&other, &[], UnixTime::now())
-                .is_err()
+                .err(),
+            Some(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure
+            ))
         );
         assert!(verifier.client_auth_mandatory());
         assert!(
@@ -210,7 +320,12 @@ mod tests {
 
     #[test]
     fn bad_client_certificate_pem_is_an_error() {
-        assert!(parse_client_cert("not a certificate").is_err());
+        assert!(matches!(
+            parse_client_cert("not a certificate"),
+            Err(TlsError::ClientCertificate(
+                rustls::pki_types::pem::Error::NoItemsFound
+            ))
+        ));
         let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         // Parses as PEM; rustls rejects the DER later, during the handshake.
         assert!(parse_client_cert(pem).is_ok());

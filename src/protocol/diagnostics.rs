@@ -152,6 +152,11 @@ mod tests {
         diagnostics.push(Diagnostic::warning("w", ""));
         assert!(diagnostics.clone().into_result().is_ok());
         diagnostics.push(Diagnostic::error("e", ""));
-        assert!(diagnostics.into_result().is_err());
+        let all = diagnostics.clone();
+        assert_eq!(
+            diagnostics.into_result().map_err(|d| d.into_iter().count()),
+            Err(all.into_iter().count()),
+            "the error carries every diagnostic, the warning too"
+        );
     }
 }

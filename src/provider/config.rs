@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::partnercenter::{self, Client, ClientConfig, Credentials, QualificationApi, Secret};
 use crate::protocol::{Attribute, Diagnostic, Diagnostics, Presence, Schema, Type, Value};
 use crate::provider::values::path;
+use crate::quote::{QUOTED_CHARS, excerpt, quote};
 
 /// One provider attribute and the environment variable beside it.
 struct Setting {
@@ -207,7 +208,8 @@ fn check_url(name: &str, url: &str, origin: Origin) -> Option<Diagnostic> {
             format!("Invalid {name}"),
             format!(
                 "{name} must be an http(s) URL such as https://api.partnercenter.microsoft.com; \
-                 got \"{url}\"{origin}."
+                 got {url}{origin}.",
+                url = quote(url)
             ),
         )
         .at(path(name))
@@ -224,7 +226,8 @@ fn check_max_retries(number: Option<i64>, shown: &str, origin: Origin) -> Result
                 "Invalid max_retries",
                 format!(
                     "max_retries must be a whole number from 0 to {MAX_RETRIES_LIMIT}; \
-                     got {shown}{origin}."
+                     got {shown}{origin}.",
+                    shown = excerpt(shown, QUOTED_CHARS)
                 ),
             )
             .at(path(MAX_RETRIES.name))
@@ -235,7 +238,10 @@ fn check_qualification_api(text: &str, origin: Origin) -> Result<QualificationAp
     text.parse().map_err(|()| {
         Diagnostic::error(
             "Invalid qualification_api",
-            format!("qualification_api must be \"legacy\" or \"async\"; got \"{text}\"{origin}."),
+            format!(
+                "qualification_api must be \"legacy\" or \"async\"; got {}{origin}.",
+                quote(text)
+            ),
         )
         .at(path(QUALIFICATION_API.name))
     })
@@ -379,7 +385,7 @@ impl Resolver<'_> {
             }
             Raw::Env(text) => check_max_retries(
                 text.trim().parse().ok(),
-                &format!("\"{text}\""),
+                &quote(&text).to_string(),
                 Origin::Env(MAX_RETRIES.env),
             ),
         };
@@ -686,6 +692,31 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.0[0].detail.ends_with("got 21."), "{}", err.0[0].detail);
+    }
+
+    #[test]
+    fn long_values_from_the_environment_are_quoted_by_their_beginning() {
+        let long: &'static str = "9".repeat(1 << 20).leak();
+        let env = HashMap::from([
+            ("PARTNERCENTER_ACCESS_TOKEN", "a"),
+            ("PARTNERCENTER_BASE_URL", long),
+            ("PARTNERCENTER_AUTHORITY_URL", long),
+            ("PARTNERCENTER_MAX_RETRIES", long),
+        ]);
+        let err = Settings::resolve(&block(&[]), &env).unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err:?}");
+        for diagnostic in &err.0 {
+            assert!(diagnostic.detail.len() < 400, "{}", diagnostic.detail);
+            assert!(
+                diagnostic.detail.contains("more characters)"),
+                "{}",
+                diagnostic.detail
+            );
+        }
+        // A number as long, written in the block.
+        let number = long.parse().unwrap();
+        let diagnostics = validate(&block(&[("max_retries", Value::Number(number))]));
+        assert!(diagnostics.0[0].detail.len() < 400, "{diagnostics:?}");
     }
 
     #[test]

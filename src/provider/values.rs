@@ -3,6 +3,7 @@
 use crate::framework::Attr;
 use crate::partnercenter::parse_customer_id;
 use crate::protocol::{AttributePath, Diagnostic};
+use crate::quote::quote;
 
 /// The path of a top-level attribute, where diagnostics about it point.
 pub(crate) fn path(name: &str) -> AttributePath {
@@ -32,7 +33,8 @@ pub(crate) fn check_customer_id(customer_id: &str) -> Option<Diagnostic> {
             "Invalid customer_id",
             format!(
                 "customer_id must be a Partner Center customer id, a GUID such as \
-                 0c39d6d5-c70d-4c55-bc02-f620844f3fd1; got \"{customer_id}\"."
+                 0c39d6d5-c70d-4c55-bc02-f620844f3fd1; got {}.",
+                quote(customer_id)
             ),
         )
         .at(path("customer_id"))
@@ -51,6 +53,18 @@ mod tests {
         assert_eq!(err.path, Some(path("customer_id")));
         assert_eq!(err.summary, "Invalid customer_id");
         assert!(check_customer_id("").is_some());
+    }
+
+    #[test]
+    fn a_long_customer_id_is_quoted_by_its_beginning() {
+        let err = check_customer_id(&"0".repeat(1 << 20)).unwrap();
+        assert!(err.detail.len() < 300, "{}", err.detail);
+        assert!(
+            err.detail
+                .ends_with(&format!("\"… ({} more characters).", (1 << 20) - 64)),
+            "{}",
+            err.detail
+        );
     }
 
     #[test]

@@ -2,18 +2,52 @@
 //! a workspace wired to this build of the provider, and the sandbox server.
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
 
-use std::io::{BufRead, BufReader};
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
-use serde_json::Value as Json;
-use terraform_provider_partnercenter::sandbox::{
-    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
+use partnercenter_sandbox::{
+    AdminError, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
+    RunningSandbox, SandboxAdmin, SandboxConfig,
 };
+use serde_json::Value as Json;
 
 pub const PROVIDER_SOURCE: &str = "partnercenter-oss/partnercenter";
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
 pub const VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
+
+/// How long a test waits for something that must happen before it calls it a hang: far longer
+/// than it ever takes, so that a loaded machine cannot fail a test that is right. It guards
+/// against hangs; it is no claim about speed.
+pub const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// A child process that is killed and reaped when dropped, so that a failing test leaves no
+/// process behind.
+#[derive(Debug)]
+pub struct KillOnDrop(pub Child);
+
+impl Deref for KillOnDrop {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,10 +55,6 @@ pub fn repo_root() -> PathBuf {
 
 pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-partnercenter"))
-}
-
-pub fn sandbox_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_partnercenter-sandbox"))
 }
 
 /// The pinned Terraform the project installed; a missing one fails the test loudly.
@@ -221,65 +251,51 @@ pub fn text(output: &Output) -> String {
     )
 }
 
-/// A running `partnercenter-sandbox`, stopped when dropped.
+/// A sandbox serving in this test process, on a runtime of its own, stopped when dropped.
+///
+/// In-process rather than the `partnercenter-sandbox` binary: Cargo builds a package's own
+/// binaries for its integration tests (`CARGO_BIN_EXE_*`), not those of a dependency, so the
+/// binary could be missing or stale here. The sandbox crate's own tests drive its binary.
+/// Terraform and the provider are child processes and reach it over loopback all the same.
 pub struct Sandbox {
-    child: Child,
+    // Declared before the runtime, so that it is stopped before the runtime shuts down.
+    running: RunningSandbox,
     pub url: String,
-    http: reqwest::blocking::Client,
+    /// The sandbox's admin client; run its calls with [`Sandbox::admin`].
+    pub client: SandboxAdmin,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Sandbox {
+    /// The demo seed on a free loopback port.
     pub fn start() -> Self {
-        Self::start_with(&[])
+        Self::start_with(SandboxConfig::default())
     }
 
-    pub fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(sandbox_binary())
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("sandbox stdout"))
-            .read_line(&mut line)
-            .expect("read the sandbox address");
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|u| u.starts_with("http://"))
-            .unwrap_or_else(|| panic!("unexpected sandbox banner: {line:?}"))
-            .to_owned();
+    pub fn start_with(config: SandboxConfig) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("sandbox runtime");
+        let running = runtime
+            .block_on(partnercenter_sandbox::spawn(config))
+            .expect("the sandbox starts");
+        let url = running.url();
         Self {
-            child,
+            client: running.admin(),
+            running,
             url,
-            http: reqwest::blocking::Client::new(),
+            runtime,
         }
     }
 
-    pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> Json {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().expect("sandbox admin request");
-        let status = response.status();
-        let text = response.text().unwrap_or_default();
-        assert!(
-            status.is_success(),
-            "admin {path} answered {status}: {text}"
-        );
-        serde_json::from_str(&text).unwrap_or(Json::Null)
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// Runs one call of the admin client, e.g. `sandbox.admin(sandbox.client.counters())`,
+    /// and fails the test if the sandbox refused it.
+    pub fn admin<T>(&self, call: impl Future<Output = Result<T, AdminError>>) -> T {
+        self.runtime
+            .block_on(call)
+            .unwrap_or_else(|e| panic!("sandbox {}: {e}", self.running.url()))
     }
 }
 

@@ -143,7 +143,7 @@ impl<P: Provider> GrpcProvider<P> {
         let span = tracing::error_span!(
             "rpc",
             tf_rpc = rpc,
-            tf_resource_type = type_name,
+            tf_resource_type = %crate::quote::excerpt(type_name, crate::quote::QUOTED_CHARS),
             tf_req_id = %uuid::Uuid::new_v4(),
             tf_provider_addr = self.provider.address(),
         );
@@ -162,7 +162,10 @@ impl<P: Provider> GrpcProvider<P> {
 fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
     Diagnostic::error(
         format!("Unknown {kind} type"),
-        format!("This provider has no {kind} type named \"{type_name}\"."),
+        format!(
+            "This provider has no {kind} type named {}.",
+            crate::quote::quote(type_name)
+        ),
     )
 }
 

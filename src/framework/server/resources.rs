@@ -66,12 +66,14 @@ impl<P: Provider> GrpcProvider<P> {
             private: request.private.clone(),
             ..Default::default()
         };
+        let mut prior = None;
         let read = async {
             let resource = self.resource(&request.type_name)?;
             let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
             if state.is_null() {
                 return Ok(answer(request.current_state.clone(), Vec::new()));
             }
+            prior = Some(dynamic::encode(&state, &resource.ty)?);
             let ctx = self.context()?;
             let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
                 Refreshed::Found { state, warnings } => (state, warnings),
@@ -82,11 +84,10 @@ impl<P: Provider> GrpcProvider<P> {
                 to_proto(warnings),
             ))
         };
-        // On failure the state Terraform has, and its private data, stay as they were: never
-        // a partial object beside an error.
-        or_diagnostics(read.await, |diagnostics| {
-            answer(request.current_state.clone(), diagnostics)
-        })
+        // On failure the state Terraform has, and its private data, stay as they were: the
+        // prior state as read (every attribute there), or nothing when it could not be read;
+        // never a partial object beside an error.
+        or_diagnostics(read.await, |diagnostics| answer(prior, diagnostics))
     }
 
     pub(super) fn plan_resource_change(

@@ -555,3 +555,52 @@ async fn write_only_values_never_leave_the_provider() {
     .into_inner();
     assert_eq!(plan.planned_state, Some(thing("a")));
 }
+
+/// Found by a protocol fuzzer: a failed read echoed whatever Terraform sent, a partial object
+/// or bytes that are no value at all, beside the error.
+#[tokio::test]
+async fn a_failed_read_answers_the_prior_state_or_nothing() {
+    async fn read(
+        server: &GrpcProvider<TestProvider>,
+        type_name: &str,
+        msgpack: &[u8],
+    ) -> proto::read_resource::Response {
+        let request = proto::read_resource::Request {
+            type_name: type_name.to_owned(),
+            current_state: Some(proto::DynamicValue {
+                msgpack: msgpack.to_vec(),
+                json: Vec::new(),
+            }),
+            ..Default::default()
+        };
+        ProviderRpc::read_resource(server, Request::new(request))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+    let unconfigured = GrpcProvider::new(TestProvider::default());
+    // `{}`: the object without its id. The read fails (nothing is configured), and the prior
+    // state comes back whole.
+    let partial = read(&unconfigured, THING, &[0x80]).await;
+    assert_eq!(summaries(&partial.diagnostics), ["Provider not configured"]);
+    let prior = Thing {
+        id: Attr::Null,
+        secret: Attr::Null,
+    };
+    assert_eq!(
+        partial.new_state,
+        Some(dynamic::encode(&prior.to_value(), &Thing::ty()).unwrap())
+    );
+
+    let (server, _) = configured().await;
+    // `{"id": <0xc1>}`, and a type this provider does not have: nothing to answer with.
+    let unreadable = read(&server, THING, &[0x81, 0xa2, b'i', b'd', 0xc1]).await;
+    assert!(unreadable.diagnostics.iter().any(is_error));
+    assert_eq!(unreadable.new_state, None);
+    let unknown_type = read(&server, "test_other", &thing("a").msgpack).await;
+    assert_eq!(
+        summaries(&unknown_type.diagnostics),
+        ["Unknown resource type"]
+    );
+    assert_eq!(unknown_type.new_state, None);
+}

@@ -3,9 +3,11 @@
 use std::fmt;
 
 use super::json::SyntaxError;
+use super::msgpack::ReadError;
 use super::number::NumberError;
 use super::ty::TypeError;
 use super::{AttributePath, PathStep};
+use crate::quote::quote;
 
 /// Bytes that are not a value of the expected type.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +21,7 @@ pub struct DecodeError {
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeErrorKind {
     #[error("malformed msgpack: {0}")]
-    Msgpack(#[source] rmpv::decode::Error),
+    Msgpack(#[from] ReadError),
     #[error(transparent)]
     Json(#[from] SyntaxError),
     #[error("unexpected data after the value")]
@@ -35,9 +37,9 @@ pub enum DecodeErrorKind {
     Number(#[from] NumberError),
     #[error("expected a tuple of {expected} elements, found {found}")]
     TupleLength { expected: usize, found: usize },
-    #[error("unsupported attribute {0:?}")]
+    #[error("unsupported attribute {}", quote(.0))]
     UnsupportedAttribute(String),
-    #[error("duplicate key {0:?}")]
+    #[error("duplicate key {}", quote(.0))]
     DuplicateKey(String),
     #[error("map keys and attribute names must be strings")]
     NonStringKey,
@@ -65,7 +67,7 @@ pub enum EncodeErrorKind {
     },
     #[error("expected a tuple of {expected} elements, found {found}")]
     TupleLength { expected: usize, found: usize },
-    #[error("unsupported attribute {0:?}")]
+    #[error("unsupported attribute {}", quote(.0))]
     UnsupportedAttribute(String),
     #[error("a value of dynamic type must carry its concrete type (Value::Dynamic)")]
     DynamicWithoutType,

@@ -2,23 +2,25 @@
 
 use std::collections::BTreeMap;
 
-use rmpv::ValueRef;
-
 use super::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, MAX_DEPTH, Number, PathStep, Type,
     Value, walk,
 };
 
+mod read;
+
+use read::Item;
+pub use read::ReadError;
+
 /// Decodes msgpack as a value of type `ty`.
 ///
-/// Any extension value is an unknown (refinements are dropped); a missing object attribute
-/// is null; set elements keep the order they came in.
+/// go-cty's unknowns (extension 0, and 12 whose refinements are dropped) are unknown; any other
+/// extension, and the reserved byte 0xc1, are errors. A missing object attribute is null; set
+/// elements keep the order they came in.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
-    let mut rest = bytes;
-    // rmpv spends two levels per container and a few on the innermost value.
-    let tree = rmpv::decode::read_value_ref_with_max_depth(&mut rest, 2 * MAX_DEPTH + 4)
-        .map_err(|e| DecodeError::new(DecodeErrorKind::Msgpack(e)))?;
-    if !rest.is_empty() {
+    // A dynamic value's `[type, value]` array is one level above the value's own nesting.
+    let (tree, used) = read::read(bytes, MAX_DEPTH + 1).map_err(DecodeError::new)?;
+    if used != bytes.len() {
         return Err(DecodeError::new(DecodeErrorKind::TrailingData));
     }
     from_tree(&tree, ty)
@@ -37,7 +39,7 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
 
 // ---- decoding ----
 
-fn from_tree(tree: &ValueRef<'_>, ty: &Type) -> Result<Value, DecodeError> {
+fn from_tree(tree: &Item<'_>, ty: &Type) -> Result<Value, DecodeError> {
     let mismatch = || {
         DecodeError::new(DecodeErrorKind::Mismatch {
             expected: ty.kind(),
@@ -45,30 +47,26 @@ fn from_tree(tree: &ValueRef<'_>, ty: &Type) -> Result<Value, DecodeError> {
         })
     };
     Ok(match (ty, tree) {
-        // Extension 0 is a plain unknown, 12 a refined one; go-cty has no other extensions.
-        (_, ValueRef::Ext(..)) => Value::Unknown,
-        (_, ValueRef::Nil) => Value::Null,
-        (Type::Dynamic, ValueRef::Array(items)) => dynamic_from_tree(items)?,
+        (_, Item::Unknown) => Value::Unknown,
+        (_, Item::Nil) => Value::Null,
+        (Type::Dynamic, Item::Array(items)) => dynamic_from_tree(items)?,
         (Type::String, _) => Value::String(text(tree)?.ok_or_else(mismatch)?.to_owned()),
-        (Type::Number, ValueRef::Integer(i)) => match (i.as_i64(), i.as_u64()) {
-            (Some(i), _) => Value::number(i),
-            (None, Some(u)) => Value::number(u),
-            (None, None) => return Err(mismatch()),
-        },
-        (Type::Number, ValueRef::F32(f)) => float(f64::from(*f))?,
-        (Type::Number, ValueRef::F64(f)) => float(*f)?,
+        (Type::Number, Item::Int(i)) => Value::number(*i),
+        (Type::Number, Item::UInt(u)) => Value::number(*u),
+        (Type::Number, Item::F32(f)) => float(f64::from(*f))?,
+        (Type::Number, Item::F64(f)) => float(*f)?,
         (Type::Number, _) => {
             let text = text(tree)?.ok_or_else(mismatch)?;
             Value::Number(text.parse().map_err(DecodeError::new)?)
         }
-        (Type::Bool, ValueRef::Boolean(b)) => Value::Bool(*b),
-        (Type::List(element), ValueRef::Array(items)) => {
+        (Type::Bool, Item::Bool(b)) => Value::Bool(*b),
+        (Type::List(element), Item::Array(items)) => {
             Value::List(walk::elements(items, element, from_tree)?)
         }
-        (Type::Set(element), ValueRef::Array(items)) => {
+        (Type::Set(element), Item::Array(items)) => {
             Value::Set(walk::elements(items, element, from_tree)?)
         }
-        (Type::Tuple(types), ValueRef::Array(items)) => {
+        (Type::Tuple(types), Item::Array(items)) => {
             if items.len() != types.len() {
                 return Err(DecodeError::new(DecodeErrorKind::TupleLength {
                     expected: types.len(),
@@ -81,7 +79,7 @@ fn from_tree(tree: &ValueRef<'_>, ty: &Type) -> Result<Value, DecodeError> {
             }
             Value::Tuple(values)
         }
-        (Type::Map(element), ValueRef::Map(pairs)) => {
+        (Type::Map(element), Item::Map(pairs)) => {
             let mut map = BTreeMap::new();
             for (key, item) in pairs {
                 let key = map_key(key)?;
@@ -95,7 +93,7 @@ fn from_tree(tree: &ValueRef<'_>, ty: &Type) -> Result<Value, DecodeError> {
             }
             Value::Map(map)
         }
-        (Type::Object { attrs, .. }, ValueRef::Map(pairs)) => walk::object(
+        (Type::Object { attrs, .. }, Item::Map(pairs)) => walk::object(
             pairs.iter().map(|(key, item)| Ok((map_key(key)?, item))),
             attrs,
             from_tree,
@@ -105,15 +103,14 @@ fn from_tree(tree: &ValueRef<'_>, ty: &Type) -> Result<Value, DecodeError> {
 }
 
 /// `[type JSON, value]`: go-cty writes the JSON as bin and reads bin or str.
-fn dynamic_from_tree(items: &[ValueRef<'_>]) -> Result<Value, DecodeError> {
+fn dynamic_from_tree(items: &[Item<'_>]) -> Result<Value, DecodeError> {
     let [type_json, value] = items else {
         return Err(DecodeError::new(DecodeErrorKind::Dynamic(
             "expected a [type, value] array",
         )));
     };
     let type_json = match type_json {
-        ValueRef::Binary(bytes) => *bytes,
-        ValueRef::String(s) => s.as_bytes(),
+        Item::Bin(bytes) | Item::Str(bytes) => *bytes,
         _ => {
             return Err(DecodeError::new(DecodeErrorKind::Dynamic(
                 "the type must be JSON bytes",
@@ -129,17 +126,16 @@ fn dynamic_from_tree(items: &[ValueRef<'_>]) -> Result<Value, DecodeError> {
 }
 
 /// The text of a str, or of a bin (which go-cty's decoder also takes where it wants a string).
-fn text<'a>(tree: &ValueRef<'a>) -> Result<Option<&'a str>, DecodeError> {
-    let text = match *tree {
-        ValueRef::String(s) => s.into_str(),
-        ValueRef::Binary(bytes) => std::str::from_utf8(bytes).ok(),
-        _ => return Ok(None),
-    };
-    text.map(Some)
-        .ok_or_else(|| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+fn text<'a>(tree: &Item<'a>) -> Result<Option<&'a str>, DecodeError> {
+    match *tree {
+        Item::Str(bytes) | Item::Bin(bytes) => std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
+        _ => Ok(None),
+    }
 }
 
-fn map_key<'a>(key: &ValueRef<'a>) -> Result<&'a str, DecodeError> {
+fn map_key<'a>(key: &Item<'a>) -> Result<&'a str, DecodeError> {
     text(key)?.ok_or_else(|| DecodeError::new(DecodeErrorKind::NonStringKey))
 }
 
@@ -152,16 +148,16 @@ fn float(f: f64) -> Result<Value, DecodeError> {
     })
 }
 
-fn kind(tree: &ValueRef<'_>) -> &'static str {
+fn kind(tree: &Item<'_>) -> &'static str {
     match tree {
-        ValueRef::Nil => "null",
-        ValueRef::Boolean(_) => "bool",
-        ValueRef::Integer(_) | ValueRef::F32(_) | ValueRef::F64(_) => "number",
-        ValueRef::String(_) => "string",
-        ValueRef::Binary(_) => "binary",
-        ValueRef::Array(_) => "array",
-        ValueRef::Map(_) => "map",
-        ValueRef::Ext(..) => "unknown",
+        Item::Nil => "null",
+        Item::Bool(_) => "bool",
+        Item::Int(_) | Item::UInt(_) | Item::F32(_) | Item::F64(_) => "number",
+        Item::Str(_) => "string",
+        Item::Bin(_) => "binary",
+        Item::Array(_) => "array",
+        Item::Map(_) => "map",
+        Item::Unknown => "unknown",
     }
 }
 
@@ -374,10 +370,10 @@ mod tests {
             .unwrap(),
             Value::Unknown
         );
-        // Any extension at all, at any depth.
+        // At any depth.
         assert_eq!(
             decode(
-                &unhex("81 a1 61 d5 07 00 00"),
+                &unhex("81 a1 61 d4 00 00"),
                 &Type::object([("a", Type::Number)])
             )
             .unwrap(),
@@ -387,6 +383,27 @@ mod tests {
             decode(&unhex("d4 00 00"), &Type::Dynamic).unwrap(),
             Value::Unknown
         );
+    }
+
+    /// Found by a protocol fuzzer: both were read (0xc1 as null, any extension as unknown)
+    /// though go-cty writes neither.
+    #[test]
+    fn refuses_the_reserved_byte_and_foreign_extensions() {
+        let ty = Type::object([("a", Type::Number), ("b", Type::String)]);
+        let err = decode(&unhex("82 a1 61 01 a1 62 c1"), &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed msgpack: byte 6 is 0xc1, which msgpack reserves and never uses"
+        );
+        assert!(decode(&unhex("c1"), &Type::Dynamic).is_err());
+        let err = decode(&unhex("81 a1 61 d5 07 00 00"), &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed msgpack: extension type 7 at byte 3: Terraform sends only unknown \
+             values, as extension types 0 and 12"
+        );
+        // A refined unknown whose refinements are not a map.
+        assert!(decode(&unhex("d4 0c 01"), &Type::String).is_err());
     }
 
     #[test]
@@ -572,7 +589,17 @@ mod tests {
             ty: Type::String,
             value: Box::new(Value::string("x")),
         };
-        assert!(encode(&dynamic, &Type::String).is_err());
+        let err = encode(&dynamic, &Type::String).unwrap_err();
+        assert!(
+            matches!(
+                err.kind,
+                EncodeErrorKind::Mismatch {
+                    expected: "string",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -611,8 +638,16 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = vec![0x91; 100_000];
-        assert!(decode(&deep, &Type::Dynamic).is_err());
-        assert!(decode(&deep, &Type::list(Type::String)).is_err());
+        for ty in [Type::Dynamic, Type::list(Type::String)] {
+            let err = decode(&deep, &ty).expect_err("too deep");
+            assert!(
+                matches!(
+                    err.kind,
+                    DecodeErrorKind::Msgpack(read::ReadError::TooDeep(_))
+                ),
+                "{err}"
+            );
+        }
         // Just inside the limit decodes.
         let mut ty = Type::String;
         for _ in 0..MAX_DEPTH {

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::quote::quote;
+
 /// A cty number, kept exactly as received.
 ///
 /// The representation is canonical, chosen as go-cty's msgpack encoder chooses its wire form:
@@ -23,7 +25,7 @@ enum Repr {
 
 /// A string that is not a number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not a number")]
+#[error("{} is not a number", quote(.text))]
 pub struct NumberError {
     text: String,
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::quote::{Excerpt, QUOTED_CHARS, excerpt, quote};
+
 /// A path from the root of a value to one of its parts, as tfplugin6's `AttributePath` has it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttributePath {
@@ -58,14 +60,21 @@ impl PathStep {
     }
 }
 
-/// `qualification`, `codes[0].validation_id`, `tags["k"]`; the root is empty.
+/// An attribute name, bare: a schema's names are short, but a dynamic value's type can name
+/// its attributes anything.
+fn name_of(name: &str) -> Excerpt<'_> {
+    excerpt(name, QUOTED_CHARS)
+}
+
+/// `qualification`, `codes[0].validation_id`, `tags["k"]`, each step bounded; the root is
+/// empty.
 impl fmt::Display for AttributePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, step) in self.steps.iter().enumerate() {
             match step {
-                PathStep::Attribute(name) if i == 0 => f.write_str(name)?,
-                PathStep::Attribute(name) => write!(f, ".{name}")?,
-                PathStep::ElementKeyString(key) => write!(f, "[{key:?}]")?,
+                PathStep::Attribute(name) if i == 0 => write!(f, "{}", name_of(name))?,
+                PathStep::Attribute(name) => write!(f, ".{}", name_of(name))?,
+                PathStep::ElementKeyString(key) => write!(f, "[{}]", quote(key))?,
                 PathStep::ElementKeyInt(index) => write!(f, "[{index}]")?,
             }
         }
@@ -99,6 +108,24 @@ mod tests {
         assert_eq!(
             AttributePath::root().attr("tags").key("a\"b").to_string(),
             r#"tags["a\"b"]"#
+        );
+    }
+
+    #[test]
+    fn long_names_and_keys_show_their_beginning() {
+        let long = "n".repeat(1000);
+        let shown = AttributePath::root()
+            .attr(long.as_str())
+            .key(long.as_str())
+            .attr(long.as_str())
+            .to_string();
+        let name = format!("{}… (936 more characters)", "n".repeat(64));
+        assert_eq!(
+            shown,
+            format!(
+                "{name}[\"{}\"… (936 more characters)].{name}",
+                "n".repeat(64)
+            )
         );
     }
 

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::json::{self, Json, SyntaxError};
+use crate::quote::quote;
 
 /// A Terraform (cty) type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,15 +30,15 @@ pub enum Type {
 pub enum TypeError {
     #[error(transparent)]
     Syntax(#[from] SyntaxError),
-    #[error("unknown type name {0:?}")]
+    #[error("unknown type name {}", quote(.0))]
     UnknownName(String),
-    #[error("unknown type kind {0:?}")]
+    #[error("unknown type kind {}", quote(.0))]
     UnknownKind(String),
     #[error("malformed type description: {0}")]
     Malformed(&'static str),
-    #[error("duplicate object attribute {0:?}")]
+    #[error("duplicate object attribute {}", quote(.0))]
     DuplicateAttribute(String),
-    #[error("optional attribute {0:?} is not an attribute of the object")]
+    #[error("optional attribute {} is not an attribute of the object", quote(.0))]
     UnknownOptional(String),
 }
 
@@ -342,6 +343,12 @@ mod tests {
             "[\"list\",".repeat(100_000),
             "]".repeat(100_000)
         );
-        assert!(Type::from_json(deep.as_bytes()).is_err());
+        assert!(matches!(
+            Type::from_json(deep.as_bytes()),
+            Err(TypeError::Syntax(SyntaxError {
+                reason: "nesting too deep",
+                ..
+            }))
+        ));
     }
 }

@@ -14,6 +14,7 @@ use crate::partnercenter::QualificationApi;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::values::{check_customer_id, path};
+use crate::quote::quote;
 
 use rules::{names_same_customer, plan_checks, request_code, sends_request};
 
@@ -89,9 +90,9 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
         "Qualification kept in Partner Center",
         format!(
             "Partner Center cannot remove a qualification, so destroying this resource only \
-             removes it from the Terraform state. Customer {} keeps its \"{}\" qualification.",
-            prior.customer_id.as_str().unwrap_or_default(),
-            prior.qualification.as_str().unwrap_or_default()
+             removes it from the Terraform state. Customer {} keeps its {} qualification.",
+            quote(prior.customer_id.as_str().unwrap_or_default()),
+            quote(prior.qualification.as_str().unwrap_or_default())
         ),
     )
 }

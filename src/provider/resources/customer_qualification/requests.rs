@@ -8,6 +8,7 @@ use crate::partnercenter::{
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::values::known;
+use crate::quote::{PROSE_CHARS, excerpt, quote};
 
 use super::rules::requested;
 use super::{NAMES, State};
@@ -74,7 +75,8 @@ pub(super) async fn refresh(
                 format!(
                     "Partner Center has no customer {customer_id} (or no longer shares it with \
                      this partner), so its qualification was removed from the Terraform \
-                     state. {err}."
+                     state. {err}.",
+                    customer_id = quote(&customer_id)
                 ),
             )));
         }
@@ -139,17 +141,17 @@ fn without_vetting(qualification: Qualification) -> VettedQualification {
 /// The warning, on every refresh, for a qualification whose vetting was denied.
 fn denied(customer_id: &str, entry: &VettedQualification) -> Option<Diagnostic> {
     entry.is_denied().then(|| {
-        let reason = entry
-            .vetting_reason
-            .as_deref()
-            .unwrap_or("Partner Center gave no reason");
+        let reason = entry.vetting_reason.as_deref().map_or_else(
+            || "Partner Center gave no reason".to_owned(),
+            |reason| excerpt(reason, PROSE_CHARS).to_string(),
+        );
         Diagnostic::warning(
             "Qualification denied by Partner Center",
             format!(
                 "Partner Center's vetting denied the {} qualification of customer \
                  {customer_id}: {reason}. vetting_status is \"Denied\"; a postcondition on it \
                  can stop a run.",
-                entry.qualification
+                quote(&entry.qualification)
             ),
         )
     })
@@ -161,13 +163,17 @@ fn not_applied(
     wanted: Qualification,
     listed: &[VettedQualification],
 ) -> Diagnostic {
-    let answered: Vec<&str> = listed.iter().map(|e| e.qualification.as_str()).collect();
+    let answered: Vec<String> = listed
+        .iter()
+        .map(|e| quote(&e.qualification).to_string())
+        .collect();
     Diagnostic::error(
         "Partner Center did not apply the qualification",
         format!(
-            "Partner Center answered {answered:?} after customer {customer_id} was set to \
+            "Partner Center answered [{}] after customer {customer_id} was set to \
              \"{wanted}\". The state was left as it was; run terraform plan to see the current \
-             value."
+             value.",
+            answered.join(", ")
         ),
     )
 }

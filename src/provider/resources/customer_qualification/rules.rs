@@ -5,6 +5,7 @@ use crate::framework::Attr;
 use crate::partnercenter::{EducationSegment, Qualification, QualificationApi, parse_customer_id};
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::values::{check_customer_id, known, path};
+use crate::quote::quote;
 
 use super::{NAMES, State};
 
@@ -231,14 +232,16 @@ pub(super) fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
         |why: String| Diagnostic::error("Invalid qualification", why).at(path(NAMES.qualification));
     match text.parse::<Qualification>() {
         Ok(q @ (Qualification::None | Qualification::Nonprofit)) => Err(invalid(format!(
-            "\"{text}\" ({}) cannot be set through the Partner Center API; qualification must \
-             be {SETTABLE}.",
-            q.as_str()
+            "{text} ({}) cannot be set through the Partner Center API; qualification must be \
+             {SETTABLE}.",
+            q.as_str(),
+            text = quote(text)
         ))),
         Ok(q) => Ok(q),
         Err(_) => Err(invalid(format!(
-            "\"{text}\" is not a qualification this resource can set; qualification must be \
-             {SETTABLE}."
+            "{text} is not a qualification this resource can set; qualification must be \
+             {SETTABLE}.",
+            text = quote(text)
         ))),
     }
 }
@@ -247,7 +250,10 @@ fn parse_segment(text: &str) -> Result<EducationSegment, Diagnostic> {
     text.parse().map_err(|()| {
         Diagnostic::error(
             "Invalid education_segment",
-            format!("education_segment must be \"K12\" or \"HigherEducation\" (any case); got \"{text}\"."),
+            format!(
+                "education_segment must be \"K12\" or \"HigherEducation\" (any case); got {}.",
+                quote(text)
+            ),
         )
         .at(path(NAMES.education_segment))
     })

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{SandboxConfig, SandboxError, persist, spawn};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use crate::{SandboxConfig, SandboxError, persist, spawn};
 
 const USAGE: &str = "\
 usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--customers N]
@@ -60,23 +62,31 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<SandboxCo
     Ok(Some(config))
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn stop_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = term.recv() => Ok(()),
-            ctrl_c = tokio::signal::ctrl_c() => ctrl_c,
-        }
+/// SIGTERM and SIGINT (Ctrl-C), listened for from before the address is printed: a signal sent
+/// as soon as the address is read must stop the sandbox cleanly, not kill it.
+struct StopSignals {
+    term: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    async fn received(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
     }
 }
 
 async fn serve(config: SandboxConfig) -> Result<(), CliError> {
+    let stop = StopSignals::listen()?;
     let running = spawn(config).await?;
     let mut stdout = std::io::stdout().lock();
     writeln!(
@@ -86,7 +96,7 @@ async fn serve(config: SandboxConfig) -> Result<(), CliError> {
     )?;
     stdout.flush()?;
     drop(stdout);
-    stop_signal().await?;
+    stop.received().await;
     tracing::info!("stopping");
     running.shutdown().await?;
     Ok(())

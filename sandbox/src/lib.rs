@@ -1,5 +1,10 @@
 //! A local Partner Center: the documented API, its token endpoint, and admin routes for tests.
 //!
+//! It speaks the wire contract of Microsoft's documentation in its own code ([`Qualification`],
+//! [`error_codes`], [`PARTNER_CENTER_RESOURCE`]) and shares none with the provider, so that a
+//! mistake in the provider's model of the API shows up as a failing test instead of being
+//! mirrored here.
+//!
 //! Started by the `partnercenter-sandbox` binary or in-process with [`spawn`]. It listens on
 //! loopback (port 0 picks a free port) and serves, on one address:
 //!
@@ -17,30 +22,74 @@
 //!
 //! # Partner Center API (bearer token required: issued and unexpired, or a seed `static_tokens`)
 //!
+//! A customer holds a set of qualifications: at most one of Nonprofit, Education and
+//! GovernmentCommunityCloud (the legacy contract's one), and StateOwnedEntity beside it or alone.
+//! Taking Education or GovernmentCommunityCloud anew starts its vetting: `InReview`, created now;
+//! keeping it keeps its vetting. Changes need an App+User token (a refresh-token grant or a
+//! static token): an app-only (client-credentials) token gets 403 "This resource can't be
+//! accessed by application credentials.", as from Partner Center. A change whose `MS-RequestId`
+//! was already applied to that customer (by the same route) gets the same answer again without
+//! being applied again. GovernmentCommunityCloud needs a `validation_id` with
+//! `remaining_creates > 0` and spends one of them, except when the customer already holds it.
+//!
+//! The legacy contract:
+//!
 //! - `PUT /v1/customers/{id}/qualification[?code=…]`, body the CustomerQualification integer
 //!   (`0` None … `4` StateOwnedEntity); answers the lowercase JSON string, e.g. `"education"`.
-//!   Needs an App+User token (a refresh-token grant or a static token): an app-only
-//!   (client-credentials) token gets 403 "This resource can't be accessed by application
-//!   credentials.", as from Partner Center.
-//!   Only Education (1) and GovernmentCommunityCloud (3) are accepted; GovernmentCommunityCloud
-//!   needs `code` = a `validation_id` with `remaining_creates > 0` and spends one of them, except
-//!   when the customer already has it (idempotent). A PUT whose `MS-RequestId` was already
-//!   applied to that customer gets the same answer without being applied again.
-//! - `GET /v1/customers/{id}/qualification`: the lowercase JSON string.
+//!   Only Education (1) and GovernmentCommunityCloud (3, with `code`) are accepted; either
+//!   replaces the customer's other qualification and leaves StateOwnedEntity.
+//! - `GET /v1/customers/{id}/qualification`: the lowercase JSON string of the qualification that
+//!   is not StateOwnedEntity, or `"none"`.
+//!
+//! The asynchronous contract:
+//!
+//! - `POST /v1/customers/{id}/qualifications`, body `{"qualification","educationSegment",
+//!   "website","validationCode"}`: Education (with `educationSegment` `K12` or
+//!   `HigherEducation`, `website` optional), GovernmentCommunityCloud (with `validationCode`)
+//!   or StateOwnedEntity; a field another qualification owns is refused. Answers 201 with the
+//!   entry set, or 200 with `{"qualifications":[…]}` (every entry), as the shapes say.
+//! - `GET /v1/customers/{id}/qualifications` (app-only or App+User): the entries as a bare array
+//!   or in that wrapper. An entry is `{"qualification":"Education","vettingStatus":"InReview",
+//!   "vettingReason"?:…,"vettingCreateDate":"2020-12-04T20:54:24Z"}` (the date field may be
+//!   spelled `vettingCreatedDate`); Nonprofit and StateOwnedEntity have no vetting fields.
+//!
+//! And (app-only or App+User):
+//!
 //! - `GET /v1/customers/all/validations`: `[{"partnerId","organizationName","validationId",
 //!   "maxCreates","remainingCreates","eTag"}]`.
+//! - `GET /v1/customers?size=N` ("Get a list of customers"; `size` 200 when absent, at most
+//!   1000): customers in id order, `{"totalCount":<items on this page>,"items":[{"id",
+//!   "companyProfile":{"tenantId","domain","companyName","attributes":{"objectType":
+//!   "CustomerCompanyProfile"}},"relationshipToPartner":"reseller","attributes":{"objectType":
+//!   "Customer"}}],"links":{"self":{"uri","method":"GET","headers":[]},"next":{"uri":
+//!   "/v1/customers?size=N&seekOperation=Next","method":"GET","headers":[{"key":
+//!   "MS-ContinuationToken","value":…}]}},"attributes":{"objectType":"Collection"}}`, `next`
+//!   only while more customers follow. The next page is `GET /v1/customers?seekOperation=Next`
+//!   (`size` optional there) with that `MS-ContinuationToken` header; the token holds the page
+//!   size and the last id of its page, so paging survives customers added or removed meanwhile.
 //!
 //! Errors are `{"code":…,"description":…,"data":[],"source":"PartnerFD"}`: 404 code 1000 for an
 //! unknown customer, 400 code 900118 for an id that is not a GUID, 400 code 3000 for a bad body,
 //! a refused qualification or a missing, unknown or spent validation code. A missing, unknown or
-//! expired token gets 401 with an empty body and `WWW-Authenticate: Bearer`.
+//! expired token gets 401 with an empty body and `WWW-Authenticate: Bearer`; credentials are
+//! checked before anything else.
 //!
 //! # Admin routes (no authentication; loopback peers only; never counted nor faulted)
 //!
 //! - `POST /admin/customers/{id}/qualification` `{"qualification":"Education"}`: out-of-band
-//!   change (drift), any value including None and Nonprofit; creates the customer if missing.
-//! - `POST /admin/customers` `{"id":…,"name"?:…,"qualification"?:…}` or an array of them: add
-//!   or replace customers. `DELETE /admin/customers/{id}`: the API then answers 404 for it.
+//!   change (drift): the customer takes any qualification, None and Nonprofit included
+//!   (StateOwnedEntity beside the other, anything else in its place, vetting as by the API);
+//!   creates the customer if missing. `DELETE /admin/customers/{id}/qualifications/{name}`
+//!   takes one away: `{"removed":true|false}`.
+//! - `POST /admin/customers/{id}/vetting` `{"status":"Denied","reason":"Not an Education
+//!   Customer"}` (or `{"status":"Approved"}`, or any other status): the review of the customer's
+//!   Education or GovernmentCommunityCloud qualification moves on; 400 when it holds neither.
+//! - `PUT /admin/qualifications/shapes` `{"post":"object"|"wrapper","get":"array"|"wrapper",
+//!   "dateField":"vettingCreateDate"|"vettingCreatedDate"}` ([`AnswerShapes`]; a field left out
+//!   takes its default, the first of each); `GET` shows them.
+//! - `POST /admin/customers` `{"id":…,"name"?:…,"qualification"?:…,"vetting"?:…,
+//!   "state_owned_entity"?:…}` ([`SeedCustomer`]) or an array of them: add or replace customers.
+//!   `DELETE /admin/customers/{id}`: the API then answers 404 for it.
 //! - `POST /admin/faults`, e.g. `{"kind":"status","status":429,"retry_after_secs":1,"count":2}`,
 //!   `{"kind":"status","status":503,"fraction":0.5,"count":100}`,
 //!   `{"kind":"status","status":403,"body":"Access is denied"}` (any JSON body),
@@ -50,10 +99,14 @@
 //!   routes, and to the token endpoint only through a `path_prefix` that names it. A 429 fault
 //!   answers `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}`
 //!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
-//! - `GET /admin/counters`: `{"total","routes":{"PUT qualification","GET qualification",
-//!   "GET validations","POST token"},"customers":{id:{"PUT","GET"}},"status":{"200":…},
-//!   "dropped","connections"}` (`connections`: TCP connections accepted); `POST
-//!   /admin/counters/reset` clears them and the request log.
+//! - `GET /admin/counters` ([`Counters`]): `{"total","routes":{"PUT qualification",
+//!   "GET qualification","POST qualifications","GET qualifications","GET validations",
+//!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},
+//!   "dropped","connections","accepted":{id:{ms_requestid:n}}}` (`connections`: TCP
+//!   connections accepted; `accepted`: PUTs and POSTs applied, by customer and `MS-RequestId`,
+//!   `""` for none: a retry answered from the idempotency cache is not applied again, so an n
+//!   above 1 is a change made twice); `POST /admin/counters/reset` clears them and the request
+//!   log.
 //! - `GET /admin/requests`: the last 2000 requests, oldest first: `method`, `path` (never the
 //!   query), `route`, `ms_requestid`, `ms_correlationid`, `ms_contract_version`, `user_agent`,
 //!   `status` (absent when dropped), `fault`.
@@ -65,30 +118,38 @@
 //!
 //! [`Seed`] in JSON: `token_lifetime_secs` (3599), `rotate_refresh_tokens` (false),
 //! `static_tokens`, `apps` (`tenant_id`, `client_id`, `client_secret`, `refresh_token`),
-//! `customers` (`id`, `name`?, `qualification` in any case, default None), `validation_codes`
+//! `customers` (`id`, `name`?, `domain`?, `qualification` in any case, default None, `vetting`?
+//! (`status`, `reason`?, `created`?; `Approved` when absent), `state_owned_entity`?), `validation_codes`
 //! (`partner_id`, `organization_name`, `validation_id`, `max_creates`, `remaining_creates`,
 //! `etag`). A `--state` file has the same format: loaded at start when it exists (the seed is
 //! then ignored), rewritten atomically shortly after each change and at shutdown.
 //!
-//! The built-in demo seed ([`Seed::demo`]) has five customers without a qualification, among
-//! them `0c39d6d5-c70d-4c55-bc02-f620844f3fd1` and `4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11`, the
-//! validation codes `GCC-DEMO-0001` (10 creates) and `GCC-DEMO-0002` (1 create), and these
-//! demo credentials: tenant [`DEMO_TENANT_ID`], client id [`DEMO_CLIENT_ID`], client secret
+//! The built-in demo seed ([`Seed::demo`]) has the five [`DEMO_CUSTOMERS`] without a
+//! qualification (among them [`DEMO_SCHOOL`] `0c39d6d5-c70d-4c55-bc02-f620844f3fd1` and
+//! [`DEMO_AGENCY`] `4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11`), the validation codes
+//! [`DEMO_VALIDATION_CODE`] `GCC-DEMO-0001` (10 creates) and
+//! [`DEMO_SINGLE_USE_VALIDATION_CODE`] `GCC-DEMO-0002` (1 create), and these demo credentials:
+//! tenant [`DEMO_TENANT_ID`], client id [`DEMO_CLIENT_ID`], client secret
 //! `sandbox-client-secret`, refresh token `sandbox-refresh-token`, static access token
-//! `sandbox-access-token`. `--customers N` adds N customers with the ids of
-//! [`generated_customer_id`].
+//! `sandbox-access-token`. Issued access tokens start with [`ACCESS_TOKEN_PREFIX`].
+//! `--customers N` adds N customers with the ids of [`generated_customer_id`].
 
 mod admin;
 mod admin_client;
+mod answered;
 mod api;
 mod cli;
+mod customers;
 mod faults;
 mod persist;
+mod qualifications;
 mod seed;
 mod state;
 mod token;
 mod traffic;
+mod wire;
 
+use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -99,13 +160,19 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use admin_client::SandboxAdmin;
+pub use admin_client::{AdminError, SandboxAdmin};
 pub use cli::run_cli;
+pub use qualifications::{AnswerShapes, DateField, GetShape, PostShape};
 pub use seed::{
-    AppRegistration, DEMO_ACCESS_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PARTNER_ID,
-    DEMO_REFRESH_TOKEN, DEMO_TENANT_ID, Seed, SeedCustomer, SeedValidationCode,
+    AppRegistration, DEMO_ACCESS_TOKEN, DEMO_AGENCY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_CUSTOMERS, DEMO_NONPROFIT, DEMO_PARTNER_ID, DEMO_REFRESH_TOKEN, DEMO_SCHOOL,
+    DEMO_SINGLE_USE_VALIDATION_CODE, DEMO_STATE_DEPARTMENT, DEMO_TENANT_ID, DEMO_UNIVERSITY,
+    DEMO_VALIDATION_CODE, Seed, SeedCustomer, SeedValidationCode, UNKNOWN_CUSTOMER, Vetting,
     generated_customer_id,
 };
+pub use token::ACCESS_TOKEN_PREFIX;
+pub use traffic::Counters;
+pub use wire::{PARTNER_CENTER_RESOURCE, Qualification, error_codes};
 
 use faults::Faults;
 use state::State;
@@ -165,6 +232,8 @@ pub enum SandboxError {
 #[derive(Debug)]
 pub(crate) struct App {
     state: Mutex<State>,
+    /// How the asynchronous contract shapes its answers.
+    shapes: Mutex<AnswerShapes>,
     faults: Mutex<Faults>,
     traffic: Mutex<Traffic>,
     /// Signalled after each change, for the state-file writer.
@@ -187,6 +256,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn router(app: Arc<App>) -> Router {
     let served = api::routes()
+        .merge(qualifications::routes())
+        .merge(customers::routes())
         .route(
             "/{tenant_id}/oauth2/token",
             axum::routing::post(token::token),
@@ -243,23 +314,25 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         Some(path) if path.exists() => persist::load(path)?,
         _ => config.seed,
     };
+    // A state file already holds the generated customers, maybe changed: keep them as they are.
+    let known: HashSet<String> = seed
+        .customers
+        .iter()
+        .map(|c| c.id.to_ascii_lowercase())
+        .collect();
     for n in 1..=config.generated_customers {
         let id = generated_customer_id(n);
-        if !seed
-            .customers
-            .iter()
-            .any(|c| c.id.eq_ignore_ascii_case(&id))
-        {
+        if !known.contains(&id) {
             seed.customers.push(SeedCustomer {
-                id,
                 name: Some(format!("Generated customer {n}")),
-                qualification: crate::partnercenter::Qualification::None,
+                ..SeedCustomer::new(id)
             });
         }
     }
     let state = State::from_seed(seed).map_err(|e| SandboxError::InvalidSeed(e.to_string()))?;
     let app = Arc::new(App {
         state: Mutex::new(state),
+        shapes: Mutex::new(AnswerShapes::default()),
         faults: Mutex::new(Faults::default()),
         traffic: Mutex::new(Traffic::default()),
         changed: Notify::new(),

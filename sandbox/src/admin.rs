@@ -12,11 +12,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::partnercenter::Qualification;
+use crate::wire::Qualification;
 
-use super::faults::FaultSpec;
-use super::seed::{SeedCustomer, qualification_name};
-use super::{App, lock};
+use crate::faults::FaultSpec;
+use crate::qualifications::AnswerShapes;
+use crate::seed::{SeedCustomer, qualification_name};
+use crate::state::AdminRefusal;
+use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -25,6 +27,15 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route(
             "/admin/customers/{customer_id}/qualification",
             post(force_qualification),
+        )
+        .route(
+            "/admin/customers/{customer_id}/qualifications/{qualification}",
+            delete(remove_qualification),
+        )
+        .route("/admin/customers/{customer_id}/vetting", post(set_vetting))
+        .route(
+            "/admin/qualifications/shapes",
+            get(answer_shapes).put(set_answer_shapes),
         )
         .route(
             "/admin/faults",
@@ -58,6 +69,14 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, Json(json!({ "error": message.to_string() }))).into_response()
 }
 
+fn refused(refusal: &AdminRefusal) -> Response {
+    let status = match refusal {
+        AdminRefusal::UnknownCustomer(_) => StatusCode::NOT_FOUND,
+        AdminRefusal::NotAGuid(_) | AdminRefusal::NotVetted { .. } => StatusCode::BAD_REQUEST,
+    };
+    refuse(status, refusal)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QualificationBody {
@@ -71,10 +90,57 @@ async fn force_qualification(
     Json(body): Json<QualificationBody>,
 ) -> Response {
     match app.mutate(|s| s.force_qualification(&customer_id, body.qualification)) {
-        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.as_str() }))
+        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.name() }))
             .into_response(),
-        Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
+        Err(refusal) => refused(&refusal),
     }
+}
+
+async fn remove_qualification(
+    State(app): State<Arc<App>>,
+    Path((customer_id, name)): Path<(String, String)>,
+) -> Response {
+    let Some(qualification) = Qualification::from_name(&name) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("unknown qualification {name:?}"),
+        );
+    };
+    match app.mutate(|s| s.remove_qualification(&customer_id, qualification)) {
+        Ok(removed) => Json(json!({ "removed": removed })).into_response(),
+        Err(refusal) => refused(&refusal),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VettingBody {
+    status: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn set_vetting(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    Json(body): Json<VettingBody>,
+) -> Response {
+    match app.mutate(|s| s.set_vetting(&customer_id, body.status, body.reason)) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refusal) => refused(&refusal),
+    }
+}
+
+async fn answer_shapes(State(app): State<Arc<App>>) -> Response {
+    Json(*lock(&app.shapes)).into_response()
+}
+
+async fn set_answer_shapes(
+    State(app): State<Arc<App>>,
+    Json(shapes): Json<AnswerShapes>,
+) -> StatusCode {
+    *lock(&app.shapes) = shapes;
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +159,7 @@ async fn add_customers(State(app): State<Arc<App>>, Json(body): Json<OneOrMany>)
     let outcome = app.mutate(|s| customers.into_iter().try_for_each(|c| s.upsert_customer(c)));
     match outcome {
         Ok(()) => Json(json!({ "added": added })).into_response(),
-        Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
+        Err(refusal) => refused(&refusal),
     }
 }
 
@@ -119,11 +185,14 @@ async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
 }
 
 async fn counters(State(app): State<Arc<App>>) -> Response {
-    Json(lock(&app.traffic).counters()).into_response()
+    let mut counters = lock(&app.traffic).counters().clone();
+    counters.accepted = lock(&app.state).accepted().clone();
+    Json(counters).into_response()
 }
 
 async fn reset_counters(State(app): State<Arc<App>>) -> StatusCode {
     lock(&app.traffic).reset();
+    lock(&app.state).reset_accepted();
     StatusCode::NO_CONTENT
 }
 

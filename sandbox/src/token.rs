@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::FormRejection;
@@ -10,11 +10,13 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+// Tokio's clock, so that tests on paused time can let tokens expire without waiting.
+use tokio::time::Instant;
 
-use crate::partnercenter::PARTNER_CENTER_RESOURCE;
+use crate::wire::PARTNER_CENTER_RESOURCE;
 
-use super::App;
-use super::seed::{AppRegistration, Seed};
+use crate::App;
+use crate::seed::{AppRegistration, Seed};
 
 /// Issued tokens, app registrations and the token settings of the seed.
 #[derive(Debug)]
@@ -73,8 +75,13 @@ fn failure(error: &'static str, description: impl Into<String>) -> OAuthFailure 
     }
 }
 
-fn new_token(kind: &str) -> String {
-    format!("sandbox-{kind}-{}", uuid::Uuid::new_v4().simple())
+/// Every access token the sandbox issues starts with this, so that tests can look for leaks.
+pub const ACCESS_TOKEN_PREFIX: &str = "sandbox-at-";
+/// Rotated refresh tokens start with this.
+const REFRESH_TOKEN_PREFIX: &str = "sandbox-rt-";
+
+fn new_token(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
 impl Tokens {
@@ -164,7 +171,7 @@ impl Tokens {
                     ));
                 }
                 if rotate {
-                    app.refresh_token = new_token("rt");
+                    app.refresh_token = new_token(REFRESH_TOKEN_PREFIX);
                 }
                 (Access::AppUser, Some(app.refresh_token.clone()))
             }
@@ -178,7 +185,7 @@ impl Tokens {
         if self.issued.len() >= PRUNE_THRESHOLD {
             self.issued.retain(|_, (expiry, _)| now < *expiry);
         }
-        let access_token = new_token("at");
+        let access_token = new_token(ACCESS_TOKEN_PREFIX);
         self.issued
             .insert(access_token.clone(), (now + self.lifetime, access));
         Ok(Granted {
@@ -202,20 +209,28 @@ pub(crate) async fn token(
         ));
     };
     match app.mutate(|state| state.tokens.grant(&tenant_id, &form, Instant::now())) {
-        Ok(granted) => {
-            let mut body = json!({
-                "token_type": "Bearer",
-                "expires_in": granted.expires_in.to_string(),
-                "resource": PARTNER_CENTER_RESOURCE,
-                "access_token": granted.access_token,
-            });
-            if let Some(refresh_token) = granted.refresh_token {
-                body["refresh_token"] = json!(refresh_token);
-            }
-            Json(body).into_response()
-        }
+        Ok(granted) => Json(TokenAnswer {
+            token_type: "Bearer",
+            expires_in: granted.expires_in.to_string(),
+            resource: PARTNER_CENTER_RESOURCE,
+            access_token: granted.access_token,
+            refresh_token: granted.refresh_token,
+        })
+        .into_response(),
         Err(refused) => oauth_error(&refused),
     }
+}
+
+/// AAD v1's answer, in its order; `expires_in` is a string there.
+#[derive(serde::Serialize)]
+struct TokenAnswer {
+    token_type: &'static str,
+    expires_in: String,
+    resource: &'static str,
+    access_token: String,
+    /// Only for the refresh-token grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
 fn oauth_error(refused: &OAuthFailure) -> Response {
@@ -226,9 +241,7 @@ fn oauth_error(refused: &OAuthFailure) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::seed::{
-        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
-    };
+    use crate::seed::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID};
 
     fn form(grant: &str, secret: &str, refresh: Option<&str>) -> TokenForm {
         TokenForm {

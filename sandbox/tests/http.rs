@@ -1,21 +1,16 @@
-//! The sandbox over HTTP: Partner Center's answers and rules, the admin routes, the binary.
+//! The sandbox over HTTP: Partner Center's rules, the admin routes, the state file, the binary.
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use partnercenter_sandbox::{
+    self as sandbox, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CUSTOMERS,
+    DEMO_SCHOOL as SCHOOL, DEMO_SINGLE_USE_VALIDATION_CODE, Qualification, RunningSandbox,
+    SandboxConfig, Seed, generated_customer_id,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use terraform_provider_partnercenter::partnercenter::{
-    Client, ClientConfig, Credentials, Qualification, Secret, user_agent,
-};
-use terraform_provider_partnercenter::sandbox::{
-    self, DEMO_ACCESS_TOKEN, RunningSandbox, SandboxConfig, Seed, generated_customer_id,
-};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio_util::sync::CancellationToken;
-
-const SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
-const AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
 
 /// A raw HTTP caller with the demo's static token, to see exactly what the sandbox answers.
 struct Raw {
@@ -72,7 +67,28 @@ impl Raw {
     async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, path, None, None).await
     }
+
+    async fn put_bytes(&self, customer: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .put(format!("{}{}", self.base, qualification_path(customer)))
+            .bearer_auth(DEMO_ACCESS_TOKEN)
+            .body(body)
+            .send()
+            .await
+            .expect("sandbox answers");
+        let status = response.status();
+        let bytes = response.bytes().await.expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
 }
+
+/// How long a test waits for something that must happen before it calls it a hang: far longer
+/// than it ever takes, so that a loaded machine cannot fail the test.
+const HANG_GUARD: Duration = Duration::from_secs(60);
 
 async fn start() -> (RunningSandbox, Raw) {
     let sandbox = sandbox::spawn(SandboxConfig::default())
@@ -87,98 +103,27 @@ fn qualification_path(customer: &str) -> String {
 }
 
 #[tokio::test]
-async fn answers_with_partner_center_bodies_and_errors() {
+async fn only_education_and_gcc_can_be_put() {
     let (_sandbox, raw) = start().await;
-    assert_eq!(
-        raw.put(SCHOOL, "1", "", None).await,
-        (StatusCode::OK, json!("education"))
-    );
-    assert_eq!(
-        raw.get(&qualification_path(SCHOOL)).await,
-        (StatusCode::OK, json!("education"))
-    );
-
-    let (status, codes) = raw.get("/v1/customers/all/validations").await;
-    assert_eq!(status, StatusCode::OK);
-    let keys: Vec<&str> = codes[0]
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    for key in [
-        "partnerId",
-        "organizationName",
-        "validationId",
-        "maxCreates",
-        "remainingCreates",
-        "eTag",
-    ] {
-        assert!(keys.contains(&key), "{key} missing from {keys:?}");
-    }
-
-    let (status, body) = raw.put(SCHOOL, "\"Education\"", "", None).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        (&body["code"], &body["data"], &body["source"]),
-        (&json!(3000), &json!([]), &json!("PartnerFD"))
-    );
-    assert_eq!(
-        raw.get(&qualification_path("not-a-guid")).await.1["code"],
-        900118
-    );
-    let (status, body) = raw
-        .get(&qualification_path("11111111-2222-4333-8444-555555555555"))
-        .await;
-    assert_eq!(
-        (status, &body["code"]),
-        (StatusCode::NOT_FOUND, &json!(1000))
-    );
-    for refused in ["0", "2", "4"] {
+    for refused in ["0", "2", "4", "5", "-1", "1.5", ""] {
+        let (status, body) = raw.put(SCHOOL, refused, "", None).await;
         assert_eq!(
-            raw.put(SCHOOL, refused, "", None).await.0,
-            StatusCode::BAD_REQUEST,
+            (status, &body["code"]),
+            (StatusCode::BAD_REQUEST, &json!(3000)),
             "{refused}"
         );
     }
-
-    let url = format!("{}{}", raw.base, qualification_path(SCHOOL));
-    let anonymous = raw.http.get(&url).send().await.expect("answers");
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
-    let forged = raw
-        .http
-        .get(&url)
-        .bearer_auth("forged")
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
-
-    // The token is checked before the request itself: an anonymous malformed PUT learns only
-    // that it is not signed in; a signed-in one gets Partner Center's error shape.
-    let malformed = raw
-        .http
-        .put(format!("{url}?code=%ZZ"))
-        .body(vec![0xff, 0xfe])
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(malformed.status(), StatusCode::UNAUTHORIZED);
-    let signed_in = raw
-        .http
-        .put(&url)
-        .bearer_auth(DEMO_ACCESS_TOKEN)
-        .body(vec![0xff, 0xfe])
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(signed_in.status(), StatusCode::BAD_REQUEST);
-    let body: Value = signed_in
-        .json()
-        .await
-        .expect("Partner Center's error shape");
-    assert_eq!(body["code"], 3000, "{body}");
+    let (status, body) = raw.put_bytes(SCHOOL, vec![0xff, 0xfe]).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::BAD_REQUEST, &json!(3000)),
+        "a body that is not UTF-8"
+    );
+    assert_eq!(
+        raw.get(&qualification_path(SCHOOL)).await,
+        (StatusCode::OK, json!("none")),
+        "nothing was set"
+    );
 }
 
 #[tokio::test]
@@ -193,9 +138,8 @@ async fn gcc_spends_a_create_once_and_retries_are_idempotent() {
         raw.put(AGENCY, "3", "?code=unknown", None).await.0,
         StatusCode::BAD_REQUEST
     );
-    let done = raw
-        .put(AGENCY, "3", "?code=GCC-DEMO-0002", Some("req-1"))
-        .await;
+    let single_use = format!("?code={DEMO_SINGLE_USE_VALIDATION_CODE}");
+    let done = raw.put(AGENCY, "3", &single_use, Some("req-1")).await;
     assert_eq!(done, (StatusCode::OK, json!("governmentcommunitycloud")));
     assert_eq!(
         remaining(&raw.get("/v1/customers/all/validations").await.1),
@@ -204,11 +148,11 @@ async fn gcc_spends_a_create_once_and_retries_are_idempotent() {
 
     // Already GCC: accepted again without spending; the spent code still cannot serve another.
     assert_eq!(
-        raw.put(AGENCY, "3", "?code=GCC-DEMO-0002", None).await.0,
+        raw.put(AGENCY, "3", &single_use, None).await.0,
         StatusCode::OK
     );
     assert_eq!(
-        raw.put(SCHOOL, "3", "?code=GCC-DEMO-0002", None).await.0,
+        raw.put(SCHOOL, "3", &single_use, None).await.0,
         StatusCode::BAD_REQUEST
     );
 
@@ -218,11 +162,7 @@ async fn gcc_spends_a_create_once_and_retries_are_idempotent() {
         .set_qualification(AGENCY, Qualification::None)
         .await
         .expect("drift");
-    assert_eq!(
-        raw.put(AGENCY, "3", "?code=GCC-DEMO-0002", Some("req-1"))
-            .await,
-        done
-    );
+    assert_eq!(raw.put(AGENCY, "3", &single_use, Some("req-1")).await, done);
 }
 
 #[tokio::test]
@@ -254,12 +194,18 @@ async fn admin_routes_drift_customers_counters_and_faults() {
     assert_eq!(raw.put(SCHOOL, "1", "", None).await.0, StatusCode::OK);
 
     let counters = admin.counters().await.expect("counters");
-    assert_eq!(counters["customers"][SCHOOL], json!({"GET": 3, "PUT": 1}));
-    assert_eq!(counters["routes"]["GET qualification"], 3);
-    assert_eq!(counters["status"]["404"], 1);
-    assert_eq!(counters["total"], 4, "admin calls are not counted");
+    assert_eq!(
+        (
+            counters.customer(SCHOOL, "GET"),
+            counters.customer(SCHOOL, "PUT")
+        ),
+        (3, 1)
+    );
+    assert_eq!(counters.route("GET qualification"), 3);
+    assert_eq!(counters.status(404), 1);
+    assert_eq!(counters.total, 4, "admin calls are not counted");
     admin.reset_counters().await.expect("reset");
-    assert_eq!(admin.counters().await.expect("counters")["total"], 0);
+    assert_eq!(admin.counters().await.expect("counters").total, 0);
     assert!(admin.requests().await.expect("log").is_empty());
 
     let id = admin
@@ -285,16 +231,17 @@ async fn admin_routes_drift_customers_counters_and_faults() {
         .await
         .expect("fault");
     let state = admin.state().await.expect("admin is not faulted");
-    assert_eq!(state.customers.len(), 5);
+    assert_eq!(state.customers.len(), DEMO_CUSTOMERS.len());
     admin.clear_faults().await.expect("clear");
     assert_eq!(raw.get(&qualification_path(SCHOOL)).await.0, StatusCode::OK);
-    let bad = reqwest::Client::new()
-        .post(format!("{}/admin/faults", raw.base))
-        .json(&json!({"kind": "status", "status": 200}))
-        .send()
+    let refused = admin
+        .add_fault(json!({"kind": "status", "status": 200}))
         .await
-        .expect("answers");
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        .expect_err("200 is no fault");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
@@ -326,9 +273,10 @@ async fn state_file_follows_changes_while_running() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    let seed = tokio::time::timeout(Duration::from_secs(5), saved)
+    // A guard against a writer that never writes, not a claim about its speed.
+    let seed = tokio::time::timeout(HANG_GUARD, saved)
         .await
-        .expect("saved in time");
+        .expect("the change reached the state file");
     assert_eq!(seed.customers.len(), 7);
     sandbox.shutdown().await.expect("clean shutdown");
 }
@@ -345,9 +293,9 @@ async fn run_binary(state: &std::path::Path) -> (tokio::process::Child, String) 
         .expect("binary starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+    let line = tokio::time::timeout(HANG_GUARD, lines.next_line())
         .await
-        .expect("prints in time")
+        .expect("the binary printed its address")
         .expect("reads")
         .expect("one line");
     let url = line
@@ -364,20 +312,11 @@ async fn terminate(mut child: tokio::process::Child) {
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+    let status = tokio::time::timeout(HANG_GUARD, child.wait())
         .await
-        .expect("exits in time")
+        .expect("the binary exits on SIGTERM")
         .expect("exit status");
     assert!(status.success(), "{status:?}");
-}
-
-fn client(url: &str) -> Client {
-    let mut config = ClientConfig::new(
-        Credentials::AccessToken(Secret::new(DEMO_ACCESS_TOKEN)),
-        user_agent("0.1.0", "1.15.5"),
-    );
-    config.base_url = url.to_owned();
-    Client::new(config, CancellationToken::new()).expect("client")
 }
 
 #[tokio::test]
@@ -391,11 +330,10 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
-    let first = client(&url);
-    first
-        .set_qualification(&generated, Qualification::Education, None)
-        .await
-        .expect("set");
+    assert_eq!(
+        Raw::new(url).put(&generated, "1", "", None).await,
+        (StatusCode::OK, json!("education"))
+    );
     terminate(child).await;
 
     let saved: Seed =
@@ -414,12 +352,122 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
 
     let (child, url) = run_binary(&state).await;
     assert_eq!(
-        client(&url)
-            .get_qualification(&generated)
-            .await
-            .expect("get"),
-        Qualification::Education,
+        Raw::new(url).get(&qualification_path(&generated)).await,
+        (StatusCode::OK, json!("education")),
         "the state survives a restart"
     );
     terminate(child).await;
+}
+
+#[tokio::test]
+async fn asynchronous_contract_spends_codes_once_and_counts_its_routes() {
+    let (sandbox, raw) = start().await;
+    let admin = sandbox.admin();
+    let path = format!("/v1/customers/{AGENCY}/qualifications");
+    let body = format!(
+        r#"{{"qualification":"GovernmentCommunityCloud","validationCode":"{DEMO_SINGLE_USE_VALIDATION_CODE}"}}"#
+    );
+    let post = |request_id| raw.call(reqwest::Method::POST, &path, Some(&body), Some(request_id));
+    let first = post("req-9").await;
+    assert_eq!(first.0, StatusCode::CREATED);
+    assert_eq!(first.1["qualification"], "GovernmentCommunityCloud");
+    let codes = raw.get("/v1/customers/all/validations").await.1;
+    assert_eq!(codes[1]["remainingCreates"], 0);
+
+    // Taken away out of band; a retry of the same request is answered, not applied again.
+    assert!(
+        admin
+            .remove_qualification(AGENCY, Qualification::GovernmentCommunityCloud)
+            .await
+            .expect("removed")
+    );
+    assert_eq!(post("req-9").await, first);
+    assert_eq!(raw.get(&path).await, (StatusCode::OK, json!([])));
+    // A new request needs a create the spent code no longer has.
+    assert_eq!(post("req-10").await.0, StatusCode::BAD_REQUEST);
+
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters.route("POST qualifications"), 3);
+    assert_eq!(counters.route("GET qualifications"), 1);
+    assert_eq!(counters.customer(AGENCY, "POST"), 3);
+    assert_eq!(
+        counters.accepted(AGENCY, "req-9"),
+        1,
+        "the retry was answered, not applied"
+    );
+    assert_eq!(counters.accepted(AGENCY, "req-10"), 0, "refused");
+    assert!(counters.doubled().is_empty(), "{counters:?}");
+
+    // Partner Center's review moves on.
+    let school = format!("/v1/customers/{SCHOOL}/qualifications");
+    let education = r#"{"qualification":"Education","educationSegment":"HigherEducation"}"#;
+    assert_eq!(
+        raw.call(reqwest::Method::POST, &school, Some(education), None)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    admin.approve(SCHOOL).await.expect("vetted");
+    assert_eq!(raw.get(&school).await.1[0]["vettingStatus"], "Approved");
+    let refused = admin.approve(AGENCY).await.expect_err("nothing to vet");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
+}
+
+/// Every customer exactly once, in id order, over real pages: the paging a list of a partner's
+/// customers rests on.
+#[tokio::test]
+async fn ten_thousand_customers_page_through() {
+    const PAGE: usize = 1000;
+    let sandbox = sandbox::spawn(SandboxConfig {
+        generated_customers: 10_000 - DEMO_CUSTOMERS.len(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    let http = reqwest::Client::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let request = match &token {
+            None => http.get(format!("{}/v1/customers?size={PAGE}", sandbox.url())),
+            Some(token) => http
+                .get(format!(
+                    "{}/v1/customers?size={PAGE}&seekOperation=Next",
+                    sandbox.url()
+                ))
+                .header("MS-ContinuationToken", token),
+        }
+        .bearer_auth(DEMO_ACCESS_TOKEN);
+        let page: Value = request
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("a collection");
+        pages += 1;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(page["totalCount"], items.len());
+        ids.extend(
+            items
+                .iter()
+                .map(|i| i["id"].as_str().expect("id").to_owned()),
+        );
+        match page["links"]["next"]["headers"][0]["value"].as_str() {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 10);
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, no repeat"
+    );
+    let counters = sandbox.admin().counters().await.expect("counters");
+    assert_eq!(counters.route("GET customers"), 10);
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::partnercenter::Qualification;
+use crate::wire::Qualification;
 
 /// Customers, validation codes, app registrations and token settings. `--seed` files, `--state`
 /// files and `GET /admin/state` all use this format, so a saved state can seed a new sandbox.
@@ -37,16 +37,73 @@ pub struct AppRegistration {
     pub refresh_token: String,
 }
 
+/// A customer and the qualifications it holds: at most one of None, Education, Nonprofit and
+/// GovernmentCommunityCloud (what the legacy contract reads and writes), and StateOwnedEntity
+/// beside it or alone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCustomer {
     /// A GUID.
     pub id: String,
+    /// The company name; the customer list answers the id when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Any case; `None` when absent.
+    /// The customer's default domain in the customer list; when absent, made from the name
+    /// (`contososchooldistrict.onmicrosoft.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Any case; `None` when absent. `StateOwnedEntity` here means `state_owned_entity` and no
+    /// other qualification.
     #[serde(default = "no_qualification", with = "qualification_name")]
     pub qualification: Qualification,
+    /// The vetting of an Education or GovernmentCommunityCloud qualification; when absent there,
+    /// `Approved` (a seed describes qualifications settled long ago). Ignored for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vetting: Option<Vetting>,
+    /// Whether the customer also holds StateOwnedEntity (which has no vetting).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub state_owned_entity: bool,
+}
+
+impl SeedCustomer {
+    /// A customer with no name and no qualification, for struct update syntax:
+    /// `SeedCustomer { qualification: Qualification::Education, ..SeedCustomer::new(id) }`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            domain: None,
+            qualification: Qualification::None,
+            vetting: None,
+            state_owned_entity: false,
+        }
+    }
+}
+
+/// Where Partner Center's review of an Education or GovernmentCommunityCloud qualification is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vetting {
+    /// An open string: `Approved`, `InReview`, `Denied`, or anything else Partner Center adds.
+    pub status: String,
+    /// Why it was denied, e.g. `Not an Education Customer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the review started, RFC 3339 (`2020-12-04T20:54:24Z`); Partner Center leaves it
+    /// out of some answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+impl Vetting {
+    /// A settled qualification, as seeds describe them.
+    pub fn approved() -> Self {
+        Self {
+            status: "Approved".to_owned(),
+            reason: None,
+            created: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,24 +133,51 @@ fn no_qualification() -> Qualification {
 pub(crate) mod qualification_name {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    use crate::partnercenter::Qualification;
+    use crate::wire::Qualification;
 
     pub(crate) fn serialize<S: Serializer>(q: &Qualification, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(q.as_str())
+        s.serialize_str(q.name())
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Qualification, D::Error> {
-        String::deserialize(d)?.parse().map_err(D::Error::custom)
+        let name = String::deserialize(d)?;
+        Qualification::from_name(&name).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown qualification {name:?}; expected None, Education, Nonprofit, \
+                 GovernmentCommunityCloud or StateOwnedEntity"
+            ))
+        })
     }
 }
 
-/// The demo's application registration (documented in the module doc of `sandbox`).
+/// The demo's application registration (documented in the crate doc).
 pub const DEMO_TENANT_ID: &str = "5a1d8e3c-0b7f-4c2e-9a6d-1e2f3a4b5c6d";
 pub const DEMO_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 pub const DEMO_CLIENT_SECRET: &str = "sandbox-client-secret";
 pub const DEMO_REFRESH_TOKEN: &str = "sandbox-refresh-token";
 pub const DEMO_ACCESS_TOKEN: &str = "sandbox-access-token";
 pub const DEMO_PARTNER_ID: &str = "3c9e7f21-8d4b-4a6e-b5c2-7f1e0d9a8b64";
+
+/// The demo seed's customers, none with a qualification. The first two are the README's.
+pub const DEMO_SCHOOL: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
+pub const DEMO_AGENCY: &str = "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11";
+pub const DEMO_UNIVERSITY: &str = "7d2a9c4e-1b3f-4e5d-8a6c-9f0e1d2c3b4a";
+pub const DEMO_STATE_DEPARTMENT: &str = "a8b7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c5d";
+pub const DEMO_NONPROFIT: &str = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b";
+/// Each demo customer's id and company name, in the order of the seed.
+pub const DEMO_CUSTOMERS: [(&str, &str); 5] = [
+    (DEMO_SCHOOL, "Contoso School District"),
+    (DEMO_AGENCY, "Fabrikam County Agency"),
+    (DEMO_UNIVERSITY, "Northwind University"),
+    (DEMO_STATE_DEPARTMENT, "Tailspin State Department"),
+    (DEMO_NONPROFIT, "Woodgrove Nonprofit"),
+];
+/// A GUID that no seed holds: the API answers 404 for it.
+pub const UNKNOWN_CUSTOMER: &str = "11111111-2222-4333-8444-555555555555";
+
+/// The demo's GovernmentCommunityCloud validation codes: ten creates, and a single one.
+pub const DEMO_VALIDATION_CODE: &str = "GCC-DEMO-0001";
+pub const DEMO_SINGLE_USE_VALIDATION_CODE: &str = "GCC-DEMO-0002";
 
 impl Seed {
     /// A seed with no customers, codes, apps or tokens.
@@ -108,14 +192,9 @@ impl Seed {
         }
     }
 
-    /// The built-in seed: the customers of DESIGN.md's example and a few more, all without a
-    /// qualification, two validation codes, one app registration and one static token.
+    /// The built-in seed: [`DEMO_CUSTOMERS`], all without a qualification, two validation
+    /// codes, one app registration and one static token.
     pub fn demo() -> Self {
-        let customer = |id: &str, name: &str| SeedCustomer {
-            id: id.to_owned(),
-            name: Some(name.to_owned()),
-            qualification: Qualification::None,
-        };
         let code = |validation_id: &str, organization_name: &str, max_creates, etag: &str| {
             SeedValidationCode {
                 partner_id: DEMO_PARTNER_ID.to_owned(),
@@ -134,31 +213,26 @@ impl Seed {
                 client_secret: DEMO_CLIENT_SECRET.to_owned(),
                 refresh_token: DEMO_REFRESH_TOKEN.to_owned(),
             }],
-            customers: vec![
-                customer(
-                    "0c39d6d5-c70d-4c55-bc02-f620844f3fd1",
-                    "Contoso School District",
-                ),
-                customer(
-                    "4f5c1e2a-9f4b-4a8e-9d3c-2b7a6e1d0c11",
-                    "Fabrikam County Agency",
-                ),
-                customer(
-                    "7d2a9c4e-1b3f-4e5d-8a6c-9f0e1d2c3b4a",
-                    "Northwind University",
-                ),
-                customer(
-                    "a8b7c6d5-e4f3-4a2b-9c1d-0e9f8a7b6c5d",
-                    "Tailspin State Department",
-                ),
-                customer(
-                    "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
-                    "Woodgrove Nonprofit",
-                ),
-            ],
+            customers: DEMO_CUSTOMERS
+                .iter()
+                .map(|(id, name)| SeedCustomer {
+                    name: Some((*name).to_owned()),
+                    ..SeedCustomer::new(*id)
+                })
+                .collect(),
             validation_codes: vec![
-                code("GCC-DEMO-0001", "Fabrikam County Agency", 10, "W/\"1\""),
-                code("GCC-DEMO-0002", "Tailspin State Department", 1, "W/\"2\""),
+                code(
+                    DEMO_VALIDATION_CODE,
+                    "Fabrikam County Agency",
+                    10,
+                    "W/\"1\"",
+                ),
+                code(
+                    DEMO_SINGLE_USE_VALIDATION_CODE,
+                    "Tailspin State Department",
+                    1,
+                    "W/\"2\"",
+                ),
             ],
             ..Self::empty()
         }
@@ -171,14 +245,10 @@ pub fn generated_customer_id(n: usize) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
-/// Whether `id` is a GUID in its usual hyphenated 36-character form.
-pub(crate) fn is_guid(id: &str) -> bool {
-    crate::partnercenter::parse_customer_id(id).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::is_guid;
 
     #[test]
     fn demo_seed_round_trips_and_is_valid() {
@@ -186,6 +256,8 @@ mod tests {
         let json = serde_json::to_string(&demo).expect("serializes");
         assert_eq!(serde_json::from_str::<Seed>(&json).expect("parses"), demo);
         assert!(demo.customers.iter().all(|c| is_guid(&c.id)));
+        assert!(is_guid(UNKNOWN_CUSTOMER));
+        assert!(!demo.customers.iter().any(|c| c.id == UNKNOWN_CUSTOMER));
     }
 
     #[test]
@@ -212,7 +284,5 @@ mod tests {
             "00000000-0000-4000-8000-000000000042"
         );
         assert!(is_guid(&generated_customer_id(999_999_999_999)));
-        assert!(!is_guid("not-a-guid"));
-        assert!(!is_guid("0c39d6d5c70d4c55bc02f620844f3fd1"));
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::seed::Seed;
-use super::{App, SandboxError, lock};
+use crate::seed::Seed;
+use crate::{App, SandboxError, lock};
 
 /// Changes closer together than this share one write, so a burst of PUTs costs one fsync.
 const DEBOUNCE: Duration = Duration::from_millis(50);

@@ -1,24 +1,26 @@
 //! The front door of the API and token routes: counters, the request log, and injected faults.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::faults::{self, Effect};
-use super::{App, lock};
+use crate::faults::{self, Effect};
+use crate::{App, lock};
 
 /// What a request was for, as counted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Route {
     PutQualification(String),
     GetQualification(String),
+    PostQualifications(String),
+    GetQualifications(String),
     GetValidations,
+    GetCustomers,
     Token,
     Other,
 }
@@ -28,11 +30,18 @@ impl Route {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method, segments.as_slice()) {
             ("GET", ["v1", "customers", "all", "validations"]) => Self::GetValidations,
+            ("GET", ["v1", "customers"]) => Self::GetCustomers,
             ("PUT", ["v1", "customers", id, "qualification"]) => {
                 Self::PutQualification(id.to_ascii_lowercase())
             }
             ("GET", ["v1", "customers", id, "qualification"]) => {
                 Self::GetQualification(id.to_ascii_lowercase())
+            }
+            ("POST", ["v1", "customers", id, "qualifications"]) => {
+                Self::PostQualifications(id.to_ascii_lowercase())
+            }
+            ("GET", ["v1", "customers", id, "qualifications"]) => {
+                Self::GetQualifications(id.to_ascii_lowercase())
             }
             ("POST", [_tenant, "oauth2", "token"]) => Self::Token,
             _ => Self::Other,
@@ -43,7 +52,10 @@ impl Route {
         match self {
             Self::PutQualification(_) => "PUT qualification",
             Self::GetQualification(_) => "GET qualification",
+            Self::PostQualifications(_) => "POST qualifications",
+            Self::GetQualifications(_) => "GET qualifications",
             Self::GetValidations => "GET validations",
+            Self::GetCustomers => "GET customers",
             Self::Token => "POST token",
             Self::Other => "other",
         }
@@ -51,7 +63,10 @@ impl Route {
 
     fn customer(&self) -> Option<&str> {
         match self {
-            Self::PutQualification(id) | Self::GetQualification(id) => Some(id),
+            Self::PutQualification(id)
+            | Self::GetQualification(id)
+            | Self::PostQualifications(id)
+            | Self::GetQualifications(id) => Some(id),
             _ => None,
         }
     }
@@ -77,29 +92,85 @@ pub(crate) struct LogEntry {
     fault: Option<&'static str>,
 }
 
+/// What `GET /admin/counters` answers: requests seen since the last reset, by route name (e.g.
+/// `"PUT qualification"`), by customer (lowercase id) and method, and by status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub total: u64,
+    pub routes: BTreeMap<String, u64>,
+    pub customers: BTreeMap<String, BTreeMap<String, u64>>,
+    pub status: BTreeMap<String, u64>,
+    /// Requests whose connection an injected fault dropped (they have no status).
+    pub dropped: u64,
+    /// TCP connections accepted: with a client that keeps its connections alive, far fewer
+    /// than requests.
+    pub connections: u64,
+    /// Changes (PUT, POST) applied, by customer and `MS-RequestId` (`""` for none). A retry
+    /// answered again from the idempotency cache is not applied again, so more than one under
+    /// an id is a change made twice.
+    pub accepted: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Counters {
+    /// How many times the change `request_id` was applied to a customer (its id in any case).
+    pub fn accepted(&self, customer_id: &str, request_id: &str) -> u64 {
+        self.accepted
+            .get(&customer_id.to_ascii_lowercase())
+            .and_then(|ids| ids.get(request_id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every (customer, `MS-RequestId`, times) applied more than once: empty when nothing was
+    /// doubled.
+    pub fn doubled(&self) -> Vec<(String, String, u64)> {
+        self.accepted
+            .iter()
+            .flat_map(|(customer, ids)| {
+                ids.iter()
+                    .filter(|(_, times)| **times > 1)
+                    .map(|(id, times)| (customer.clone(), id.clone(), *times))
+            })
+            .collect()
+    }
+
+    /// Requests of one route, e.g. `"GET qualification"`.
+    pub fn route(&self, route: &str) -> u64 {
+        self.routes.get(route).copied().unwrap_or(0)
+    }
+
+    /// Requests of `method` about one customer (its id in any case).
+    pub fn customer(&self, customer_id: &str, method: &str) -> u64 {
+        self.customers
+            .get(&customer_id.to_ascii_lowercase())
+            .and_then(|methods| methods.get(method))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Answers with this HTTP status.
+    pub fn status(&self, status: u16) -> u64 {
+        self.status.get(&status.to_string()).copied().unwrap_or(0)
+    }
+}
+
 /// How many requests the log keeps.
 const LOG_CAPACITY: usize = 2000;
 
 /// Request counters and the recent request log.
 #[derive(Debug, Default)]
 pub(crate) struct Traffic {
-    total: u64,
-    routes: BTreeMap<&'static str, u64>,
-    customers: HashMap<String, BTreeMap<String, u64>>,
-    statuses: BTreeMap<u16, u64>,
-    dropped: u64,
-    /// TCP connections accepted: with a client that keeps its connections alive, far fewer
-    /// than requests.
-    connections: u64,
+    counters: Counters,
     log: VecDeque<LogEntry>,
 }
 
 impl Traffic {
     fn record(&mut self, route: &Route, entry: LogEntry) {
-        self.total += 1;
-        *self.routes.entry(route.name()).or_default() += 1;
+        let counters = &mut self.counters;
+        counters.total += 1;
+        *counters.routes.entry(route.name().to_owned()).or_default() += 1;
         if let Some(customer) = route.customer() {
-            *self
+            *counters
                 .customers
                 .entry(customer.to_owned())
                 .or_default()
@@ -107,8 +178,8 @@ impl Traffic {
                 .or_default() += 1;
         }
         match entry.status {
-            Some(status) => *self.statuses.entry(status).or_default() += 1,
-            None => self.dropped += 1,
+            Some(status) => *counters.status.entry(status.to_string()).or_default() += 1,
+            None => counters.dropped += 1,
         }
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
@@ -117,24 +188,11 @@ impl Traffic {
     }
 
     pub(crate) fn connection_accepted(&mut self) {
-        self.connections += 1;
+        self.counters.connections += 1;
     }
 
-    /// `GET /admin/counters`.
-    pub(crate) fn counters(&self) -> Value {
-        let statuses: BTreeMap<String, u64> = self
-            .statuses
-            .iter()
-            .map(|(s, n)| (s.to_string(), *n))
-            .collect();
-        json!({
-            "total": self.total,
-            "routes": self.routes,
-            "customers": self.customers,
-            "status": statuses,
-            "dropped": self.dropped,
-            "connections": self.connections,
-        })
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// `GET /admin/requests`, oldest first.
@@ -208,10 +266,17 @@ mod tests {
             Route::PutQualification(id.to_ascii_lowercase())
         );
         assert_eq!(Route::classify("GET", &path).name(), "GET qualification");
+        let plural = format!("{path}s");
+        assert_eq!(
+            Route::classify("POST", &plural),
+            Route::PostQualifications(id.to_ascii_lowercase())
+        );
+        assert_eq!(Route::classify("GET", &plural).name(), "GET qualifications");
         assert_eq!(
             Route::classify("GET", "/v1/customers/all/validations"),
             Route::GetValidations
         );
+        assert_eq!(Route::classify("GET", "/v1/customers"), Route::GetCustomers);
         assert_eq!(Route::classify("POST", "/t/oauth2/token"), Route::Token);
         assert_eq!(Route::classify("DELETE", &path), Route::Other);
     }
@@ -235,13 +300,22 @@ mod tests {
         traffic.record(&put, entry("PUT", None));
         traffic.record(&Route::Token, entry("POST", Some(200)));
         let counters = traffic.counters();
-        assert_eq!(counters["total"], 3);
-        assert_eq!(counters["routes"]["PUT qualification"], 2);
-        assert_eq!(counters["customers"]["c1"]["PUT"], 2);
-        assert_eq!(counters["status"]["200"], 2);
-        assert_eq!(counters["dropped"], 1);
+        assert_eq!(counters.total, 3);
+        assert_eq!(counters.route("PUT qualification"), 2);
+        assert_eq!(counters.customer("C1", "PUT"), 2);
+        assert_eq!(counters.status(200), 2);
+        assert_eq!(counters.dropped, 1);
         traffic.reset();
-        assert_eq!(traffic.counters()["total"], 0);
+        assert_eq!(traffic.counters(), &Counters::default());
+
+        let mut counters = Counters::default();
+        counters.accepted.insert(
+            "c1".into(),
+            [("r1".to_owned(), 1), ("r2".to_owned(), 2)].into(),
+        );
+        assert_eq!(counters.accepted("C1", "r1"), 1);
+        assert_eq!(counters.accepted("c1", "r3"), 0);
+        assert_eq!(counters.doubled(), [("c1".to_owned(), "r2".to_owned(), 2)]);
         assert!(traffic.recent().is_empty());
     }
 }

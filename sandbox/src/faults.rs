@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::wire::{self, ErrorBody};
+
 /// One fault as posted to `POST /admin/faults`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FaultSpec {
@@ -211,25 +213,21 @@ pub(crate) fn respond(effect: Effect) -> Response {
             Body::from_stream(failing).into_response()
         }
         Effect::Respond {
+            status: 429,
+            retry_after_secs,
+            body: None,
+        } => wire::throttled(retry_after_secs),
+        Effect::Respond {
             status,
             retry_after_secs,
             body,
         } => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = body.unwrap_or_else(|| match (status, retry_after_secs) {
-                (429, Some(secs)) => json!({
-                    "statusCode": 429,
-                    "message": format!("Rate limit is exceeded. Try again in {secs} seconds."),
-                }),
-                (429, None) => json!({ "statusCode": 429, "message": "Rate limit is exceeded." }),
-                _ => json!({
-                    "code": "InjectedFault",
-                    "description": format!("The sandbox injected HTTP {status}."),
-                    "data": [],
-                    "source": "PartnerFD",
-                }),
-            });
-            let mut response = (code, Json(body)).into_response();
+            let mut response = match body {
+                Some(body) => (code, Json(body)).into_response(),
+                None => ErrorBody::new(None, format!("The sandbox injected HTTP {status}."))
+                    .into_response(code),
+            };
             if let Some(secs) = retry_after_secs {
                 response
                     .headers_mut()

@@ -1,0 +1,247 @@
+//! The one client of the admin routes, for tests and benchmarks written in Rust.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::qualifications::AnswerShapes;
+use crate::seed::{Seed, SeedCustomer};
+use crate::traffic::Counters;
+use crate::wire::Qualification;
+
+/// Drives a sandbox's admin routes (in-process or a `partnercenter-sandbox` process).
+#[derive(Clone, Debug)]
+pub struct SandboxAdmin {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+/// An admin call that failed; it names the route, and the sandbox's answer when it refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("admin {method} {path}: {source}")]
+    Http {
+        method: reqwest::Method,
+        path: String,
+        source: reqwest::Error,
+    },
+    #[error("admin {method} {path} answered HTTP {status}: {body}")]
+    Refused {
+        method: reqwest::Method,
+        path: String,
+        status: u16,
+        body: String,
+    },
+    #[error("admin {method} {path} answered an unexpected body ({source}): {body}")]
+    Decode {
+        method: reqwest::Method,
+        path: String,
+        body: String,
+        source: serde_json::Error,
+    },
+}
+
+/// What the admin routes that change nothing visible answer: nothing to read.
+#[derive(serde::Deserialize)]
+struct Ignored {}
+
+impl SandboxAdmin {
+    /// `base_url` as printed by the sandbox, e.g. `http://127.0.0.1:40449`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// One admin call; an empty answer (204) reads as `null`.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, AdminError> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let http = |source| AdminError::Http {
+            method: method.clone(),
+            path: path.to_owned(),
+            source,
+        };
+        let response = request.send().await.map_err(http)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(http)?;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if !status.is_success() {
+            return Err(AdminError::Refused {
+                method,
+                path: path.to_owned(),
+                status: status.as_u16(),
+                body,
+            });
+        }
+        let text = if body.is_empty() { "null" } else { &body };
+        serde_json::from_str(text).map_err(|source| AdminError::Decode {
+            method,
+            path: path.to_owned(),
+            body,
+            source,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(), AdminError> {
+        self.send::<Option<Ignored>>(method, path, body)
+            .await
+            .map(drop)
+    }
+
+    /// Changes a qualification out of band (drift); any value; creates the customer if missing.
+    pub async fn set_qualification(
+        &self,
+        customer_id: &str,
+        qualification: Qualification,
+    ) -> Result<(), AdminError> {
+        let path = format!("/admin/customers/{customer_id}/qualification");
+        let body = json!({ "qualification": qualification.name() });
+        self.call(reqwest::Method::POST, &path, Some(body)).await
+    }
+
+    /// Takes a qualification away out of band (drift): StateOwnedEntity, or the other one.
+    /// Whether the customer held it.
+    pub async fn remove_qualification(
+        &self,
+        customer_id: &str,
+        qualification: Qualification,
+    ) -> Result<bool, AdminError> {
+        #[derive(serde::Deserialize)]
+        struct Removed {
+            removed: bool,
+        }
+        let path = format!(
+            "/admin/customers/{customer_id}/qualifications/{}",
+            qualification.name()
+        );
+        let answer: Removed = self.send(reqwest::Method::DELETE, &path, None).await?;
+        Ok(answer.removed)
+    }
+
+    /// Moves the review of the customer's Education or GovernmentCommunityCloud qualification
+    /// to `status` (an open string), with a reason for a denial.
+    pub async fn set_vetting(
+        &self,
+        customer_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> Result<(), AdminError> {
+        let path = format!("/admin/customers/{customer_id}/vetting");
+        let body = json!({ "status": status, "reason": reason });
+        self.call(reqwest::Method::POST, &path, Some(body)).await
+    }
+
+    /// Partner Center approves the customer's qualification.
+    pub async fn approve(&self, customer_id: &str) -> Result<(), AdminError> {
+        self.set_vetting(customer_id, "Approved", None).await
+    }
+
+    /// Partner Center denies the customer's qualification, e.g. with the documented reason
+    /// `Not an Education Customer`.
+    pub async fn deny(&self, customer_id: &str, reason: &str) -> Result<(), AdminError> {
+        self.set_vetting(customer_id, "Denied", Some(reason)).await
+    }
+
+    /// Chooses the shapes of the asynchronous contract's answers.
+    pub async fn set_answer_shapes(&self, shapes: AnswerShapes) -> Result<(), AdminError> {
+        let body = json!(shapes);
+        self.call(
+            reqwest::Method::PUT,
+            "/admin/qualifications/shapes",
+            Some(body),
+        )
+        .await
+    }
+
+    /// Adds customers, or replaces those with the same ids.
+    pub async fn add_customers(&self, customers: &[SeedCustomer]) -> Result<(), AdminError> {
+        let body = json!(customers);
+        self.call(reqwest::Method::POST, "/admin/customers", Some(body))
+            .await
+    }
+
+    /// Removes a customer, so that the API answers 404 for it.
+    pub async fn remove_customer(&self, customer_id: &str) -> Result<(), AdminError> {
+        let path = format!("/admin/customers/{customer_id}");
+        self.call(reqwest::Method::DELETE, &path, None).await
+    }
+
+    /// Adds a fault (its JSON is in the crate doc); returns its id.
+    pub async fn add_fault(&self, fault: Value) -> Result<u64, AdminError> {
+        #[derive(serde::Deserialize)]
+        struct Added {
+            id: u64,
+        }
+        let added: Added = self
+            .send(reqwest::Method::POST, "/admin/faults", Some(fault))
+            .await?;
+        Ok(added.id)
+    }
+
+    pub async fn clear_faults(&self) -> Result<(), AdminError> {
+        self.call(reqwest::Method::DELETE, "/admin/faults", None)
+            .await
+    }
+
+    /// Invalidates every access token the sandbox issued, so that clients must renew theirs.
+    pub async fn revoke_tokens(&self) -> Result<(), AdminError> {
+        self.call(reqwest::Method::POST, "/admin/tokens/revoke", None)
+            .await
+    }
+
+    pub async fn counters(&self) -> Result<Counters, AdminError> {
+        self.send(reqwest::Method::GET, "/admin/counters", None)
+            .await
+    }
+
+    /// Clears the counters and the request log.
+    pub async fn reset_counters(&self) -> Result<(), AdminError> {
+        self.call(reqwest::Method::POST, "/admin/counters/reset", None)
+            .await
+    }
+
+    /// The recent request log, oldest first (its fields are in the crate doc).
+    pub async fn requests(&self) -> Result<Vec<Value>, AdminError> {
+        self.send(reqwest::Method::GET, "/admin/requests", None)
+            .await
+    }
+
+    /// The whole state, in seed form.
+    pub async fn state(&self) -> Result<Seed, AdminError> {
+        self.send(reqwest::Method::GET, "/admin/state", None).await
+    }
+
+    /// One customer as the sandbox holds it (qualifications, vetting); `None` when it has no
+    /// such customer.
+    pub async fn customer(&self, customer_id: &str) -> Result<Option<SeedCustomer>, AdminError> {
+        let state = self.state().await?;
+        Ok(state
+            .customers
+            .into_iter()
+            .find(|c| c.id.eq_ignore_ascii_case(customer_id)))
+    }
+
+    /// The qualification the legacy contract reads for a customer (never StateOwnedEntity);
+    /// `None` when the sandbox has no such customer.
+    pub async fn qualification(
+        &self,
+        customer_id: &str,
+    ) -> Result<Option<Qualification>, AdminError> {
+        Ok(self.customer(customer_id).await?.map(|c| c.qualification))
+    }
+}

@@ -1,0 +1,185 @@
+//! The sandbox's Partner Center API routes, with Partner Center's bodies, casing and error shapes.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{ErrorBody, Qualification, error_codes};
+
+use crate::state::ApiFailure;
+use crate::token::Access;
+use crate::{App, lock};
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/v1/customers/{customer_id}/qualification",
+            get(get_qualification).put(put_qualification),
+        )
+        .route("/v1/customers/all/validations", get(get_validations))
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        ErrorBody::new(self.code, self.description).into_response(status)
+    }
+}
+
+/// 401 with an empty body, as Partner Center answers a missing or unknown token.
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
+}
+
+/// The request's `MS-RequestId`, the key of the API's idempotency.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("ms-requestid").and_then(|v| v.to_str().ok())
+}
+
+/// What the request's bearer token may do; `None` when it is missing, unknown or expired.
+fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    lock(&app.state)
+        .tokens
+        .access(header, tokio::time::Instant::now())
+}
+
+/// Credentials that do not allow the request, answered as Partner Center does.
+#[derive(Debug)]
+pub(crate) enum Denied {
+    /// Missing, unknown or expired.
+    NoToken,
+    /// App-only, where a change needs App+User.
+    AppOnly,
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NoToken => unauthorized(),
+            Self::AppOnly => ApiFailure::app_only_forbidden().into_response(),
+        }
+    }
+}
+
+/// Only App+User tokens may change a customer.
+pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<(), Denied> {
+    match access(app, headers) {
+        None => Err(Denied::NoToken),
+        Some(Access::AppOnly) => Err(Denied::AppOnly),
+        Some(Access::AppUser) => Ok(()),
+    }
+}
+
+/// A success rendered by `render`, or Partner Center's error body.
+pub(crate) fn answer<T>(
+    outcome: Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    outcome.map_or_else(IntoResponse::into_response, render)
+}
+
+/// Serves a read, which any valid token may make: `read` runs under the state lock, `render`
+/// after it.
+pub(crate) fn serve_read<T>(
+    app: &App,
+    headers: &HeaderMap,
+    read: impl FnOnce(&crate::state::State) -> Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    if access(app, headers).is_none() {
+        return Denied::NoToken.into_response();
+    }
+    let outcome = read(&lock(&app.state));
+    answer(outcome, render)
+}
+
+/// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
+fn qualification_answer(qualification: Qualification) -> Response {
+    Json(qualification.answer()).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+/// The body and query are checked after the token, as Partner Center does: an anonymous caller
+/// learns nothing about its request.
+async fn put_qualification(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    query: Result<Query<CodeQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(denied) = may_change(&app, &headers) {
+        return denied.into_response();
+    }
+    let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
+        return ApiFailure::bad_request(
+            error_codes::INVALID_PROPERTY,
+            "The request is malformed: the body must be UTF-8 and the query well encoded.",
+        )
+        .into_response();
+    };
+    let request_id = request_id(&headers);
+    let outcome = app.mutate(|state| {
+        state.set_qualification(&customer_id, body, query.code.as_deref(), request_id)
+    });
+    answer(outcome, qualification_answer)
+}
+
+async fn get_qualification(
+    State(app): State<Arc<App>>,
+    Path(customer_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve_read(
+        &app,
+        &headers,
+        |state| state.qualification(&customer_id),
+        qualification_answer,
+    )
+}
+
+/// A validation code in Partner Center's casing.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireValidationCode {
+    partner_id: String,
+    organization_name: String,
+    validation_id: String,
+    max_creates: i64,
+    remaining_creates: i64,
+    #[serde(rename = "eTag")]
+    etag: String,
+}
+
+async fn get_validations(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let read = |state: &crate::state::State| {
+        Ok(state
+            .validation_codes()
+            .iter()
+            .map(|c| WireValidationCode {
+                partner_id: c.partner_id.clone(),
+                organization_name: c.organization_name.clone(),
+                validation_id: c.validation_id.clone(),
+                max_creates: c.max_creates,
+                remaining_creates: c.remaining_creates,
+                etag: c.etag.clone(),
+            })
+            .collect::<Vec<_>>())
+    };
+    serve_read(&app, &headers, read, |codes| Json(codes).into_response())
+}

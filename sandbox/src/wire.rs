@@ -1,0 +1,199 @@
+//! Partner Center's wire vocabulary, written down here from Microsoft's documentation and not
+//! borrowed from the provider's client: if the client's model of the API is wrong, a sandbox
+//! built on the same model would agree with it and no test could tell.
+
+use axum::Json;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The `resource` a token request must name (AAD v1) to get a Partner Center token.
+pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partnercenter.microsoft.com";
+
+/// Partner Center's error codes (the `code` of an error body) that the sandbox answers.
+pub mod error_codes {
+    /// The customer does not exist (HTTP 404).
+    pub const CUSTOMER_NOT_FOUND: u32 = 1000;
+    /// The customer id is not a valid tenant id (HTTP 400).
+    pub const INVALID_TENANT_ID: u32 = 900118;
+    /// A property of the request is invalid (HTTP 400).
+    pub const INVALID_PROPERTY: u32 = 3000;
+}
+
+/// Partner Center's error body, its fields in the documented order:
+/// `{"code":1000,"description":"…","data":[],"source":"PartnerFD"}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorBody {
+    /// Absent where the sandbox knows of no code Partner Center uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<u32>,
+    pub(crate) description: String,
+    /// Always empty here.
+    pub(crate) data: [(); 0],
+    pub(crate) source: &'static str,
+}
+
+impl ErrorBody {
+    pub(crate) fn new(code: Option<u32>, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            data: [],
+            source: "PartnerFD",
+        }
+    }
+
+    pub(crate) fn into_response(self, status: StatusCode) -> Response {
+        (status, Json(self)).into_response()
+    }
+}
+
+/// Partner Center's throttling answer, a shape of its own:
+/// `{"statusCode":429,"message":"Rate limit is exceeded. Try again in 7 seconds."}` with
+/// `Retry-After: 7`, or without the wait when there is none to tell.
+pub(crate) fn throttled(retry_after_secs: Option<u64>) -> Response {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Throttled {
+        status_code: u16,
+        message: String,
+    }
+    let message = match retry_after_secs {
+        Some(secs) => format!("Rate limit is exceeded. Try again in {secs} seconds."),
+        None => "Rate limit is exceeded.".to_owned(),
+    };
+    let body = Throttled {
+        status_code: 429,
+        message,
+    };
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    if let Some(secs) = retry_after_secs {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// The CustomerQualification enum of the Partner Center REST reference; the PUT body carries its
+/// integer and the answers its name in lower case (`"education"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Qualification {
+    None,
+    Education,
+    Nonprofit,
+    GovernmentCommunityCloud,
+    StateOwnedEntity,
+}
+
+impl Qualification {
+    pub const ALL: [Self; 5] = [
+        Self::None,
+        Self::Education,
+        Self::Nonprofit,
+        Self::GovernmentCommunityCloud,
+        Self::StateOwnedEntity,
+    ];
+
+    /// The documented name, e.g. `GovernmentCommunityCloud`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::Education => "Education",
+            Self::Nonprofit => "Nonprofit",
+            Self::GovernmentCommunityCloud => "GovernmentCommunityCloud",
+            Self::StateOwnedEntity => "StateOwnedEntity",
+        }
+    }
+
+    /// The documented integer of the enum.
+    pub fn integer(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::Education => 1,
+            Self::Nonprofit => 2,
+            Self::GovernmentCommunityCloud => 3,
+            Self::StateOwnedEntity => 4,
+        }
+    }
+
+    pub fn from_integer(value: u64) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|q| u64::from(q.integer()) == value)
+    }
+
+    /// The qualification of this name in any case, as Partner Center reads names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|q| q.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// What the legacy GET and PUT answer: the name in lower case, as a JSON string's content.
+    pub fn answer(self) -> String {
+        self.name().to_ascii_lowercase()
+    }
+}
+
+/// Whether `id` is a GUID as Partner Center writes customer ids: 8-4-4-4-12 hexadecimal digits,
+/// any case, nothing around them.
+pub(crate) fn is_guid(id: &str) -> bool {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == GROUPS.len()
+        && groups
+            .iter()
+            .zip(GROUPS)
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_integers_and_names() {
+        let table: Vec<(u8, &str, String)> = Qualification::ALL
+            .into_iter()
+            .map(|q| (q.integer(), q.name(), q.answer()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                (0, "None", "none".to_owned()),
+                (1, "Education", "education".to_owned()),
+                (2, "Nonprofit", "nonprofit".to_owned()),
+                (
+                    3,
+                    "GovernmentCommunityCloud",
+                    "governmentcommunitycloud".to_owned()
+                ),
+                (4, "StateOwnedEntity", "stateownedentity".to_owned()),
+            ]
+        );
+        for q in Qualification::ALL {
+            assert_eq!(Qualification::from_integer(q.integer().into()), Some(q));
+            assert_eq!(Qualification::from_name(&q.answer()), Some(q));
+        }
+        assert_eq!(Qualification::from_integer(5), None);
+        assert_eq!(Qualification::from_name("gold"), None);
+    }
+
+    #[test]
+    fn guids_in_their_usual_form_only() {
+        assert!(is_guid("0c39d6d5-c70d-4c55-bc02-f620844f3fd1"));
+        assert!(is_guid("0C39D6D5-C70D-4C55-BC02-F620844F3FD1"));
+        for bad in [
+            "0c39d6d5c70d4c55bc02f620844f3fd1",
+            "{0c39d6d5-c70d-4c55-bc02-f620844f3fd1}",
+            "0c39d6d5-c70d-4c55-bc02-f620844f3fd",
+            "0c39d6d5-c70d-4c55-bc02-f620844f3fdg",
+            "0c39d6d5-c70d-4c55-bc02f-620844f3fd1",
+            "",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
+    }
+}
