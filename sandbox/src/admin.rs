@@ -16,6 +16,7 @@ use crate::wire::Qualification;
 
 use crate::faults::FaultSpec;
 use crate::qualifications::AnswerShapes;
+use crate::ratelimit::{Bucket, RateLimit};
 use crate::seed::{SeedCustomer, qualification_name};
 use crate::state::AdminRefusal;
 use crate::{App, lock};
@@ -41,6 +42,8 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/admin/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
         )
+        .route("/admin/faults/seed", post(seed_faults))
+        .route("/admin/rate-limit", get(rate_limit).put(set_rate_limit))
         .route("/admin/counters", get(counters))
         .route("/admin/counters/reset", post(reset_counters))
         .route("/admin/requests", get(requests))
@@ -173,6 +176,33 @@ async fn add_fault(State(app): State<Arc<App>>, Json(spec): Json<FaultSpec>) -> 
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
         Err(invalid) => refuse(StatusCode::BAD_REQUEST, invalid),
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBody {
+    seed: u64,
+}
+
+async fn seed_faults(State(app): State<Arc<App>>, Json(body): Json<SeedBody>) -> StatusCode {
+    lock(&app.faults).reseed(body.seed);
+    StatusCode::NO_CONTENT
+}
+
+async fn rate_limit(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.rate_limit).limit()).into_response()
+}
+
+/// A new limit starts with a full bucket.
+async fn set_rate_limit(
+    State(app): State<Arc<App>>,
+    Json(limit): Json<Option<RateLimit>>,
+) -> Response {
+    if let Some(Err(invalid)) = limit.map(|l| l.validate()) {
+        return refuse(StatusCode::BAD_REQUEST, invalid);
+    }
+    *lock(&app.rate_limit) = Bucket::new(limit, tokio::time::Instant::now());
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn list_faults(State(app): State<Arc<App>>) -> Response {

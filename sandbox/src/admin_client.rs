@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::qualifications::AnswerShapes;
+use crate::ratelimit::RateLimit;
 use crate::seed::{Seed, SeedCustomer};
 use crate::traffic::Counters;
 use crate::wire::Qualification;
@@ -191,6 +192,20 @@ impl SandboxAdmin {
             .send(reqwest::Method::POST, "/admin/faults", Some(fault))
             .await?;
         Ok(added.id)
+    }
+
+    /// Throttles the partner's API requests from now on (a full bucket), or stops throttling.
+    pub async fn set_rate_limit(&self, limit: Option<RateLimit>) -> Result<(), AdminError> {
+        let body = json!(limit);
+        self.call(reqwest::Method::PUT, "/admin/rate-limit", Some(body))
+            .await
+    }
+
+    /// Restarts the faults' dice from `seed`, so that the same requests meet the same faults.
+    pub async fn seed_faults(&self, seed: u64) -> Result<(), AdminError> {
+        let body = json!({ "seed": seed });
+        self.call(reqwest::Method::POST, "/admin/faults/seed", Some(body))
+            .await
     }
 
     pub async fn clear_faults(&self) -> Result<(), AdminError> {

@@ -7,15 +7,18 @@ use std::process::ExitCode;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::{SandboxConfig, SandboxError, persist, spawn};
+use crate::{RateLimit, SandboxConfig, SandboxError, persist, spawn};
 
 const USAGE: &str = "\
 usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--customers N]
+                             [--fault-seed N] [--rate-limit N]
 
   --listen ADDR    address to listen on (default 127.0.0.1:0, a free port)
   --seed FILE      JSON seed (default: the built-in demo seed)
   --state FILE     keep the state in this JSON file (loaded if it exists, written atomically)
   --customers N    add N customers with ids 00000000-0000-4000-8000-000000000001 and up
+  --fault-seed N   seed the dice of injected faults, so that a run can be replayed
+  --rate-limit N   throttle the partner's API requests to N per second (429 with Retry-After)
 
 Prints `partnercenter-sandbox listening on http://ADDR` on stdout once ready; logs go to
 stderr. SIGTERM or Ctrl-C stops it after writing the state file.";
@@ -55,6 +58,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<SandboxCo
             "--state" => config.state_file = Some(PathBuf::from(value)),
             "--customers" => {
                 config.generated_customers = value.parse().map_err(|_| invalid("a count"))?;
+            }
+            "--fault-seed" => {
+                config.fault_seed = Some(value.parse().map_err(|_| invalid("a seed"))?);
+            }
+            "--rate-limit" => {
+                let limit = RateLimit {
+                    requests_per_second: value.parse().map_err(|_| invalid("a rate"))?,
+                    burst: None,
+                };
+                limit.validate().map_err(|_| invalid("a rate above 0"))?;
+                config.rate_limit = Some(limit);
             }
             other => return Err(CliError::Usage(format!("unknown flag {other}"))),
         }
@@ -144,12 +158,23 @@ mod tests {
             "--customers=3",
             "--state",
             "s.json",
+            "--fault-seed=42",
+            "--rate-limit",
+            "12.5",
         ])
         .expect("valid")
         .expect("not help");
         assert_eq!(config.listen.port(), 8080);
         assert_eq!(config.generated_customers, 3);
         assert_eq!(config.state_file, Some(PathBuf::from("s.json")));
+        assert_eq!(config.fault_seed, Some(42));
+        assert_eq!(
+            config.rate_limit,
+            Some(RateLimit {
+                requests_per_second: 12.5,
+                burst: None
+            })
+        );
         assert!(parse(&["--help"]).expect("valid").is_none());
     }
 
@@ -158,6 +183,8 @@ mod tests {
         for (args, expected) in [
             (&["--listen", "nowhere"][..], "not an address"),
             (&["--customers", "-1"][..], "not a count"),
+            (&["--fault-seed", "x"][..], "not a seed"),
+            (&["--rate-limit", "0"][..], "not a rate above 0"),
             (&["--state"][..], "needs a value"),
             (&["--verbose", "x"][..], "unknown flag"),
         ] {

@@ -1,6 +1,13 @@
 //! Injected faults: error statuses, latency and dropped connections for chosen requests.
+//!
+//! Which requests a fault with a `fraction` hits, and how long a latency range lasts, come from
+//! one random generator. Seeded (`--fault-seed`, `POST /admin/faults/seed`), the same requests
+//! in the same order meet the same faults again, so a failed soak run can be replayed.
 
 use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -42,8 +49,13 @@ enum FaultKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<Value>,
     },
-    /// Wait before serving the request normally.
-    Latency { millis: u64 },
+    /// Wait before serving the request normally: `millis`, or a uniform draw from `millis` to
+    /// `max_millis`.
+    Latency {
+        millis: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_millis: Option<u64>,
+    },
     /// Close the connection without an answer.
     Drop,
 }
@@ -56,6 +68,8 @@ pub(crate) enum InvalidFault {
     Fraction,
     #[error("count must be at least 1")]
     Count,
+    #[error("max_millis must not be less than millis")]
+    LatencyRange,
 }
 
 impl FaultSpec {
@@ -70,6 +84,14 @@ impl FaultSpec {
         }
         if self.count == Some(0) {
             return Err(InvalidFault::Count);
+        }
+        if let FaultKind::Latency {
+            millis,
+            max_millis: Some(max),
+        } = self.kind
+            && max < millis
+        {
+            return Err(InvalidFault::LatencyRange);
         }
         Ok(())
     }
@@ -94,11 +116,12 @@ struct Active {
     remaining: Option<u64>,
 }
 
-/// The faults in force, in the order they were added.
-#[derive(Debug, Default)]
+/// The faults in force, in the order they were added, and the generator of their dice.
+#[derive(Debug)]
 pub(crate) struct Faults {
     active: Vec<Active>,
     next_id: u64,
+    rng: StdRng,
 }
 
 /// What a request will suffer: a delay, then perhaps an answer in place of the API's.
@@ -129,6 +152,20 @@ impl Effect {
 }
 
 impl Faults {
+    /// No faults yet; the dice seeded with `seed`, or from the OS.
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        Self {
+            active: Vec::new(),
+            next_id: 0,
+            rng: seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
+        }
+    }
+
+    /// Restarts the dice from `seed`.
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        self.rng = StdRng::seed_from_u64(seed);
+    }
+
     pub(crate) fn add(&mut self, spec: FaultSpec) -> Result<u64, InvalidFault> {
         spec.validate()?;
         self.next_id += 1;
@@ -153,15 +190,9 @@ impl Faults {
         Value::Array(list)
     }
 
-    /// Every matching fault counts the request against its `count`; each one that the coin
-    /// (`roll`, uniform in `[0, 1)`) selects adds its latency, and the first status or drop wins.
-    pub(crate) fn decide(
-        &mut self,
-        method: &str,
-        path: &str,
-        api_route: bool,
-        mut roll: impl FnMut() -> f64,
-    ) -> Decision {
+    /// Every matching fault counts the request against its `count`; each one its coin selects
+    /// (every one without a `fraction`) adds its latency, and the first status or drop wins.
+    pub(crate) fn decide(&mut self, method: &str, path: &str, api_route: bool) -> Decision {
         let mut decision = Decision::default();
         for fault in &mut self.active {
             if !fault.spec.matches(method, path, api_route) {
@@ -170,14 +201,20 @@ impl Faults {
             if let Some(remaining) = &mut fault.remaining {
                 *remaining -= 1;
             }
-            if fault.spec.fraction.is_some_and(|f| roll() >= f) {
+            if fault
+                .spec
+                .fraction
+                .is_some_and(|f| self.rng.random::<f64>() >= f)
+            {
                 continue;
             }
             match &fault.spec.kind {
-                FaultKind::Latency { millis } => {
-                    decision.delay = decision
-                        .delay
-                        .saturating_add(Duration::from_millis(*millis));
+                FaultKind::Latency { millis, max_millis } => {
+                    let millis = match max_millis {
+                        Some(max) => self.rng.random_range(*millis..=*max),
+                        None => *millis,
+                    };
+                    decision.delay = decision.delay.saturating_add(Duration::from_millis(millis));
                 }
                 FaultKind::Status {
                     status,
@@ -247,7 +284,7 @@ mod tests {
     }
 
     fn faults(specs: &[&str]) -> Faults {
-        let mut faults = Faults::default();
+        let mut faults = Faults::new(Some(7));
         for json in specs {
             faults.add(spec(json)).expect("valid");
         }
@@ -260,16 +297,13 @@ mod tests {
             faults(&[r#"{"kind":"status","status":429,"retry_after_secs":1,"count":2}"#]);
         let path = "/v1/customers/x/qualification";
         for _ in 0..2 {
-            let d = faults.decide("GET", path, true, || 0.0);
+            let d = faults.decide("GET", path, true);
             assert!(matches!(
                 d.effect,
                 Some(Effect::Respond { status: 429, .. })
             ));
         }
-        assert_eq!(
-            faults.decide("GET", path, true, || 0.0),
-            Decision::default()
-        );
+        assert_eq!(faults.decide("GET", path, true), Decision::default());
     }
 
     #[test]
@@ -280,25 +314,25 @@ mod tests {
         ]);
         assert_eq!(
             faults
-                .decide("GET", "/v1/customers/x/qualification", true, || 0.0)
+                .decide("GET", "/v1/customers/x/qualification", true)
                 .effect,
             None
         );
         assert_eq!(
             faults
-                .decide("PUT", "/v1/customers/x/qualification", true, || 0.0)
+                .decide("PUT", "/v1/customers/x/qualification", true)
                 .effect,
             Some(Effect::Drop)
         );
         assert!(
             faults
-                .decide("POST", "/tenant/oauth2/token", false, || 0.0)
+                .decide("POST", "/tenant/oauth2/token", false)
                 .effect
                 .is_some()
         );
         assert!(
             faults
-                .decide("POST", "/other/oauth2/token", false, || 0.0)
+                .decide("POST", "/other/oauth2/token", false)
                 .effect
                 .is_none()
         );
@@ -307,25 +341,60 @@ mod tests {
     #[test]
     fn fraction_and_latency() {
         let mut faults = faults(&[
-            r#"{"kind":"status","status":503,"fraction":0.5,"count":2}"#,
+            r#"{"kind":"status","status":503,"fraction":0.0,"count":2}"#,
             r#"{"kind":"latency","millis":20,"count":1}"#,
+            r#"{"kind":"latency","millis":100,"max_millis":200,"fraction":1.0}"#,
         ]);
-        let first = faults.decide("GET", "/v1/x", true, || 0.9);
-        assert_eq!(
-            (first.delay, first.effect),
-            (Duration::from_millis(20), None)
+        let first = faults.decide("GET", "/v1/x", true);
+        assert_eq!(first.effect, None, "a fraction of 0 hits nothing");
+        let ranged = first.delay - Duration::from_millis(20);
+        assert!(
+            (Duration::from_millis(100)..=Duration::from_millis(200)).contains(&ranged),
+            "{ranged:?}"
         );
-        assert!(faults.decide("GET", "/v1/x", true, || 0.1).effect.is_some());
-        assert!(faults.active.is_empty());
+        faults.decide("GET", "/v1/x", true);
+        assert_eq!(faults.active.len(), 1, "the counted faults are spent");
+    }
+
+    /// The same seed and the same requests meet the same faults: a soak run replays.
+    #[test]
+    fn a_seed_replays_its_faults() {
+        let soak = [
+            r#"{"kind":"status","status":429,"retry_after_secs":1,"fraction":0.05}"#,
+            r#"{"kind":"status","status":500,"fraction":0.05}"#,
+            r#"{"kind":"status","status":503,"fraction":0.05}"#,
+            r#"{"kind":"drop","fraction":0.05}"#,
+            r#"{"kind":"latency","millis":1,"max_millis":50,"fraction":0.5}"#,
+        ];
+        let run = |faults: &mut Faults| -> Vec<Decision> {
+            (0..500)
+                .map(|_| faults.decide("PUT", "/v1/customers/x/qualification", true))
+                .collect()
+        };
+        let mut once = faults(&soak);
+        let first = run(&mut once);
+        once.reseed(7);
+        assert_eq!(run(&mut once), first, "reseeded");
+        assert_eq!(
+            run(&mut faults(&soak)),
+            first,
+            "a new sandbox, the same seed"
+        );
+        let mut other = faults(&soak);
+        other.reseed(8);
+        assert_ne!(run(&mut other), first, "another seed");
+        let hit = first.iter().filter(|d| d.effect.is_some()).count();
+        assert!((50..=150).contains(&hit), "{hit} of 500 hit");
     }
 
     #[test]
     fn invalid_faults_are_refused() {
-        let mut faults = Faults::default();
+        let mut faults = Faults::new(None);
         for bad in [
             r#"{"kind":"status","status":200}"#,
             r#"{"kind":"status","status":503,"fraction":1.5}"#,
             r#"{"kind":"drop","count":0}"#,
+            r#"{"kind":"latency","millis":20,"max_millis":10}"#,
         ] {
             assert!(faults.add(spec(bad)).is_err(), "{bad}");
         }

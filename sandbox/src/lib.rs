@@ -98,7 +98,18 @@
 //!   `fraction` each matching request is hit with that probability. Faults apply to the API
 //!   routes, and to the token endpoint only through a `path_prefix` that names it. A 429 fault
 //!   answers `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}`
-//!   with `Retry-After: N`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//!   with `Retry-After: N`. A latency may be a range: `{"kind":"latency","millis":1000,
+//!   "max_millis":3000}`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//!   A soak is several faults with fractions, e.g. 429, 500 and 503 at 2% each, drops at 1%,
+//!   latency 5 to 50 ms at 50%. `POST /admin/faults/seed` `{"seed":42}` (or `--fault-seed 42`)
+//!   restarts the dice: the same requests in the same order then meet the same faults.
+//! - `PUT /admin/rate-limit` `{"requests_per_second":50,"burst"?:50}` ([`RateLimit`], or
+//!   `--rate-limit 50`), or `null` for none: the partner's API requests (not the token endpoint)
+//!   pass a token bucket that refills at that rate and holds `burst` (default one second's
+//!   worth); a request that finds it empty is answered 429
+//!   `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}` with
+//!   `Retry-After: N`, the whole seconds until a token is back (logged with fault
+//!   `rate_limit`, never faulted besides). `GET` shows it.
 //! - `GET /admin/counters` ([`Counters`]): `{"total","routes":{"PUT qualification",
 //!   "GET qualification","POST qualifications","GET qualifications","GET validations",
 //!   "GET customers","POST token"},"customers":{id:{"PUT","GET","POST"}},"status":{"200":…},
@@ -143,6 +154,7 @@ mod customers;
 mod faults;
 mod persist;
 mod qualifications;
+mod ratelimit;
 mod seed;
 mod state;
 mod token;
@@ -163,6 +175,7 @@ use tokio_util::sync::CancellationToken;
 pub use admin_client::{AdminError, SandboxAdmin};
 pub use cli::run_cli;
 pub use qualifications::{AnswerShapes, DateField, GetShape, PostShape};
+pub use ratelimit::{InvalidRateLimit, RateLimit};
 pub use seed::{
     AppRegistration, DEMO_ACCESS_TOKEN, DEMO_AGENCY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_CUSTOMERS, DEMO_NONPROFIT, DEMO_PARTNER_ID, DEMO_REFRESH_TOKEN, DEMO_SCHOOL,
@@ -175,6 +188,7 @@ pub use traffic::Counters;
 pub use wire::{PARTNER_CENTER_RESOURCE, Qualification, error_codes};
 
 use faults::Faults;
+use ratelimit::Bucket;
 use state::State;
 use traffic::Traffic;
 
@@ -189,6 +203,11 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Extra customers with [`generated_customer_id`] ids, for benchmarks.
     pub generated_customers: usize,
+    /// Seeds the dice of the faults (which requests a `fraction` hits, latency ranges), so
+    /// that a run can be replayed; `None`: seeded from the OS.
+    pub fault_seed: Option<u64>,
+    /// Throttles the partner's API requests; `None`: no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for SandboxConfig {
@@ -198,6 +217,8 @@ impl Default for SandboxConfig {
             seed: Seed::demo(),
             state_file: None,
             generated_customers: 0,
+            fault_seed: None,
+            rate_limit: None,
         }
     }
 }
@@ -217,6 +238,8 @@ pub enum SandboxError {
     },
     #[error("invalid seed: {0}")]
     InvalidSeed(String),
+    #[error("invalid rate limit: {0}")]
+    InvalidRateLimit(#[from] InvalidRateLimit),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -235,6 +258,7 @@ pub(crate) struct App {
     /// How the asynchronous contract shapes its answers.
     shapes: Mutex<AnswerShapes>,
     faults: Mutex<Faults>,
+    rate_limit: Mutex<Bucket>,
     traffic: Mutex<Traffic>,
     /// Signalled after each change, for the state-file writer.
     changed: Notify,
@@ -310,6 +334,9 @@ impl Drop for RunningSandbox {
 
 /// Binds, seeds and starts serving in the background.
 pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
+    if let Some(limit) = &config.rate_limit {
+        limit.validate()?;
+    }
     let mut seed = match &config.state_file {
         Some(path) if path.exists() => persist::load(path)?,
         _ => config.seed,
@@ -333,7 +360,8 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
     let app = Arc::new(App {
         state: Mutex::new(state),
         shapes: Mutex::new(AnswerShapes::default()),
-        faults: Mutex::new(Faults::default()),
+        faults: Mutex::new(Faults::new(config.fault_seed)),
+        rate_limit: Mutex::new(Bucket::new(config.rate_limit, tokio::time::Instant::now())),
         traffic: Mutex::new(Traffic::default()),
         changed: Notify::new(),
     });

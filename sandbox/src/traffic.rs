@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::{self, Effect};
 use crate::{App, lock};
+use crate::{ratelimit, wire};
 
 /// What a request was for, as counted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,8 +213,9 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Counts and logs the request, then applies the faults in force before (or instead of) the
-/// handler. No lock is held while waiting.
+/// Counts and logs the request; an API request beyond the rate limit is answered 429 at once;
+/// otherwise the faults in force apply before (or instead of) the handler. No lock is held
+/// while waiting.
 pub(crate) async fn middleware(
     State(app): State<Arc<App>>,
     request: Request,
@@ -234,8 +236,16 @@ pub(crate) async fn middleware(
         status: None,
         fault: None,
     };
-    let decision =
-        lock(&app.faults).decide(&entry.method, &entry.path, route.is_api(), rand::random);
+    if route.is_api()
+        && let Err(wait) = lock(&app.rate_limit).take(tokio::time::Instant::now())
+    {
+        let response = wire::throttled(Some(ratelimit::retry_after_secs(wait)));
+        entry.fault = Some("rate_limit");
+        entry.status = Some(response.status().as_u16());
+        lock(&app.traffic).record(&route, entry);
+        return response;
+    }
+    let decision = lock(&app.faults).decide(&entry.method, &entry.path, route.is_api());
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }

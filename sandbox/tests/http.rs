@@ -208,6 +208,8 @@ async fn admin_routes_drift_customers_counters_and_faults() {
     assert_eq!(admin.counters().await.expect("counters").total, 0);
     assert!(admin.requests().await.expect("log").is_empty());
 
+    // Seeded, the coin flips are the same on every run.
+    admin.seed_faults(42).await.expect("seeded");
     let id = admin
         .add_fault(json!({"kind": "status", "status": 503, "fraction": 0.5, "count": 100, "method": "GET"}))
         .await
@@ -470,4 +472,60 @@ async fn ten_thousand_customers_page_through() {
     );
     let counters = sandbox.admin().counters().await.expect("counters");
     assert_eq!(counters.route("GET customers"), 10);
+}
+
+/// On paused time: the sandbox serves in this runtime, so the bucket refills only when the test
+/// lets time pass.
+#[tokio::test(start_paused = true)]
+async fn the_rate_limit_throttles_the_api_with_retry_after() {
+    let sandbox = sandbox::spawn(SandboxConfig {
+        rate_limit: Some(sandbox::RateLimit {
+            requests_per_second: 2.0,
+            burst: Some(3.0),
+        }),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("starts");
+    let raw = Raw::new(sandbox.url());
+    let admin = sandbox.admin();
+    let school = qualification_path(SCHOOL);
+    for _ in 0..3 {
+        assert_eq!(raw.get(&school).await.0, StatusCode::OK, "the burst");
+    }
+    let throttled = reqwest::Client::new()
+        .get(format!("{}{school}", sandbox.url()))
+        .bearer_auth(DEMO_ACCESS_TOKEN)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(throttled.headers()["retry-after"], "1");
+    assert_eq!(
+        throttled.text().await.expect("body"),
+        r#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 1 seconds."}"#
+    );
+    // Admin routes are not throttled; half a second refills one request at 2 per second.
+    assert_eq!(admin.counters().await.expect("counters").status(429), 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(raw.get(&school).await.0, StatusCode::OK);
+    assert_eq!(raw.get(&school).await.0, StatusCode::TOO_MANY_REQUESTS);
+    let log = admin.requests().await.expect("log");
+    assert_eq!(log.iter().filter(|e| e["fault"] == "rate_limit").count(), 2);
+
+    admin.set_rate_limit(None).await.expect("no limit");
+    for _ in 0..10 {
+        assert_eq!(raw.get(&school).await.0, StatusCode::OK);
+    }
+    let refused = admin
+        .set_rate_limit(Some(sandbox::RateLimit {
+            requests_per_second: 0.0,
+            burst: None,
+        }))
+        .await
+        .expect_err("no such rate");
+    assert!(
+        matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
+        "{refused}"
+    );
 }
