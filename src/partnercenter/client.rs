@@ -454,19 +454,4 @@ mod tests {
             );
         }
     }
-
-    /// Another call's shorter 429 does not end a throttling window early.
-    #[tokio::test(start_paused = true)]
-    async fn a_throttling_window_only_grows() {
-        let throttle = Throttle::default();
-        let start = Instant::now();
-        throttle.hold(Duration::from_secs(5));
-        throttle.hold(Duration::from_secs(2));
-        throttle.wait().await;
-        assert!(
-            start.elapsed() >= Duration::from_secs(5),
-            "{:?}",
-            start.elapsed()
-        );
-    }
 }
