@@ -35,6 +35,10 @@ pub(crate) struct FaultSpec {
     /// Only requests whose path starts with this; the only way to reach the token endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     path_prefix: Option<String>,
+    /// Strike once the API has served the request (a change is then made): the answer is late,
+    /// replaced, or lost on its way back, as when a gateway fails after the backend succeeded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    after_handler: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,9 +128,18 @@ pub(crate) struct Faults {
     rng: StdRng,
 }
 
-/// What a request will suffer: a delay, then perhaps an answer in place of the API's.
+/// What a request will suffer: a delay, then perhaps an answer in place of the API's; and
+/// once the API has served it, `after`.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Decision {
+    pub(crate) delay: Duration,
+    pub(crate) effect: Option<Effect>,
+    pub(crate) after: Aftermath,
+}
+
+/// What an answer the API gave suffers: a delay, then perhaps another answer in its place.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Aftermath {
     pub(crate) delay: Duration,
     pub(crate) effect: Option<Effect>,
 }
@@ -142,11 +155,13 @@ pub(crate) enum Effect {
 }
 
 impl Effect {
-    /// The name recorded in the request log.
-    pub(crate) fn label(&self) -> &'static str {
-        match self {
-            Self::Respond { .. } => "status",
-            Self::Drop => "drop",
+    /// The name recorded in the request log; `after_handler`: the API had served the request.
+    pub(crate) fn label(&self, after_handler: bool) -> &'static str {
+        match (self, after_handler) {
+            (Self::Respond { .. }, false) => "status",
+            (Self::Drop, false) => "drop",
+            (Self::Respond { .. }, true) => "status_after_handler",
+            (Self::Drop, true) => "drop_after_handler",
         }
     }
 }
@@ -208,27 +223,32 @@ impl Faults {
             {
                 continue;
             }
+            let (delay, effect) = if fault.spec.after_handler {
+                (&mut decision.after.delay, &mut decision.after.effect)
+            } else {
+                (&mut decision.delay, &mut decision.effect)
+            };
             match &fault.spec.kind {
                 FaultKind::Latency { millis, max_millis } => {
                     let millis = match max_millis {
                         Some(max) => self.rng.random_range(*millis..=*max),
                         None => *millis,
                     };
-                    decision.delay = decision.delay.saturating_add(Duration::from_millis(millis));
+                    *delay = delay.saturating_add(Duration::from_millis(millis));
                 }
                 FaultKind::Status {
                     status,
                     retry_after_secs,
                     body,
                 } => {
-                    decision.effect.get_or_insert_with(|| Effect::Respond {
+                    effect.get_or_insert_with(|| Effect::Respond {
                         status: *status,
                         retry_after_secs: *retry_after_secs,
                         body: body.clone(),
                     });
                 }
                 FaultKind::Drop => {
-                    decision.effect.get_or_insert(Effect::Drop);
+                    effect.get_or_insert(Effect::Drop);
                 }
             }
         }
@@ -354,6 +374,29 @@ mod tests {
         );
         faults.decide("GET", "/v1/x", true);
         assert_eq!(faults.active.len(), 1, "the counted faults are spent");
+    }
+
+    #[test]
+    fn after_the_handler() {
+        let mut faults = faults(&[
+            r#"{"kind":"latency","millis":1500,"after_handler":true}"#,
+            r#"{"kind":"drop","method":"put","after_handler":true}"#,
+        ]);
+        let get = faults.decide("GET", "/v1/x", true);
+        assert_eq!((get.delay, get.effect), (Duration::ZERO, None));
+        assert_eq!(get.after.delay, Duration::from_millis(1500));
+        let put = faults.decide("PUT", "/v1/x", true);
+        assert_eq!(put.effect, None, "the PUT reaches the API");
+        assert_eq!(
+            put.after.effect,
+            Some(Effect::Drop),
+            "then its answer is lost"
+        );
+        assert_eq!(
+            serde_json::to_value(spec(r#"{"kind":"drop"}"#)).expect("json"),
+            serde_json::json!({ "kind": "drop" }),
+            "after_handler is listed only when set"
+        );
     }
 
     /// The same seed and the same requests meet the same faults: a soak run replays.

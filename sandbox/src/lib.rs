@@ -99,7 +99,11 @@
 //!   routes, and to the token endpoint only through a `path_prefix` that names it. A 429 fault
 //!   answers `{"statusCode":429,"message":"Rate limit is exceeded. Try again in N seconds."}`
 //!   with `Retry-After: N`. A latency may be a range: `{"kind":"latency","millis":1000,
-//!   "max_millis":3000}`. `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
+//!   "max_millis":3000}`. With `"after_handler":true` a fault strikes once the API has served
+//!   the request (a change is then made): its latency delays the answer, its status or drop
+//!   replaces it, as when a gateway fails after the backend succeeded (logged with fault
+//!   `status_after_handler` or `drop_after_handler`).
+//!   `GET /admin/faults` lists them, `DELETE /admin/faults` clears them.
 //!   A soak is several faults with fractions, e.g. 429, 500 and 503 at 2% each, drops at 1%,
 //!   latency 5 to 50 ms at 50%. `POST /admin/faults/seed` `{"seed":42}` (or `--fault-seed 42`)
 //!   restarts the dice: the same requests in the same order then meet the same faults.

@@ -246,18 +246,35 @@ pub(crate) async fn middleware(
         return response;
     }
     let decision = lock(&app.faults).decide(&entry.method, &entry.path, route.is_api());
+    let delayed = !decision.delay.is_zero() || !decision.after.delay.is_zero();
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    let dropped = decision.effect == Some(Effect::Drop);
-    entry.fault = match &decision.effect {
-        Some(effect) => Some(effect.label()),
-        None => (!decision.delay.is_zero()).then_some("latency"),
+    let (effect, response) = match decision.effect {
+        Some(effect) => (
+            Some((effect.label(false), effect.clone())),
+            faults::respond(effect),
+        ),
+        None => {
+            let served = next.run(request).await;
+            let after = decision.after;
+            if !after.delay.is_zero() {
+                tokio::time::sleep(after.delay).await;
+            }
+            match after.effect {
+                Some(effect) => (
+                    Some((effect.label(true), effect.clone())),
+                    faults::respond(effect),
+                ),
+                None => (None, served),
+            }
+        }
     };
-    let response = match decision.effect {
-        Some(effect) => faults::respond(effect),
-        None => next.run(request).await,
+    entry.fault = match &effect {
+        Some((label, _)) => Some(*label),
+        None => delayed.then_some("latency"),
     };
+    let dropped = matches!(effect, Some((_, Effect::Drop)));
     entry.status = (!dropped).then(|| response.status().as_u16());
     lock(&app.traffic).record(&route, entry);
     response

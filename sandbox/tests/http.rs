@@ -165,6 +165,45 @@ async fn gcc_spends_a_create_once_and_retries_are_idempotent() {
     assert_eq!(raw.put(AGENCY, "3", &single_use, Some("req-1")).await, done);
 }
 
+/// A fault after the handler: the PUT is applied, then its answer is lost; the retry under the
+/// same MS-RequestId is answered without applying it again.
+#[tokio::test]
+async fn an_answer_lost_after_the_change_and_its_retry() {
+    let (sandbox, raw) = start().await;
+    let admin = sandbox.admin();
+    admin
+        .add_fault(json!({"kind": "drop", "method": "PUT", "count": 1, "after_handler": true}))
+        .await
+        .expect("fault");
+    let lost = raw
+        .http
+        .put(format!("{}{}", raw.base, qualification_path(SCHOOL)))
+        .bearer_auth(DEMO_ACCESS_TOKEN)
+        .header("MS-RequestId", "req-lost")
+        .body("1")
+        .send()
+        .await;
+    let lost = match lost {
+        Ok(response) => response.bytes().await.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    assert!(lost.is_err(), "the answer should be lost");
+    assert_eq!(
+        admin.qualification(SCHOOL).await.expect("read"),
+        Some(Qualification::Education),
+        "yet the change was made"
+    );
+    assert_eq!(
+        raw.put(SCHOOL, "1", "", Some("req-lost")).await,
+        (StatusCode::OK, json!("education"))
+    );
+    let counters = admin.counters().await.expect("counters");
+    assert_eq!(counters.accepted(SCHOOL, "req-lost"), 1, "{counters:?}");
+    assert_eq!(counters.dropped, 1);
+    let log = admin.requests().await.expect("log");
+    assert_eq!(log[0]["fault"], "drop_after_handler", "{log:?}");
+}
+
 #[tokio::test]
 async fn admin_routes_drift_customers_counters_and_faults() {
     let (sandbox, raw) = start().await;

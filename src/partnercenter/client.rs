@@ -1,7 +1,6 @@
 //! The Partner Center client: one connection pool, headers, retries, deadline and cancellation.
 
 use std::sync::Arc;
-use std::sync::PoisonError;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -20,6 +19,7 @@ use super::error::{
 use super::model::{Qualification, QualificationApi, ValidationCode};
 use super::response;
 use super::retry::RetryPolicy;
+use super::throttle::Throttle;
 
 /// Time to establish a TCP (and TLS) connection before the attempt counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -274,9 +274,10 @@ impl Client {
         }
     }
 
-    /// One HTTP attempt. It waits out a throttling window another call was told about, and
-    /// renews a token the API refused once: an issued token can be revoked before it expires
-    /// (a password reset, a restarted sandbox), and that is not the user's mistake.
+    /// One HTTP attempt. It waits out a throttling window another call was told about, and its
+    /// slot of the pace learned from Partner Center's 429s; it renews a token the API refused
+    /// once: an issued token can be revoked before it expires (a password reset, a restarted
+    /// sandbox), and that is not the user's mistake.
     async fn attempt(
         &self,
         request: &ApiRequest<'_>,
@@ -301,6 +302,7 @@ impl Client {
                     call: Box::new(call.clone()),
                 });
             }
+            let sent = Instant::now();
             let response = self.send(request, url, call, &token).await?;
             if response.status() == StatusCode::UNAUTHORIZED
                 && !renewed
@@ -309,7 +311,7 @@ impl Client {
                 renewed = true;
                 continue;
             }
-            return self.answer(response, request, call, attempt).await;
+            return self.answer(response, request, call, attempt, sent).await;
         }
     }
 
@@ -352,9 +354,13 @@ impl Client {
         request: &ApiRequest<'_>,
         call: &CallContext,
         attempt: u32,
+        sent: Instant,
     ) -> Result<Answer, Error> {
         let status = response.status();
         let retry_after = response::retry_after(&response);
+        if status != StatusCode::TOO_MANY_REQUESTS {
+            self.inner.throttle.accepted(sent);
+        }
         let body = response::read_body(response)
             .await
             .map_err(|e| transport(call, e))?;
@@ -385,10 +391,8 @@ impl Client {
         }
         let decoded = ErrorBody::decode(&body.bytes);
         let retry_after = retry_after.or_else(|| decoded.retry_after());
-        if status == StatusCode::TOO_MANY_REQUESTS
-            && let Some(wait) = retry_after
-        {
-            self.inner.throttle.hold(wait);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.inner.throttle.throttled(sent, retry_after);
         }
         // A server may echo the validation code it refused; it must not reach the user's screen.
         let redact = |text: &str| {
@@ -412,29 +416,6 @@ fn transport(call: &CallContext, error: reqwest::Error) -> Error {
     Error::Transport {
         call: Box::new(call.clone()),
         source: error.without_url(),
-    }
-}
-
-/// The end of the throttling window Partner Center last announced, shared by every call of the
-/// process: Partner Center throttles per partner, so while one call waits out a 429 the others
-/// would only collect 429s of their own.
-#[derive(Debug, Default)]
-struct Throttle {
-    until: std::sync::Mutex<Option<Instant>>,
-}
-
-impl Throttle {
-    fn hold(&self, wait: Duration) {
-        let end = Instant::now() + wait.min(RetryPolicy::MAX_DELAY_LIMIT);
-        let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
-        *until = Some(until.map_or(end, |current| current.max(end)));
-    }
-
-    async fn wait(&self) {
-        let until = *self.until.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(until) = until.filter(|u| *u > Instant::now()) {
-            tokio::time::sleep_until(until).await;
-        }
     }
 }
 
@@ -486,20 +467,5 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    /// Another call's shorter 429 does not end a throttling window early.
-    #[tokio::test(start_paused = true)]
-    async fn a_throttling_window_only_grows() {
-        let throttle = Throttle::default();
-        let start = Instant::now();
-        throttle.hold(Duration::from_secs(5));
-        throttle.hold(Duration::from_secs(2));
-        throttle.wait().await;
-        assert!(
-            start.elapsed() >= Duration::from_secs(5),
-            "{:?}",
-            start.elapsed()
-        );
     }
 }

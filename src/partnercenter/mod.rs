@@ -10,6 +10,7 @@ mod error;
 mod model;
 mod response;
 mod retry;
+mod throttle;
 
 pub use async_contract::{QualificationRequest, VettedQualification, principal};
 pub use client::Client;

@@ -2,6 +2,8 @@
 //! a workspace wired to this build of the provider, and the sandbox server.
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
 
+pub mod bulk;
+
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,184 @@
+//! Ctrl-C during `terraform apply`, as a user presses it: SIGINT to Terraform's process group
+//! while PUTs that Partner Center has already applied still have their answers on the way. Each
+//! of them must reach Terraform's state, and the next apply must finish the rest without
+//! sending any customer's PUT again.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::bulk::{
+    Background, Finished, add_fault, answered_puts, applied_customers, changes_per_customer,
+    clear_faults, counters, generated_ids, generated_resources, sandbox_with_customers,
+    slow_answers_to_puts, state_customers,
+};
+use common::{Sandbox, Workspace};
+use serde_json::json;
+
+/// Enough resources for several rounds at parallelism 10, few enough to stay well under a
+/// minute per Terraform version.
+const RESOURCES: usize = 50;
+const PARALLELISM: &str = "-parallelism=10";
+/// Each PUT is applied at once and answered this long after (or twice as long).
+const ANSWER_LATENCY_MS: u64 = 1500;
+
+fn apply_args() -> [&'static str; 5] {
+    [
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        PARALLELISM,
+    ]
+}
+
+/// An apply of every resource whose PUTs are answered late, once the sandbox has applied more
+/// PUTs than one round of Terraform's parallelism: PUTs are then on their way all the time.
+fn apply_under_way(version: &'static str) -> (Sandbox, Workspace, Background) {
+    let sandbox = sandbox_with_customers(RESOURCES, None);
+    let mut workspace = Workspace::new(version, &generated_resources(RESOURCES, "Education"));
+    workspace.use_sandbox(&sandbox);
+    workspace.init();
+    slow_answers_to_puts(&sandbox, ANSWER_LATENCY_MS);
+    let mut apply = Background::spawn(&workspace, &apply_args());
+    apply.wait_for("a second round of PUTs was applied", || {
+        applied_customers(&sandbox).len() > 12
+    });
+    (sandbox, workspace, apply)
+}
+
+/// Presses Ctrl-C and waits for Terraform to end.
+fn interrupt(apply: Background) -> Finished {
+    apply.interrupt();
+    apply.wait()
+}
+
+/// Terraform stopped on the interrupt, by itself and in order: it said it was interrupted, ended
+/// with the error status of a halted apply, and no plugin crashed or stopped answering.
+fn assert_interrupted(version: &str, finished: &Finished) {
+    let text = finished.text();
+    assert!(
+        text.contains("Interrupt received"),
+        "{version}: Terraform did not see the interrupt:\n{text}"
+    );
+    assert_eq!(
+        finished.status.code(),
+        Some(1),
+        "{version}: an interrupted apply exits 1:\n{text}"
+    );
+    for sign_of_a_crash in [
+        "plugin crashed",
+        "Plugin did not respond",
+        "panic",
+        "connection refused",
+        "transport is closing",
+    ] {
+        assert!(
+            !text.contains(sign_of_a_crash),
+            "{version}: {sign_of_a_crash:?} after the interrupt:\n{text}"
+        );
+    }
+}
+
+/// Everything the sandbox applied is in the state and nothing else is, and the interrupt left
+/// work to do.
+fn assert_nothing_lost(version: &str, sandbox: &Sandbox, workspace: &Workspace) {
+    let applied = applied_customers(sandbox);
+    let recorded = state_customers(workspace);
+    let missing: BTreeSet<_> = applied.difference(&recorded).collect();
+    assert!(
+        missing.is_empty(),
+        "{version}: applied by Partner Center but missing from the state: {missing:?}"
+    );
+    let invented: BTreeSet<_> = recorded.difference(&applied).collect();
+    assert!(
+        invented.is_empty(),
+        "{version}: in the state but never applied: {invented:?}"
+    );
+    assert!(
+        applied.len() < RESOURCES,
+        "{version}: the interrupt should cut the apply short; all {RESOURCES} applied"
+    );
+}
+
+/// A second apply finishes the rest, and no customer's change was ever applied twice.
+fn assert_second_apply_finishes(version: &str, sandbox: &Sandbox, workspace: &Workspace) {
+    clear_faults(sandbox);
+    workspace.ok(&apply_args());
+    let all = generated_ids(RESOURCES);
+    assert_eq!(applied_customers(sandbox), all, "{version}: sandbox state");
+    assert_eq!(
+        state_customers(workspace),
+        all,
+        "{version}: Terraform state"
+    );
+    let changes = changes_per_customer(&counters(sandbox));
+    let repeated: Vec<_> = changes.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "{version}: customers whose PUT was applied more than once: {repeated:?}"
+    );
+    assert_eq!(
+        changes.keys().cloned().collect::<BTreeSet<_>>(),
+        all,
+        "{version}: one applied PUT per customer"
+    );
+}
+
+/// SIGINT while answers are slow: PUTs already sent run to their answer and are recorded.
+fn interrupt_slow_answers(version: &'static str) {
+    let (sandbox, workspace, apply) = apply_under_way(version);
+    let applied = changes_per_customer(&counters(&sandbox)).len();
+    let answered = answered_puts(&sandbox);
+    assert!(
+        applied > answered,
+        "{version}: Ctrl-C should come while applied PUTs wait for their answers \
+         ({applied} applied, {answered} answered)"
+    );
+    let finished = interrupt(apply);
+    assert_interrupted(version, &finished);
+    assert_nothing_lost(version, &sandbox, &workspace);
+    assert_second_apply_finishes(version, &sandbox, &workspace);
+}
+
+/// SIGINT while the sandbox throttles for 30 s: the provider stops waiting at once, and what was
+/// applied before is recorded.
+fn interrupt_while_throttled(version: &'static str) {
+    let (sandbox, workspace, mut apply) = apply_under_way(version);
+    add_fault(
+        &sandbox,
+        json!({ "kind": "status", "status": 429, "retry_after_secs": 30, "method": "PUT" }),
+    );
+    apply.wait_for("the sandbox throttled a PUT", || {
+        counters(&sandbox).status(429) >= 1
+    });
+    let finished = interrupt(apply);
+    assert_interrupted(version, &finished);
+    assert!(
+        finished.text().contains("asked the provider to stop"),
+        "{version}: the throttled calls should end as cancelled:\n{}",
+        finished.text()
+    );
+    assert_nothing_lost(version, &sandbox, &workspace);
+    assert_second_apply_finishes(version, &sandbox, &workspace);
+}
+
+#[test]
+fn interrupt_slow_answers_terraform_1_15_5() {
+    interrupt_slow_answers("1.15.5");
+}
+
+#[test]
+fn interrupt_slow_answers_terraform_1_0_3() {
+    interrupt_slow_answers("1.0.3");
+}
+
+#[test]
+fn interrupt_while_throttled_terraform_1_15_5() {
+    interrupt_while_throttled("1.15.5");
+}
+
+#[test]
+fn interrupt_while_throttled_terraform_1_0_3() {
+    interrupt_while_throttled("1.0.3");
+}
