@@ -10,6 +10,8 @@
 //! - [`sandbox`]: a local Partner Center server for the demo, tests and benchmarks.
 
 pub mod framework;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod partnercenter;
 pub mod plugin;

@@ -3,11 +3,11 @@
 mod auth;
 mod client;
 mod config;
-mod contract;
-mod error;
+pub(crate) mod contract;
+pub(crate) mod error;
 mod model;
 mod response;
-mod retry;
+pub(crate) mod retry;
 
 pub use client::Client;
 pub use config::{
