@@ -12,6 +12,8 @@
 //! `partnercenter-sandbox` (in `sandbox/`), so that the provider does not carry it.
 
 pub mod framework;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod partnercenter;
 pub mod plugin;

@@ -4,12 +4,12 @@ mod async_contract;
 mod auth;
 mod client;
 mod config;
-mod contract;
+pub(crate) mod contract;
 mod customers;
-mod error;
+pub(crate) mod error;
 mod model;
 mod response;
-mod retry;
+pub(crate) mod retry;
 mod throttle;
 
 pub use async_contract::{QualificationRequest, VettedQualification, principal};

@@ -128,6 +128,11 @@ const CREDENTIALS: [Setting; 5] = [
     REFRESH_TOKEN,
 ];
 
+/// Each setting's attribute name and environment variable, in the schema's order.
+pub(crate) fn environment_variables() -> [(&'static str, &'static str); SETTINGS.len()] {
+    SETTINGS.map(|s| (s.name, s.env))
+}
+
 pub(crate) fn schema() -> Schema {
     Schema {
         version: 0,

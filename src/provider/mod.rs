@@ -1,6 +1,6 @@
 //! The partnercenter provider: its configuration, resources, data sources and list resources.
 
-mod config;
+pub(crate) mod config;
 pub mod data_sources;
 pub mod docs;
 mod errors;
