@@ -5,8 +5,9 @@
 //! `Retry-After` past the limit. A 429 holds every call until the window it announced ends (the
 //! others would only collect 429s of their own) and teaches the limit: the requests Partner
 //! Center accepted since sending last resumed, over the time they took (at least the window it
-//! announced, at least a second). From then on the calls go out one per learned interval, a
-//! little below the limit, instead of bursting into it again after each window.
+//! announced, at least a second), when there were enough of them to tell a limit from chance.
+//! From then on the calls go out one per learned interval, a little below the limit, instead of
+//! bursting into it again after each window.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -20,6 +21,10 @@ const MIN_SPAN: Duration = Duration::from_secs(1);
 /// The share of the learned limit used, so that rounding and the time between the client's clock
 /// and the server's never put a window one request over.
 const HEADROOM: f64 = 0.95;
+/// The fewest accepted requests a lesson is drawn from: fewer say more about chance (a 429 from
+/// an overloaded front end) than about the partner's limit, and a pace learned from them could
+/// slow a whole run to a crawl.
+const MIN_LESSON: u64 = 10;
 /// A pace is forgotten after this long without a 429: the limit may have been raised, or the
 /// 429s were a passing overload. The next 429 teaches it again.
 const PACE_MEMORY: Duration = Duration::from_secs(60);
@@ -102,8 +107,10 @@ impl Throttle {
             let interval = match (state.accepted, state.pace) {
                 // Not one request got through: the limit is below the pace, if there is one.
                 (0, Some(pace)) => Some(pace.interval.saturating_mul(2)),
-                (0, None) => None,
-                (accepted, _) => Some(span.div_f64(accepted as f64 * HEADROOM)),
+                (accepted, _) if accepted >= MIN_LESSON => {
+                    Some(span.div_f64(accepted as f64 * HEADROOM))
+                }
+                (_, pace) => pace.map(|pace| pace.interval),
             };
             state.pace = interval.map(|interval| Pace {
                 interval,
@@ -193,11 +200,13 @@ mod tests {
         );
     }
 
-    /// A throttle that has learned a pace: one request accepted, then a 429 for a second.
+    /// A throttle that has learned a pace: ten requests accepted, then a 429 for a second.
     async fn paced() -> Throttle {
         let throttle = Throttle::default();
         throttle.wait().await;
-        throttle.accepted(Instant::now());
+        for _ in 0..MIN_LESSON {
+            throttle.accepted(Instant::now());
+        }
         throttle.throttled(Instant::now(), Some(SECOND));
         throttle
     }
@@ -211,9 +220,16 @@ mod tests {
         assert_eq!(throttle.interval(), Some(learned * 2));
     }
 
+    /// A 429 after too few answers teaches nothing: it may be chance rather than a limit.
     #[tokio::test(start_paused = true)]
-    async fn a_429_before_any_answer_holds_without_a_pace() {
+    async fn a_429_after_few_answers_holds_without_a_pace() {
         let throttle = Throttle::default();
+        throttle.wait().await;
+        for _ in 1..MIN_LESSON {
+            throttle.accepted(Instant::now());
+        }
+        throttle.throttled(Instant::now(), Some(SECOND));
+        assert_eq!(throttle.interval(), None);
         throttle.wait().await;
         throttle.throttled(Instant::now(), None);
         assert_eq!(throttle.interval(), None);
