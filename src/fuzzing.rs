@@ -56,8 +56,8 @@ fn schema_types() -> &'static [Type] {
 
 /// A value as Terraform sends it, in msgpack and in JSON, of a schema's type (first byte even)
 /// or of a type the input spells out as type JSON (first byte odd, then the JSON's length).
-/// Whatever decodes must encode and decode back to itself; whatever does not gives a short
-/// error.
+/// Whatever decodes, from either encoding, must read back the same through both; whatever
+/// does not gives a short error.
 pub fn dynamic_value(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -76,33 +76,11 @@ pub fn dynamic_value(data: &[u8]) {
         }
     };
     match msgpack::decode(payload, &ty) {
-        Ok(value) => {
-            let bytes = msgpack::encode(&value, &ty).expect("a decoded value encodes");
-            let again = msgpack::decode(&bytes, &ty).expect("an encoded value decodes");
-            assert_eq!(again, value, "msgpack round trip of {bytes:02x?}");
-        }
+        Ok(value) => reads_back_through_both(&value, &ty),
         Err(e) => assert_bounded("msgpack", &e.to_string()),
     }
     match json::decode(payload, &ty) {
-        Ok(value) => match json::encode(&value, &ty) {
-            Ok(bytes) => {
-                let again = json::decode(&bytes, &ty).expect("encoded JSON decodes");
-                assert_eq!(
-                    again,
-                    value,
-                    "JSON round trip of {:?}",
-                    bytes.escape_ascii()
-                );
-            }
-            // What JSON cannot hold; Terraform sends such values as msgpack.
-            Err(e) => assert!(
-                matches!(
-                    e.kind,
-                    EncodeErrorKind::UnknownInJson | EncodeErrorKind::InfinityInJson
-                ),
-                "a decoded JSON value does not encode: {e}"
-            ),
-        },
+        Ok(value) => reads_back_through_both(&value, &ty),
         Err(e) => assert_bounded("JSON", &e.to_string()),
     }
     if let Err(e) = json::decode_state(payload, &ty) {
@@ -114,6 +92,34 @@ pub fn dynamic_value(data: &[u8]) {
     };
     if let Err(diagnostic) = dynamic::decode(Some(&wire), &ty) {
         assert_bounded_diagnostics("DynamicValue", &diagnostic.into());
+    }
+}
+
+/// A decoded value encoded as msgpack decodes to itself; encoded as JSON, it decodes to a value
+/// with the same JSON. (A fraction's JSON is its shortest digits, as go-cty writes it, and
+/// those read back as that decimal rather than as the float, as they do in go-cty.)
+fn reads_back_through_both(value: &Value, ty: &Type) {
+    let bytes = msgpack::encode(value, ty).expect("a decoded value encodes as msgpack");
+    let again = msgpack::decode(&bytes, ty).expect("encoded msgpack decodes");
+    assert_eq!(&again, value, "msgpack round trip of {bytes:02x?}");
+    match json::encode(value, ty) {
+        Ok(text) => {
+            let again = json::decode(&text, ty).expect("encoded JSON decodes");
+            let text_again = json::encode(&again, ty).expect("decoded JSON encodes");
+            assert_eq!(
+                text_again.escape_ascii().to_string(),
+                text.escape_ascii().to_string(),
+                "JSON round trip"
+            );
+        }
+        // What JSON cannot hold; Terraform sends such values as msgpack.
+        Err(e) => assert!(
+            matches!(
+                e.kind,
+                EncodeErrorKind::UnknownInJson | EncodeErrorKind::InfinityInJson
+            ),
+            "a decoded value does not encode as JSON: {e}"
+        ),
     }
 }
 
@@ -278,6 +284,17 @@ mod tests {
     #[test]
     fn provider_configuration_seeds_pass() {
         run_seeds("provider_configuration", provider_configuration);
+    }
+
+    /// The first crash of dynamic_value: a float64 from msgpack, written to JSON as its
+    /// shortest digits, read back as that decimal, and compared as a value.
+    #[test]
+    fn a_fraction_keeps_its_json_text() {
+        for f in [5.524_413_375_901_679_6e-304, 0.1, -2.5e-8] {
+            let number = Value::Number(Number::from_f64(f).expect("not NaN"));
+            reads_back_through_both(&number, &Type::Number);
+            reads_back_through_both(&Value::list([number]), &Type::list(Type::Number));
+        }
     }
 
     #[test]
