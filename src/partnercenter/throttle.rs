@@ -107,8 +107,17 @@ impl Throttle {
             let interval = match (state.accepted, state.pace) {
                 // Not one request got through: the limit is below the pace, if there is one.
                 (0, Some(pace)) => Some(pace.interval.saturating_mul(2)),
-                (accepted, _) if accepted >= MIN_LESSON => {
-                    Some(span.div_f64(accepted as f64 * HEADROOM))
+                (accepted, pace) if accepted >= MIN_LESSON => {
+                    let achieved = span.div_f64(accepted as f64);
+                    match pace {
+                        // Paced, and nearly all of the pace got through: the limit is about the
+                        // pace, which already keeps its headroom. Taking it off again at each
+                        // such 429 would slow the run a little more every time.
+                        Some(pace) if achieved.mul_f64(HEADROOM) <= pace.interval => {
+                            Some(pace.interval)
+                        }
+                        _ => Some(achieved.div_f64(HEADROOM)),
+                    }
                 }
                 (_, pace) => pace.map(|pace| pace.interval),
             };
@@ -209,6 +218,23 @@ mod tests {
         }
         throttle.throttled(Instant::now(), Some(SECOND));
         throttle
+    }
+
+    /// A 429 that meets the pace at full speed keeps it: the headroom is taken once, not once
+    /// per 429.
+    #[tokio::test(start_paused = true)]
+    async fn a_429_at_the_pace_keeps_it() {
+        let throttle = paced().await;
+        let learned = throttle.interval().expect("a pace");
+        throttle.wait().await;
+        let resumed = Instant::now();
+        for _ in 0..200 {
+            throttle.wait().await;
+            throttle.accepted(Instant::now());
+        }
+        throttle.throttled(Instant::now(), Some(SECOND));
+        assert!(Instant::now() - resumed >= learned * 200);
+        assert_eq!(throttle.interval(), Some(learned));
     }
 
     #[tokio::test(start_paused = true)]
