@@ -28,6 +28,9 @@ fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
+# The fuzz targets are a workspace of their own (cargo fuzz needs nightly); rustfmt alone checks
+# them without resolving their dependencies.
+rustfmt --edition 2024 --check fuzz/fuzz_targets/*.rs
 
 echo "==> cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings

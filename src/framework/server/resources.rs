@@ -77,7 +77,7 @@ impl<P: Provider> GrpcProvider<P> {
                 let identity = request.current_identity.clone();
                 return Ok(answer(request.current_state.clone(), identity, Vec::new()));
             }
-            prior = Some(dynamic::encode(&state, &resource.ty)?);
+            prior = Some(resource.encode(state.clone())?);
             let ctx = self.context()?;
             let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
                 Refreshed::Found { state, warnings } => (state, warnings),
