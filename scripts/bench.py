@@ -40,6 +40,8 @@ TERRAFORM = TOOLS / f"terraform-{TERRAFORM_VERSION}" / "terraform"
 RELEASE = ROOT / "target" / "release"
 PROVIDER = RELEASE / "terraform-provider-partnercenter"
 SANDBOX = RELEASE / "partnercenter-sandbox"
+# From this size on, no-change plans of a written state (`plans_of_written_state`).
+WRITTEN_STATE_FROM = 10000
 KEPT_MARKER = "<!-- Everything below this line is kept as it is by scripts/bench.py. -->"
 
 # go-plugin's handshake as Terraform performs it.
@@ -562,29 +564,103 @@ def apply_then_plan(parent, cli_config, provider, count, parallelism, rate_limit
 
 def measure_operations(sizes, parallelisms, runs_for, parent, cli_config, limited):
     """Apply and no-change plan for every size and parallelism, ours and the null provider's
-    interleaved: each run does every combination once, providers in turn. 10,000 resources run
-    at the highest parallelism only (Terraform alone takes long over them). The first run of ours
-    at the largest size and highest parallelism adds the plan against the rate-limited sandbox,
-    `limited` requests a second."""
+    interleaved: each run does every combination once, providers in turn. 10,000 resources get
+    no-change plans of a written state (`plans_of_written_state`). The first run of ours at
+    1,000 resources and more, at the highest parallelism, adds the plan against the rate-limited
+    sandbox, `limited` requests a second."""
     providers = [OURS] + [peer.name for peer in PEERS if peer.offline]
     results = {}
     for run_index in range(max(runs_for(n) for n in sizes)):
         for count in sizes:
             if run_index >= runs_for(count):
                 continue
+            if count >= WRITTEN_STATE_FROM:
+                for provider in providers:
+                    log(f"run {run_index + 1}: {provider} plans of {count} (a written state) at "
+                        f"parallelism {parallelisms} (load {load_average():.1f})")
+                    rate_limit = limited if run_index == 0 else None
+                    outcome = plans_of_written_state(parent, cli_config, provider, count,
+                                                     parallelisms, rate_limit)
+                    for (step, parallelism), result in outcome.items():
+                        results.setdefault((provider, step, count, parallelism), []).append(result)
+                continue
             for parallelism in parallelisms:
-                if count >= 10000 and parallelism != max(parallelisms):
-                    continue
                 for provider in providers:
                     log(f"run {run_index + 1}: {provider} apply + plan of {count} "
                         f"at parallelism {parallelism} (load {load_average():.1f})")
-                    rate_limit = (limited if count == max(sizes) and run_index == 0
+                    rate_limit = (limited if count >= 1000 and run_index == 0
                                   and parallelism == max(parallelisms) else None)
                     outcome = apply_then_plan(parent, cli_config, provider, count, parallelism,
                                               rate_limit)
                     for step, result in outcome.items():
                         results.setdefault((provider, step, count, parallelism), []).append(result)
     return results
+
+
+def plans_of_written_state(parent, cli_config, provider, count, parallelisms, rate_limit=None):
+    """No-change plans of `count` resources at each parallelism (and, for ours with
+    `rate_limit`, one more at the highest against the rate-limited sandbox), from a state this
+    script writes. Terraform's own apply of 10,000 resources takes most of an hour here (it
+    rewrites the whole state file after each resource), so a real apply of two resources gives
+    the instance that is copied `count` times, with its id changed, and the sandbox is given the
+    qualifications that state describes."""
+    sandbox = Sandbox(["--customers", "2"]) if provider == OURS else None
+    workspace = None
+    try:
+        workspace = Workspace(parent, cli_config, provider, 2, sandbox)
+        workspace.terraform(["apply", "-auto-approve", "-input=false", "-no-color"])
+        (workspace.dir / "main.tf").write_text(main_tf(provider, count))
+        write_copies(workspace.dir / "terraform.tfstate", provider, count)
+        if sandbox:
+            sandbox.admin("POST", "/admin/customers", [
+                {"id": customer_id(i), "qualification": "Education"} for i in range(count)])
+        steps = [("plan", parallelism, None) for parallelism in parallelisms]
+        if sandbox and rate_limit:
+            steps.append(("limited plan", max(parallelisms), rate_limit))
+        outcome = {}
+        for step, parallelism, limit in steps:
+            if limit:
+                log(f"the same plan with the sandbox limited to {limit} requests a second")
+                sandbox.admin("PUT", "/admin/rate-limit", {"requests_per_second": limit})
+            if sandbox:
+                sandbox.reset_counters()
+            result = workspace.terraform(["plan", "-input=false", "-no-color",
+                                          "-detailed-exitcode", f"-parallelism={parallelism}"])
+            if sandbox:
+                result["requests"] = requests_of(sandbox.counters())
+            del result["stdout"]
+            outcome[(step, parallelism)] = result
+        return outcome
+    finally:
+        if workspace:
+            workspace.remove()
+        if sandbox:
+            sandbox.stop()
+
+
+def customer_id(index):
+    """The customer of `count.index` in `main_tf` (the sandbox's `--customers` ids)."""
+    return f"00000000-0000-4000-8000-{index + 1:012d}"
+
+
+def write_copies(path, provider, count):
+    """Rewrites a state of two instances as `count` copies of the first, each with its own id."""
+    state = json.loads(path.read_text())
+    (resource,) = state["resources"]
+    template = json.dumps(resource["instances"][0])
+    if provider == OURS:
+        first, id_of = customer_id(0), customer_id
+    else:  # null_resource: a random number as its id
+        first = resource["instances"][0]["attributes"]["id"]
+        id_of = lambda index: str(10**18 + index)  # noqa: E731
+    instances = []
+    for index in range(count):
+        instance = json.loads(template.replace(f'"{first}"', f'"{id_of(index)}"'))
+        instance["index_key"] = index
+        instances.append(instance)
+    resource["instances"] = instances
+    state["serial"] += 1
+    path.write_text(json.dumps(state))
 
 
 def rate_limited(operations, limit):
@@ -734,6 +810,12 @@ def report(results, args):
         "command.")
     add("- **Requests**: the sandbox's counters. The floor is one request per resource per step "
         "(a PUT per created resource, a GET per refreshed one) and one token request per run.")
+    if any(key[2] >= WRITTEN_STATE_FROM for key in results["operations"]):
+        add(f"- **{WRITTEN_STATE_FROM:,} resources**: no-change plans only, of a state the script "
+            "writes: a real apply of two resources, its first instance copied with each copy's "
+            "own id, the sandbox given the matching qualifications. Terraform's own apply of "
+            "that many takes most of an hour on this machine (it rewrites the whole state after "
+            "each resource), for any provider.")
     add("")
     add("## Targets")
     add("")
@@ -996,7 +1078,7 @@ def main():
     parser.add_argument("--out", type=Path, help="where to write the report")
     parser.add_argument("--skip-build", action="store_true", help="use target/release as it is")
     parser.add_argument("--with-10k", action="store_true",
-                        help="add 10,000 resources (hours: Terraform's own time)")
+                        help="add no-change plans of 10,000 resources (half an hour more)")
     parser.add_argument("--from-results", action="store_true",
                         help="write the report again from the last run's saved figures")
     args = parser.parse_args()
@@ -1011,9 +1093,8 @@ def main():
         faulted_count, soak_count, limit = 1000, 1000, 20
         runs_for = lambda count: runs  # noqa: E731
         if args.with_10k:
-            # Terraform itself takes over 40 minutes for a 10,000-resource apply: one run each.
+            # Plans only, of a written state (see plans_of_written_state): one run each.
             sizes.append(10000)
-            limit = 100
             runs_for = lambda count: 1 if count >= 10000 else runs  # noqa: E731
 
     saved = ROOT / "target" / "bench" / ("results.quick.pickle" if args.quick
