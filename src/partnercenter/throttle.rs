@@ -3,11 +3,13 @@
 //!
 //! Partner Center limits requests per partner over windows of whole seconds and answers 429 with
 //! `Retry-After` past the limit. A 429 holds every call until the window it announced ends (the
-//! others would only collect 429s of their own) and teaches the limit: the requests Partner
+//! others would only collect 429s of their own) and may teach the limit: the requests Partner
 //! Center accepted since sending last resumed, over the time they took (at least the window it
 //! announced, at least a second), when there were enough of them to tell a limit from chance.
-//! From then on the calls go out one per learned interval, a little below the limit, instead of
-//! bursting into it again after each window.
+//! The lesson is taken only when the calls that were on their way with that 429 are mostly
+//! refused too, as a limit refuses every call past it; a 429 that comes alone (an overloaded
+//! front end) only holds. From then on the calls go out one per learned interval, a little below
+//! the limit, instead of bursting into it again after each window.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -25,9 +27,12 @@ const HEADROOM: f64 = 0.95;
 /// an overloaded front end) than about the partner's limit, and a pace learned from them could
 /// slow a whole run to a crawl.
 const MIN_LESSON: u64 = 10;
+/// The 429s among the answers to calls in flight beside a 429 that confirm its lesson.
+const CONFIRMING_429S: u32 = 2;
 /// A pace is forgotten after this long without a 429: the limit may have been raised, or the
-/// 429s were a passing overload. The next 429 teaches it again.
-const PACE_MEMORY: Duration = Duration::from_secs(60);
+/// 429s were a passing overload. The next 429 teaches it again, at the price of a burst of 429s
+/// (one per call in flight), so not too often: a partner's limit rarely changes by the minute.
+const PACE_MEMORY: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Default)]
 pub(crate) struct Throttle {
@@ -44,6 +49,20 @@ struct State {
     epoch: Option<Instant>,
     /// How many of those Partner Center answered with anything but 429.
     accepted: u64,
+    /// Counts the windows and paces set, so that a call waiting for a slot given under an
+    /// older one takes a new slot.
+    lessons: u64,
+    /// The pace the last 429 taught, until the calls in flight beside it confirm it.
+    pending: Option<Pending>,
+}
+
+/// A lesson waiting for its votes: the answers to the calls sent before its 429 arrived.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    interval: Duration,
+    at: Instant,
+    refused: u32,
+    accepted: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -60,26 +79,42 @@ impl Throttle {
 
     /// Waits for the end of the throttling window and for this request's slot of the pace.
     pub(crate) async fn wait(&self) {
-        let start = {
-            let mut state = self.state();
-            let now = Instant::now();
-            state.epoch.get_or_insert(now);
-            let mut start = state.hold_until.filter(|until| *until > now).unwrap_or(now);
-            if state
-                .pace
-                .is_some_and(|pace| now.duration_since(pace.last_throttled) >= PACE_MEMORY)
-            {
-                state.pace = None;
+        loop {
+            let (start, lessons) = self.slot();
+            if start <= Instant::now() {
+                return;
             }
-            if let Some(pace) = &mut state.pace {
-                start = start.max(pace.next_slot);
-                pace.next_slot = start + pace.interval;
-            }
-            start
-        };
-        if start > Instant::now() {
             tokio::time::sleep_until(start).await;
+            // A 429 answered while this call slept set a new window or pace: its slot was
+            // given under the old one and could fall inside the new window.
+            if self.state().lessons == lessons {
+                return;
+            }
         }
+    }
+
+    /// This request's start: the end of the window, or its slot of the pace.
+    fn slot(&self) -> (Instant, u64) {
+        let mut state = self.state();
+        let now = Instant::now();
+        state.epoch.get_or_insert(now);
+        let mut start = state.hold_until.filter(|until| *until > now).unwrap_or(now);
+        if state
+            .pace
+            .is_some_and(|pace| now.duration_since(pace.last_throttled) >= PACE_MEMORY)
+        {
+            state.pace = None;
+            // The next lesson counts from here: requests sent at the forgotten pace say how
+            // fast the client went, not how fast Partner Center lets it go, and would teach a
+            // pace a little slower each time.
+            state.epoch = Some(now);
+            state.accepted = 0;
+        }
+        if let Some(pace) = &mut state.pace {
+            start = start.max(pace.next_slot);
+            pace.next_slot = start + pace.interval;
+        }
+        (start, state.lessons)
     }
 
     /// A request sent at `sent` was answered with anything but 429.
@@ -88,6 +123,31 @@ impl Throttle {
         if state.epoch.is_some_and(|epoch| sent >= epoch) {
             state.accepted += 1;
         }
+        if let Some(pending) = state.pending.as_mut().filter(|p| sent <= p.at) {
+            pending.accepted += 1;
+            // Mostly accepted: the 429 came by chance.
+            if pending.accepted > 2 * pending.refused + 1 {
+                state.pending = None;
+            }
+        }
+    }
+
+    /// Counts a 429 answered to a call sent before the pending lesson's 429 arrived, and takes
+    /// the lesson once enough of them agree.
+    fn vote_refused(state: &mut State, sent: Instant, now: Instant) {
+        let Some(pending) = state.pending.as_mut().filter(|p| sent <= p.at) else {
+            return;
+        };
+        pending.refused += 1;
+        if pending.refused >= CONFIRMING_429S && pending.refused >= pending.accepted {
+            state.pace = Some(Pace {
+                interval: pending.interval,
+                next_slot: now,
+                last_throttled: now,
+            });
+            state.pending = None;
+            state.lessons += 1;
+        }
     }
 
     /// A request sent at `sent` was answered 429, with the wait Partner Center asked for if any.
@@ -95,6 +155,7 @@ impl Throttle {
         let now = Instant::now();
         let mut state = self.state();
         let wait = retry_after.map(|wait| wait.min(RetryPolicy::MAX_DELAY_LIMIT));
+        Self::vote_refused(&mut state, sent, now);
         let epoch = *state.epoch.get_or_insert(sent);
         // A request sent before sending last resumed went out before the last lesson: it
         // teaches nothing new.
@@ -107,24 +168,18 @@ impl Throttle {
             let interval = match (state.accepted, state.pace) {
                 // Not one request got through: the limit is below the pace, if there is one.
                 (0, Some(pace)) => Some(pace.interval.saturating_mul(2)),
-                (accepted, pace) if accepted >= MIN_LESSON => {
-                    let achieved = span.div_f64(accepted as f64);
-                    match pace {
-                        // Paced, and nearly all of the pace got through: the limit is about the
-                        // pace, which already keeps its headroom. Taking it off again at each
-                        // such 429 would slow the run a little more every time.
-                        Some(pace) if achieved.mul_f64(HEADROOM) <= pace.interval => {
-                            Some(pace.interval)
-                        }
-                        _ => Some(achieved.div_f64(HEADROOM)),
-                    }
+                // A 429 met at a pace means the pace is above the limit: the rate achieved
+                // since the last lesson, less the headroom, is below it.
+                (accepted, _) if accepted >= MIN_LESSON => {
+                    Some(span.div_f64(accepted as f64).div_f64(HEADROOM))
                 }
-                (_, pace) => pace.map(|pace| pace.interval),
+                _ => None,
             };
-            state.pace = interval.map(|interval| Pace {
+            state.pending = interval.map(|interval| Pending {
                 interval,
-                next_slot: now,
-                last_throttled: now,
+                at: now,
+                refused: 0,
+                accepted: 0,
             });
         }
         let extended = wait.is_some_and(|wait| {
@@ -139,6 +194,7 @@ impl Throttle {
             pace.last_throttled = now;
         }
         if learns || extended {
+            state.lessons += 1;
             state.epoch = Some(state.hold_until.map_or(now, |until| until.max(now)));
             state.accepted = 0;
         }
@@ -183,19 +239,32 @@ mod tests {
         assert!(Instant::now() >= sent + 5 * SECOND);
     }
 
+    /// `refused` 429s answered to calls sent at `sent`: the first is the 429 that may teach a
+    /// pace, the others those of calls in flight beside it.
+    fn refused_beside(throttle: &Throttle, sent: Instant, refused: u32) {
+        for _ in 0..refused {
+            throttle.throttled(sent, Some(SECOND));
+        }
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn the_first_429_teaches_the_pace() {
+    async fn the_first_429_teaches_the_pace_once_the_calls_beside_it_confirm() {
         let throttle = Throttle::default();
         throttle.wait().await;
         let sent = Instant::now();
         for _ in 0..100 {
             throttle.accepted(sent);
         }
-        // 100 accepted, then "try again in 1 second": 100 a second, used at 95 a second.
-        throttle.throttled(sent, Some(SECOND));
+        // 100 accepted, then "try again in 1 second": 100 a second, used at 95 a second, once
+        // the calls in flight beside it are refused too.
+        refused_beside(&throttle, sent, 1);
+        assert_eq!(throttle.interval(), None);
+        refused_beside(&throttle, sent, CONFIRMING_429S - 1);
+        assert_eq!(throttle.interval(), None);
+        refused_beside(&throttle, sent, 1);
         assert_eq!(throttle.interval(), Some(SECOND.div_f64(95.0)));
-        // A 429 of a request sent before the hold teaches nothing more.
-        throttle.throttled(sent, Some(SECOND));
+        // More 429s of calls sent before the hold teach nothing more.
+        refused_beside(&throttle, sent, 3);
         assert_eq!(throttle.interval(), Some(SECOND.div_f64(95.0)));
         throttle.wait().await;
         let resumed = Instant::now();
@@ -209,32 +278,72 @@ mod tests {
         );
     }
 
-    /// A throttle that has learned a pace: ten requests accepted, then a 429 for a second.
+    /// A 429 whose neighbours in flight are accepted came by chance: it holds, and teaches no
+    /// pace.
+    #[tokio::test(start_paused = true)]
+    async fn a_429_by_chance_only_holds() {
+        let throttle = Throttle::default();
+        throttle.wait().await;
+        let sent = Instant::now();
+        for _ in 0..100 {
+            throttle.accepted(sent);
+        }
+        refused_beside(&throttle, sent, 1);
+        for _ in 0..3 {
+            throttle.accepted(sent);
+        }
+        refused_beside(&throttle, sent, CONFIRMING_429S);
+        assert_eq!(throttle.interval(), None);
+        throttle.wait().await;
+        assert!(Instant::now() >= sent + SECOND);
+    }
+
+    /// A throttle that has learned a pace: ten requests accepted, then 429s for a second.
     async fn paced() -> Throttle {
         let throttle = Throttle::default();
         throttle.wait().await;
+        let sent = Instant::now();
         for _ in 0..MIN_LESSON {
-            throttle.accepted(Instant::now());
+            throttle.accepted(sent);
         }
-        throttle.throttled(Instant::now(), Some(SECOND));
+        refused_beside(&throttle, sent, 1 + CONFIRMING_429S);
+        assert!(throttle.interval().is_some());
         throttle
     }
 
-    /// A 429 that meets the pace at full speed keeps it: the headroom is taken once, not once
-    /// per 429.
+    /// A 429 met at the pace means the pace is above the limit: the next one is slower.
     #[tokio::test(start_paused = true)]
-    async fn a_429_at_the_pace_keeps_it() {
+    async fn a_429_at_the_pace_slows_it() {
         let throttle = paced().await;
         let learned = throttle.interval().expect("a pace");
         throttle.wait().await;
-        let resumed = Instant::now();
         for _ in 0..200 {
             throttle.wait().await;
             throttle.accepted(Instant::now());
         }
-        throttle.throttled(Instant::now(), Some(SECOND));
-        assert!(Instant::now() - resumed >= learned * 200);
-        assert_eq!(throttle.interval(), Some(learned));
+        let sent = Instant::now();
+        refused_beside(&throttle, sent, 1 + CONFIRMING_429S);
+        assert!(throttle.interval().expect("a pace") > learned);
+    }
+
+    /// A call given a slot of the pace before a 429 set a window waits for the window's end.
+    #[tokio::test(start_paused = true)]
+    async fn a_window_set_during_a_wait_holds_the_waiting_call() {
+        let throttle = Arc::new(paced().await);
+        throttle.wait().await;
+        throttle.wait().await;
+        let waiting = tokio::spawn({
+            let throttle = throttle.clone();
+            async move {
+                throttle.wait().await;
+                Instant::now()
+            }
+        });
+        tokio::task::yield_now().await;
+        let sent = Instant::now();
+        throttle.throttled(sent, Some(5 * SECOND));
+        let resumed = waiting.await.expect("the waiting call");
+        assert!(resumed >= sent + 5 * SECOND, "{:?}", resumed - sent);
     }
 
     #[tokio::test(start_paused = true)]
@@ -242,7 +351,7 @@ mod tests {
         let throttle = paced().await;
         let learned = throttle.interval().expect("a pace");
         throttle.wait().await;
-        throttle.throttled(Instant::now(), Some(SECOND));
+        refused_beside(&throttle, Instant::now(), 1 + CONFIRMING_429S);
         assert_eq!(throttle.interval(), Some(learned * 2));
     }
 
@@ -273,26 +382,37 @@ mod tests {
         assert_eq!(throttle.interval(), None);
     }
 
-    /// A partner's limit as a server enforces it: `limit` requests per window of a second,
-    /// counted from the server's start, or a token bucket of `limit` a second holding a second's
-    /// worth. Past it, 429 with the seconds to wait, rounded up.
+    /// What a server refuses: `limit` requests per window of a second counted from the server's
+    /// start, or past a token bucket of `limit` a second holding a second's worth (429 with the
+    /// seconds to wait, rounded up); or, whatever the rate, one request in `one_in` by chance
+    /// (429, one second), drawn by a seeded generator.
+    #[derive(Debug, Clone, Copy)]
+    enum Refuses {
+        PastWindow { limit: u64 },
+        PastBucket { limit: u64 },
+        ByChance { one_in: u64 },
+    }
+
     #[derive(Debug)]
     struct Limiter {
-        limit: u64,
+        refuses: Refuses,
         start: Instant,
-        bucket: bool,
         state: Mutex<(u64, u64, f64, Instant)>,
         throttled: AtomicU64,
     }
 
     impl Limiter {
-        fn new(limit: u64, bucket: bool) -> Self {
+        fn new(refuses: Refuses) -> Self {
             let start = Instant::now();
+            let tokens = match refuses {
+                Refuses::PastBucket { limit } => limit as f64,
+                _ => 0.0,
+            };
             Self {
-                limit,
+                refuses,
                 start,
-                bucket,
-                state: Mutex::new((0, 0, limit as f64, start)),
+                // (window or generator state, count in the window, tokens, last refill)
+                state: Mutex::new((0x9e37_79b9_7f4a_7c15, 0, tokens, start)),
                 throttled: AtomicU64::new(0),
             }
         }
@@ -302,28 +422,42 @@ mod tests {
             let now = Instant::now();
             let mut guard = self.state.lock().expect("limiter");
             let (window, count, tokens, refilled) = &mut *guard;
-            let verdict = if self.bucket {
-                let rate = self.limit as f64;
-                *tokens = (*tokens + (now - *refilled).as_secs_f64() * rate).min(rate);
-                *refilled = now;
-                if *tokens >= 1.0 {
-                    *tokens -= 1.0;
-                    Ok(())
-                } else {
-                    Err(Duration::from_secs_f64((1.0 - *tokens) / rate))
+            let verdict = match self.refuses {
+                Refuses::PastBucket { limit } => {
+                    let rate = limit as f64;
+                    *tokens = (*tokens + (now - *refilled).as_secs_f64() * rate).min(rate);
+                    *refilled = now;
+                    if *tokens >= 1.0 {
+                        *tokens -= 1.0;
+                        Ok(())
+                    } else {
+                        Err(Duration::from_secs_f64((1.0 - *tokens) / rate))
+                    }
                 }
-            } else {
-                let elapsed = now - self.start;
-                let current = elapsed.as_secs();
-                if current != *window {
-                    *window = current;
-                    *count = 0;
+                Refuses::PastWindow { limit } => {
+                    let elapsed = now - self.start;
+                    let current = elapsed.as_secs();
+                    if current != *window {
+                        *window = current;
+                        *count = 0;
+                    }
+                    *count += 1;
+                    if *count <= limit {
+                        Ok(())
+                    } else {
+                        Err(Duration::from_secs(current + 1) - elapsed)
+                    }
                 }
-                *count += 1;
-                if *count <= self.limit {
-                    Ok(())
-                } else {
-                    Err(Duration::from_secs(current + 1) - elapsed)
+                Refuses::ByChance { one_in } => {
+                    // xorshift64
+                    *window ^= *window << 13;
+                    *window ^= *window >> 7;
+                    *window ^= *window << 17;
+                    if *window % one_in == 0 {
+                        Err(SECOND)
+                    } else {
+                        Ok(())
+                    }
                 }
             };
             verdict.map_err(|wait| {
@@ -333,10 +467,21 @@ mod tests {
         }
     }
 
+    /// What [`drive`] saw: the 429s the server answered, the time all the requests took, and
+    /// the pace the throttle ended with.
+    #[derive(Debug)]
+    struct Run {
+        throttled: u64,
+        elapsed: Duration,
+        pace: Option<f64>,
+    }
+
     /// `requests` calls by `parallelism` workers through one throttle to `limiter`, each with a
-    /// round trip of 2 ms, retrying a 429 after its `Retry-After`; the 429s the server answered.
-    async fn drive(limiter: Arc<Limiter>, requests: u64, parallelism: usize) -> u64 {
+    /// round trip of `rtt`, retrying a 429 after its `Retry-After`.
+    async fn drive(limiter: Limiter, requests: u64, parallelism: usize, rtt: Duration) -> Run {
+        let limiter = Arc::new(limiter);
         let throttle = Arc::new(Throttle::default());
+        let start = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..parallelism {
@@ -346,9 +491,9 @@ mod tests {
                     loop {
                         throttle.wait().await;
                         let sent = Instant::now();
-                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        tokio::time::sleep(rtt / 2).await;
                         let verdict = limiter.admit();
-                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        tokio::time::sleep(rtt / 2).await;
                         match verdict {
                             Ok(()) => {
                                 throttle.accepted(sent);
@@ -364,28 +509,87 @@ mod tests {
             });
         }
         while workers.join_next().await.is_some() {}
-        let interval = throttle.interval().expect("a pace was learned");
-        let pace = 1.0 / interval.as_secs_f64();
-        let limit = limiter.limit as f64;
+        Run {
+            throttled: limiter.throttled.load(Ordering::Relaxed),
+            elapsed: Instant::now() - start,
+            pace: throttle
+                .interval()
+                .map(|interval| 1.0 / interval.as_secs_f64()),
+        }
+    }
+
+    const RTT: Duration = Duration::from_millis(2);
+
+    fn assert_learned(run: &Run, limit: f64) {
+        let pace = run.pace.expect("a pace was learned");
         assert!(
             (0.85 * limit..=limit).contains(&pace),
             "learned {pace:.1} a second against a limit of {limit}"
         );
-        limiter.throttled.load(Ordering::Relaxed)
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_fixed_window_limit_is_learned_and_kept() {
-        let limiter = Arc::new(Limiter::new(100, false));
-        let throttled = drive(limiter, 5_000, 50).await;
+        let run = drive(
+            Limiter::new(Refuses::PastWindow { limit: 100 }),
+            5_000,
+            50,
+            RTT,
+        )
+        .await;
+        assert_learned(&run, 100.0);
         // The first window's burst collides; after that, the pace keeps under the limit.
-        assert!(throttled <= 100, "{throttled} 429s for 5,000 requests");
+        assert!(run.throttled <= 100, "{run:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_token_bucket_limit_is_learned_and_kept() {
-        let limiter = Arc::new(Limiter::new(100, true));
-        let throttled = drive(limiter, 5_000, 50).await;
-        assert!(throttled <= 100, "{throttled} 429s for 5,000 requests");
+        let run = drive(
+            Limiter::new(Refuses::PastBucket { limit: 100 }),
+            5_000,
+            50,
+            RTT,
+        )
+        .await;
+        assert_learned(&run, 100.0);
+        assert!(run.throttled <= 100, "{run:?}");
+    }
+
+    /// Longer than the pace is remembered: each time it is forgotten, the pace learned again
+    /// must be as fast as the first (it once lost 5% a minute: 1.3 x N / limit over this run).
+    #[tokio::test(start_paused = true)]
+    async fn a_long_run_keeps_close_to_the_limit() {
+        let run = drive(
+            Limiter::new(Refuses::PastBucket { limit: 20 }),
+            10_000,
+            50,
+            RTT,
+        )
+        .await;
+        let least = Duration::from_secs(10_000 / 20);
+        assert!(
+            run.elapsed <= least.mul_f64(1.2),
+            "{run:?} against {least:?}"
+        );
+        assert!(run.throttled <= 100, "{run:?}");
+    }
+
+    /// 429s by chance, one request in twenty whatever the rate: each holds the calls for its
+    /// second, and none teaches a pace that would slow the rest of the run (one did: a run of
+    /// 10 s took 150 s).
+    #[tokio::test(start_paused = true)]
+    async fn chance_429s_cost_their_windows_only() {
+        let rtt = Duration::from_millis(100);
+        let run = drive(
+            Limiter::new(Refuses::ByChance { one_in: 20 }),
+            1_000,
+            10,
+            rtt,
+        )
+        .await;
+        let unthrottled = rtt * (1_000 / 10);
+        let windows = SECOND * u32::try_from(run.throttled).expect("a count");
+        assert!(run.elapsed <= unthrottled + windows, "{run:?}");
+        assert_eq!(run.pace, None, "{run:?}");
     }
 }
