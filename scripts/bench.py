@@ -553,8 +553,7 @@ def apply_then_plan(parent, cli_config, provider, count, parallelism, rate_limit
         for step, args in steps:
             limited = step == "limited plan"
             if limited:
-                log(f"the same plan with the sandbox limited to {rate_limit} requests a second")
-                sandbox.admin("PUT", "/admin/rate-limit", {"requests_per_second": rate_limit})
+                limit_rate(sandbox, rate_limit)
             outcome[step] = run_step(workspace, sandbox, args, watch=limited)
         return outcome
     finally:
@@ -622,8 +621,7 @@ def plans_of_written_state(parent, cli_config, provider, count, parallelisms, ra
         outcome = {}
         for step, parallelism, limit in steps:
             if limit:
-                log(f"the same plan with the sandbox limited to {limit} requests a second")
-                sandbox.admin("PUT", "/admin/rate-limit", {"requests_per_second": limit})
+                limit_rate(sandbox, limit)
             outcome[(step, parallelism)] = run_step(
                 workspace, sandbox, ["plan", "-input=false", "-no-color", "-detailed-exitcode",
                                      f"-parallelism={parallelism}"], watch=bool(limit))
@@ -633,6 +631,11 @@ def plans_of_written_state(parent, cli_config, provider, count, parallelisms, ra
             workspace.remove()
         if sandbox:
             sandbox.stop()
+
+
+def limit_rate(sandbox, limit):
+    log(f"the same plan with the sandbox limited to {limit} requests a second")
+    sandbox.admin("PUT", "/admin/rate-limit", {"requests_per_second": limit})
 
 
 def run_step(workspace, sandbox, args, watch=False):

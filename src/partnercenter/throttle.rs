@@ -65,6 +65,42 @@ struct Pending {
     accepted: u32,
 }
 
+impl State {
+    /// The pending lesson, when a call sent at `sent` was in flight beside its 429.
+    fn voter(&mut self, sent: Instant) -> Option<&mut Pending> {
+        self.pending.as_mut().filter(|pending| sent <= pending.at)
+    }
+
+    /// Counts an acceptance of a call in flight beside the pending lesson's 429, and drops the
+    /// lesson once they are mostly accepted: the 429 came by chance.
+    fn vote_accepted(&mut self, sent: Instant) {
+        if let Some(pending) = self.voter(sent) {
+            pending.accepted += 1;
+            if pending.accepted > 2 * pending.refused + 1 {
+                self.pending = None;
+            }
+        }
+    }
+
+    /// Counts a 429 of a call in flight beside the pending lesson's 429, and takes the lesson
+    /// once enough of them agree.
+    fn vote_refused(&mut self, sent: Instant, now: Instant) {
+        let Some(pending) = self.voter(sent) else {
+            return;
+        };
+        pending.refused += 1;
+        if pending.refused >= CONFIRMING_429S && pending.refused >= pending.accepted {
+            self.pace = Some(Pace {
+                interval: pending.interval,
+                next_slot: now,
+                last_throttled: now,
+            });
+            self.pending = None;
+            self.lessons += 1;
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Pace {
     interval: Duration,
@@ -123,31 +159,7 @@ impl Throttle {
         if state.epoch.is_some_and(|epoch| sent >= epoch) {
             state.accepted += 1;
         }
-        if let Some(pending) = state.pending.as_mut().filter(|p| sent <= p.at) {
-            pending.accepted += 1;
-            // Mostly accepted: the 429 came by chance.
-            if pending.accepted > 2 * pending.refused + 1 {
-                state.pending = None;
-            }
-        }
-    }
-
-    /// Counts a 429 answered to a call sent before the pending lesson's 429 arrived, and takes
-    /// the lesson once enough of them agree.
-    fn vote_refused(state: &mut State, sent: Instant, now: Instant) {
-        let Some(pending) = state.pending.as_mut().filter(|p| sent <= p.at) else {
-            return;
-        };
-        pending.refused += 1;
-        if pending.refused >= CONFIRMING_429S && pending.refused >= pending.accepted {
-            state.pace = Some(Pace {
-                interval: pending.interval,
-                next_slot: now,
-                last_throttled: now,
-            });
-            state.pending = None;
-            state.lessons += 1;
-        }
+        state.vote_accepted(sent);
     }
 
     /// A request sent at `sent` was answered 429, with the wait Partner Center asked for if any.
@@ -155,7 +167,7 @@ impl Throttle {
         let now = Instant::now();
         let mut state = self.state();
         let wait = retry_after.map(|wait| wait.min(RetryPolicy::MAX_DELAY_LIMIT));
-        Self::vote_refused(&mut state, sent, now);
+        state.vote_refused(sent, now);
         let epoch = *state.epoch.get_or_insert(sent);
         // A request sent before sending last resumed went out before the last lesson: it
         // teaches nothing new.
