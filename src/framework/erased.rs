@@ -12,15 +12,39 @@ use crate::protocol::tfplugin6 as proto;
 use crate::protocol::{AttributePath, Diagnostic, Diagnostics, IdentitySchema, Schema, Value};
 
 use super::data_source::DataSource;
+use super::identity::{Identity, NoIdentity};
 use super::list_resource::{ListRequest, ListResource};
 use super::resource::{PlanRequest, Refreshed, Resource};
 use super::typed::Object;
 use super::upgrade;
 
+/// A state on the wire, with the identity its resource derives from it while it is still
+/// typed: `None` for a null state or a resource without identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateValue {
+    pub state: Value,
+    pub identity: Option<Value>,
+}
+
+impl StateValue {
+    fn of<S: Object>(state: &S, identity: Option<&Identity<S>>) -> Self {
+        Self {
+            state: state.to_value(),
+            identity: identity.map(|identity| identity.of_state(state)),
+        }
+    }
+
+    /// No object (after a destroy, or when it is gone), so no identity.
+    pub(crate) const NULL: Self = Self {
+        state: Value::Null,
+        identity: None,
+    };
+}
+
 /// A planned change on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedValue {
-    pub state: Value,
+    pub planned: StateValue,
     pub requires_replace: Vec<AttributePath>,
     pub warnings: Vec<Diagnostic>,
 }
@@ -28,7 +52,7 @@ pub struct PlannedValue {
 /// An applied change on the wire: the new state (null after a destroy) and its warnings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedValue {
-    pub state: Value,
+    pub new: StateValue,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -54,15 +78,16 @@ pub trait DynResource<C>: Send + Sync {
         planned: &Value,
         config: &Value,
     ) -> Result<AppliedValue, Diagnostics>;
-    async fn read(&self, ctx: &C, state: &Value) -> Result<Refreshed<Value>, Diagnostics>;
-    fn import(&self, id: &str) -> Result<Value, Diagnostics>;
+    async fn read(&self, ctx: &C, state: &Value) -> Result<Refreshed<StateValue>, Diagnostics>;
+    /// Imports the object an `import` block's identity names, or else a `terraform import` id.
+    fn import(&self, id: &str, identity: Option<&Value>) -> Result<StateValue, Diagnostics>;
     fn upgrade_state(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics>;
 
-    /// `None` when the resource has no identity; so do the identity methods below.
+    /// `None` when the resource has no identity.
     fn identity_schema(&self) -> Option<IdentitySchema>;
-    /// The identity of a state (`None` for a null state).
+    /// The identity of a state Terraform sent, for an answer that keeps that state (a failed
+    /// apply); `None` for a null state or a resource without identity.
     fn identity_of(&self, state: &Value) -> Result<Option<Value>, Diagnostics>;
-    fn import_identity(&self, identity: &Value) -> Result<Value, Diagnostics>;
     fn upgrade_identity(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics>;
 }
 
@@ -163,12 +188,15 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
         let prior = decode::<R::State>(prior)?;
         let Some(proposed) = decode::<R::State>(proposed)? else {
             return Ok(PlannedValue {
-                state: Value::Null,
+                planned: StateValue::NULL,
                 requires_replace: Vec::new(),
                 warnings: prior.map_or_else(Vec::new, |p| self.plan_destroy(&p)),
             });
         };
         let config = require(config, "configuration")?;
+        let identity = R::identity();
+        let prior_identity = (identity.as_ref().zip(prior.as_ref()))
+            .map(|(identity, prior)| identity.of_state(prior));
         let planned = self.modify_plan(
             ctx,
             PlanRequest {
@@ -177,8 +205,13 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
                 config,
             },
         )?;
+        let replaced = !planned.requires_replace.is_empty();
         Ok(PlannedValue {
-            state: planned.state.to_value(),
+            planned: StateValue {
+                state: planned.state.to_value(),
+                identity: identity
+                    .map(|identity| identity.of_plan(prior_identity, &planned.state, replaced)),
+            },
             requires_replace: planned.requires_replace,
             warnings: planned.warnings,
         })
@@ -196,13 +229,13 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
         let applied = match (prior, planned) {
             (Some(prior), None) => {
                 return Ok(AppliedValue {
-                    state: Value::Null,
+                    new: StateValue::NULL,
                     warnings: self.delete(ctx, prior).await?,
                 });
             }
             (None, None) => {
                 return Ok(AppliedValue {
-                    state: Value::Null,
+                    new: StateValue::NULL,
                     warnings: Vec::new(),
                 });
             }
@@ -216,24 +249,28 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
             }
         };
         Ok(AppliedValue {
-            state: applied.state.to_value(),
+            new: StateValue::of(&applied.state, R::identity().as_ref()),
             warnings: applied.warnings,
         })
     }
 
-    async fn read(&self, ctx: &C, state: &Value) -> Result<Refreshed<Value>, Diagnostics> {
+    async fn read(&self, ctx: &C, state: &Value) -> Result<Refreshed<StateValue>, Diagnostics> {
         let state = require::<R::State>(state, "state")?;
         Ok(match Resource::read(self, ctx, state).await? {
             Refreshed::Found { state, warnings } => Refreshed::Found {
-                state: state.to_value(),
+                state: StateValue::of(&state, R::identity().as_ref()),
                 warnings,
             },
             Refreshed::Gone(warning) => Refreshed::Gone(warning),
         })
     }
 
-    fn import(&self, id: &str) -> Result<Value, Diagnostics> {
-        Resource::import(self, id).map(|state| state.to_value())
+    fn import(&self, id: &str, identity: Option<&Value>) -> Result<StateValue, Diagnostics> {
+        let state = match identity {
+            Some(identity) => identity_of_type::<C, R>()?.import(identity)?,
+            None => Resource::import(self, id)?,
+        };
+        Ok(StateValue::of(&state, R::identity().as_ref()))
     }
 
     fn upgrade_state(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics> {
@@ -257,11 +294,6 @@ impl<C: Send + Sync + 'static, R: Resource<C>> DynResource<C> for R {
         Ok(decode::<R::State>(state)?.map(|state| identity.of_state(&state)))
     }
 
-    fn import_identity(&self, identity: &Value) -> Result<Value, Diagnostics> {
-        let state = identity_of_type::<C, R>()?.import(identity)?;
-        Ok(state.to_value())
-    }
-
     fn upgrade_identity(&self, version: i64, raw: &proto::RawState) -> Result<Value, Diagnostics> {
         identity_of_type::<C, R>()?.upgrade(R::TYPE_NAME, version, raw)
     }
@@ -278,18 +310,8 @@ fn list_config(config: &Value) -> Value {
 
 /// The identity of resource type `R`, which Terraform only asks about when it has one.
 fn identity_of_type<C: Send + Sync + 'static, R: Resource<C>>()
--> Result<super::Identity<R::State>, Diagnostics> {
-    R::identity().ok_or_else(|| {
-        Diagnostic::error(
-            "Resource has no identity",
-            format!(
-                "{} has no resource identity, so it cannot be imported or upgraded by one. This \
-                 is a bug in Terraform or in the provider; please report it.",
-                R::TYPE_NAME
-            ),
-        )
-        .into()
-    })
+-> Result<Identity<R::State>, Diagnostic> {
+    R::identity().ok_or_else(|| NoIdentity(R::TYPE_NAME).into())
 }
 
 impl<C: Send + Sync + 'static, L: ListResource<C>> DynListResource<C> for L {

@@ -16,6 +16,21 @@ use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Type, Value};
 
 use super::typed::Object;
 
+/// Terraform asked about the identity of a resource type that has none. It asks only about
+/// the types whose identity schema it has, so this is a bug in Terraform or in the provider.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} has no resource identity, so it cannot be imported, upgraded or listed by one")]
+pub(crate) struct NoIdentity(pub(crate) &'static str);
+
+impl From<NoIdentity> for Diagnostic {
+    fn from(error: NoIdentity) -> Self {
+        Diagnostic::error(
+            "Resource has no identity",
+            format!("{error}. This is a bug in Terraform or in the provider; please report it."),
+        )
+    }
+}
+
 type OfState<S> = Box<dyn Fn(&S) -> Value + Send + Sync>;
 type Import<S> = Box<dyn Fn(&Value) -> Result<S, Diagnostics> + Send + Sync>;
 
@@ -62,6 +77,17 @@ impl<S> Identity<S> {
     /// The identity of a state, as a value of the identity type.
     pub(crate) fn of_state(&self, state: &S) -> Value {
         (self.of_state)(state)
+    }
+
+    /// The identity a plan names: that of the planned state. Terraform accepts an identity that
+    /// is not known yet only for a create or a replacement, so an in-place update whose planned
+    /// identity is not wholly known keeps `prior`, the prior state's.
+    pub(crate) fn of_plan(&self, prior: Option<Value>, planned: &S, replaced: bool) -> Value {
+        let identity = self.of_state(planned);
+        match prior {
+            Some(prior) if !identity.is_wholly_known() && !replaced => prior,
+            _ => identity,
+        }
     }
 
     /// The state to refresh for an identity Terraform sent (a known, non-null object).
@@ -181,6 +207,26 @@ mod tests {
         for invalid in [Value::Null, Value::object([("name", Value::Unknown)])] {
             let err = identity.import(&invalid).unwrap_err();
             assert_eq!(err.0[0].summary, "Invalid import identity");
+        }
+    }
+
+    #[test]
+    fn an_in_place_update_keeps_the_prior_identity_until_the_planned_one_is_known() {
+        let identity = identity();
+        let thing = |name: Attr<String>| Thing {
+            name,
+            size: Attr::Null,
+        };
+        let prior = || Some(Value::object([("name", Value::string("a"))]));
+        let unknown = thing(Attr::Unknown);
+        let known = thing("B".to_owned().into());
+        let b = Value::object([("name", Value::string("b"))]);
+        assert_eq!(identity.of_plan(prior(), &unknown, false), prior().unwrap());
+        assert_eq!(identity.of_plan(prior(), &known, false), b);
+        // A create or a replacement may plan an identity that is not known yet.
+        for (prior, replaced) in [(None, false), (prior(), true)] {
+            let planned = identity.of_plan(prior, &unknown, replaced);
+            assert!(!planned.is_wholly_known());
         }
     }
 

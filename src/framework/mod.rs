@@ -24,6 +24,7 @@ use std::sync::Arc;
 pub use data_source::DataSource;
 pub use erased::{
     AppliedValue, DynDataSource, DynListResource, DynResource, ListedValue, PlannedValue,
+    StateValue,
 };
 pub use identity::Identity;
 pub use list_resource::{ListRequest, ListResource, ListStream, Listed};

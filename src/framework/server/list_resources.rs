@@ -42,16 +42,7 @@ impl<P: Provider> GrpcProvider<P> {
             // Results are the managed resource's objects: Terraform decodes them with its
             // state and identity types.
             let resource = self.resource(&request.type_name)?;
-            let (_, identity_ty) = resource.identity.clone().ok_or_else(|| {
-                Diagnostic::error(
-                    "List resource without identity",
-                    format!(
-                        "{} has no resource identity, so it cannot be listed. This is a bug in \
-                         the provider; please report it.",
-                        request.type_name
-                    ),
-                )
-            })?;
+            let identity_ty = resource.identity_type()?.clone();
             let config = dynamic::decode(request.config.as_ref(), &list.ty)?;
             let ctx = self.context()?;
             // Terraform rejects a negative limit before it asks.

@@ -2,8 +2,9 @@
 //! and import also answer with the object's identity when the resource has one, always derived
 //! from the state they answer with.
 
-use super::{GrpcProvider, identity, or_diagnostics};
+use super::{GrpcProvider, or_diagnostics};
 use crate::framework::Provider;
+use crate::framework::erased::StateValue;
 use crate::framework::resource::Refreshed;
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
@@ -81,14 +82,10 @@ impl<P: Provider> GrpcProvider<P> {
             let ctx = self.context()?;
             let (new_state, warnings) = match resource.handler.read(&ctx, &state).await? {
                 Refreshed::Found { state, warnings } => (state, warnings),
-                Refreshed::Gone(warning) => (Value::Null, vec![warning]),
+                Refreshed::Gone(warning) => (StateValue::NULL, vec![warning]),
             };
-            let new_identity = identity::of_state(resource, &new_state)?;
-            Ok(answer(
-                Some(resource.encode(new_state)?),
-                new_identity,
-                to_proto(warnings),
-            ))
+            let (new_state, new_identity) = resource.encode_state(new_state)?;
+            Ok(answer(Some(new_state), new_identity, to_proto(warnings)))
         };
         // On failure the state Terraform has, its identity and its private data stay as they
         // were: the prior state as read (every attribute there), or nothing when it could not
@@ -111,9 +108,9 @@ impl<P: Provider> GrpcProvider<P> {
             let config = decode(&request.config)?;
             let ctx = self.context()?;
             let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
-            let planned_identity = identity::planned(resource, &prior, &planned)?;
+            let (planned_state, planned_identity) = resource.encode_state(planned.planned)?;
             Ok(proto::plan_resource_change::Response {
-                planned_state: Some(resource.encode(planned.state)?),
+                planned_state: Some(planned_state),
                 planned_identity,
                 requires_replace: planned.requires_replace.iter().map(Into::into).collect(),
                 planned_private: request.prior_private.clone(),
@@ -145,9 +142,10 @@ impl<P: Provider> GrpcProvider<P> {
                 .handler
                 .apply(&ctx, &prior, &planned, &config)
                 .await?;
+            let (new_state, new_identity) = resource.encode_state(applied.new)?;
             Ok(proto::apply_resource_change::Response {
-                new_identity: identity::of_state(resource, &applied.state)?,
-                new_state: Some(resource.encode(applied.state)?),
+                new_state: Some(new_state),
+                new_identity,
                 private: request.planned_private.clone(),
                 diagnostics: to_proto(applied.warnings),
                 ..Default::default()
@@ -173,15 +171,14 @@ impl<P: Provider> GrpcProvider<P> {
         let imported = || {
             let resource = self.resource(&request.type_name)?;
             // An `import` block names the object by identity (Terraform 1.12+) or by id.
-            let state = match identity::decode(resource, request.identity.as_ref())? {
-                Some(identity) => resource.handler.import_identity(&identity)?,
-                None => resource.handler.import(&request.id)?,
-            };
+            let identity = resource.decode_identity(request.identity.as_ref())?;
+            let imported = resource.handler.import(&request.id, identity.as_ref())?;
+            let (state, identity) = resource.encode_state(imported)?;
             Ok(proto::import_resource_state::Response {
                 imported_resources: vec![proto::import_resource_state::ImportedResource {
                     type_name: request.type_name.clone(),
-                    identity: identity::of_state(resource, &state)?,
-                    state: Some(resource.encode(state)?),
+                    identity,
+                    state: Some(state),
                     ..Default::default()
                 }],
                 ..Default::default()
@@ -201,8 +198,7 @@ impl<P: Provider> GrpcProvider<P> {
         request: &proto::apply_resource_change::Request,
     ) -> Option<proto::ResourceIdentityData> {
         let resource = self.resource(&request.type_name).ok()?;
-        let prior = dynamic::decode(request.prior_state.as_ref(), &resource.ty).ok()?;
-        identity::of_state(resource, &prior).ok().flatten()
+        resource.identity_of(request.prior_state.as_ref())
     }
 }
 
