@@ -32,6 +32,10 @@ pub use resource::{Applied, PlanRequest, Planned, Refreshed, Resource};
 pub use typed::{Attr, AttrValue, Object, TypedError};
 pub use upgrade::StateUpgrader;
 
+/// The attribute an `impl` of [`Provider`], [`Resource`] or [`DataSource`] carries, for its
+/// `async fn`s: `#[crate::framework::async_trait]`.
+pub use tonic::async_trait;
+
 use crate::protocol::{Diagnostics, Schema, Value};
 
 /// The provider itself: its configuration and the types it offers.

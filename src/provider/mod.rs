@@ -35,7 +35,7 @@ impl PartnerCenterProvider {
     }
 }
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl Provider for PartnerCenterProvider {
     type Context = Context;
 

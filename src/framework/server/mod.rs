@@ -145,6 +145,13 @@ impl<P: Provider> GrpcProvider<P> {
         registered(&self.list_resources, "list resource", type_name)
     }
 
+    /// The provider's name as users write it in `provider "<name>" {}`: the last part of its
+    /// address.
+    fn name(&self) -> &'static str {
+        let address = self.provider.address();
+        address.rsplit('/').next().unwrap_or(address)
+    }
+
     fn context(&self) -> Result<Arc<P::Context>, Diagnostic> {
         let guard = self
             .context
@@ -418,50 +425,132 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     type ReadStateBytesStream = BoxStream<proto::read_state_bytes::Response>;
     type InvokeActionStream = BoxStream<proto::invoke_action::Event>;
 
-    not_offered::rpcs! {
-        "moving state between resource types" => {
-            MoveResourceState: move_resource_state(proto::move_resource_state::Request)
-                -> (proto::move_resource_state::Response),
-        },
-        "configuration generation" => {
-            GenerateResourceConfig: generate_resource_config(proto::generate_resource_config::Request)
-                -> (proto::generate_resource_config::Response),
-        },
-        "ephemeral resources" => {
-            ValidateEphemeralResourceConfig: validate_ephemeral_resource_config(
-                proto::validate_ephemeral_resource_config::Request
-            ) -> (proto::validate_ephemeral_resource_config::Response),
-            OpenEphemeralResource: open_ephemeral_resource(proto::open_ephemeral_resource::Request)
-                -> (proto::open_ephemeral_resource::Response),
-            RenewEphemeralResource: renew_ephemeral_resource(proto::renew_ephemeral_resource::Request)
-                -> (proto::renew_ephemeral_resource::Response),
-            CloseEphemeralResource: close_ephemeral_resource(proto::close_ephemeral_resource::Request)
-                -> (proto::close_ephemeral_resource::Response),
-        },
-        "state stores" => {
-            ValidateStateStoreConfig: validate_state_store_config(proto::validate_state_store::Request)
-                -> (proto::validate_state_store::Response),
-            ConfigureStateStore: configure_state_store(proto::configure_state_store::Request)
-                -> (proto::configure_state_store::Response),
-            LockState: lock_state(proto::lock_state::Request) -> (proto::lock_state::Response),
-            UnlockState: unlock_state(proto::unlock_state::Request) -> (proto::unlock_state::Response),
-            GetStates: get_states(proto::get_states::Request) -> (proto::get_states::Response),
-            DeleteState: delete_state(proto::delete_state::Request) -> (proto::delete_state::Response),
-            ReadStateBytes: read_state_bytes(proto::read_state_bytes::Request)
-                -> (stream proto::read_state_bytes::Response as ReadStateBytesStream),
-            WriteStateBytes: write_state_bytes(Streaming<proto::write_state_bytes::RequestChunk>)
-                -> (proto::write_state_bytes::Response),
-        },
-        "actions" => {
-            PlanAction: plan_action(proto::plan_action::Request) -> (proto::plan_action::Response),
-            ValidateActionConfig: validate_action_config(proto::validate_action_config::Request)
-                -> (proto::validate_action_config::Response),
-            InvokeAction: invoke_action(proto::invoke_action::Request)
-                -> (stream proto::invoke_action::Event as InvokeActionStream),
-        },
-        "functions" => {
-            CallFunction: call_function(proto::call_function::Request) -> (proto::call_function::Response),
-        },
+    // ---- the RPCs of features this provider does not offer (see `not_offered`) ----
+
+    async fn move_resource_state(
+        &self,
+        _: Request<proto::move_resource_state::Request>,
+    ) -> RpcResult<proto::move_resource_state::Response> {
+        self.not_offered("MoveResourceState").await
+    }
+
+    async fn generate_resource_config(
+        &self,
+        _: Request<proto::generate_resource_config::Request>,
+    ) -> RpcResult<proto::generate_resource_config::Response> {
+        self.not_offered("GenerateResourceConfig").await
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<proto::validate_ephemeral_resource_config::Request>,
+    ) -> RpcResult<proto::validate_ephemeral_resource_config::Response> {
+        self.not_offered("ValidateEphemeralResourceConfig").await
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        _: Request<proto::open_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::open_ephemeral_resource::Response> {
+        self.not_offered("OpenEphemeralResource").await
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<proto::renew_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
+        self.not_offered("RenewEphemeralResource").await
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<proto::close_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::close_ephemeral_resource::Response> {
+        self.not_offered("CloseEphemeralResource").await
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        _: Request<proto::validate_state_store::Request>,
+    ) -> RpcResult<proto::validate_state_store::Response> {
+        self.not_offered("ValidateStateStoreConfig").await
+    }
+
+    async fn configure_state_store(
+        &self,
+        _: Request<proto::configure_state_store::Request>,
+    ) -> RpcResult<proto::configure_state_store::Response> {
+        self.not_offered("ConfigureStateStore").await
+    }
+
+    async fn lock_state(
+        &self,
+        _: Request<proto::lock_state::Request>,
+    ) -> RpcResult<proto::lock_state::Response> {
+        self.not_offered("LockState").await
+    }
+
+    async fn unlock_state(
+        &self,
+        _: Request<proto::unlock_state::Request>,
+    ) -> RpcResult<proto::unlock_state::Response> {
+        self.not_offered("UnlockState").await
+    }
+
+    async fn get_states(
+        &self,
+        _: Request<proto::get_states::Request>,
+    ) -> RpcResult<proto::get_states::Response> {
+        self.not_offered("GetStates").await
+    }
+
+    async fn delete_state(
+        &self,
+        _: Request<proto::delete_state::Request>,
+    ) -> RpcResult<proto::delete_state::Response> {
+        self.not_offered("DeleteState").await
+    }
+
+    async fn read_state_bytes(
+        &self,
+        _: Request<proto::read_state_bytes::Request>,
+    ) -> RpcResult<Self::ReadStateBytesStream> {
+        self.not_offered("ReadStateBytes").await
+    }
+
+    async fn write_state_bytes(
+        &self,
+        _: Request<Streaming<proto::write_state_bytes::RequestChunk>>,
+    ) -> RpcResult<proto::write_state_bytes::Response> {
+        self.not_offered("WriteStateBytes").await
+    }
+
+    async fn plan_action(
+        &self,
+        _: Request<proto::plan_action::Request>,
+    ) -> RpcResult<proto::plan_action::Response> {
+        self.not_offered("PlanAction").await
+    }
+
+    async fn validate_action_config(
+        &self,
+        _: Request<proto::validate_action_config::Request>,
+    ) -> RpcResult<proto::validate_action_config::Response> {
+        self.not_offered("ValidateActionConfig").await
+    }
+
+    async fn invoke_action(
+        &self,
+        _: Request<proto::invoke_action::Request>,
+    ) -> RpcResult<Self::InvokeActionStream> {
+        self.not_offered("InvokeAction").await
+    }
+
+    async fn call_function(
+        &self,
+        _: Request<proto::call_function::Request>,
+    ) -> RpcResult<proto::call_function::Response> {
+        self.not_offered("CallFunction").await
     }
 }
 

@@ -1,131 +1,100 @@
 //! The RPCs of features this provider does not offer (state stores, actions, ephemeral
-//! resources, …): each answers with a diagnostic that names the feature, never a gRPC status,
-//! so Terraform shows the user a sentence instead of a transport error.
+//! resources, …): each answers with a diagnostic that names the feature and the provider,
+//! never a gRPC status, so Terraform shows the user a sentence instead of a transport error.
 
+use super::{BoxStream, GrpcProvider, RpcResult};
+use crate::framework::Provider;
+use crate::protocol::Diagnostic;
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
-use crate::protocol::{Diagnostic, tfplugin6};
 
-/// An answer (or stream event) that says a feature is not offered.
-pub(super) trait NotOffered {
-    fn not_offered(feature: &str) -> Self;
+impl<P: Provider> GrpcProvider<P> {
+    /// The answer of RPC `rpc`, whose feature this provider does not offer.
+    pub(super) async fn not_offered<T: NotOffered>(&self, rpc: &'static str) -> RpcResult<T> {
+        self.traced(rpc, "", async { T::not_offered(self.name()) })
+            .await
+    }
 }
 
-fn diagnostics(feature: &str) -> Vec<proto::Diagnostic> {
+/// An answer (or stream of events) that says provider `provider` does not offer its feature.
+pub(super) trait NotOffered {
+    fn not_offered(provider: &str) -> Self;
+}
+
+fn message(provider: &str, feature: &str) -> String {
+    format!("The {provider} provider offers no {feature}.")
+}
+
+fn diagnostics(provider: &str, feature: &str) -> Vec<proto::Diagnostic> {
     to_proto([Diagnostic::error(
         format!("{feature} not supported"),
-        format!("The partnercenter provider offers no {feature}."),
+        message(provider, feature),
     )])
 }
 
-/// Answers whose only job here is their `diagnostics` field.
+/// Answers whose only job here is their `diagnostics` field, by the feature they belong to.
 macro_rules! with_diagnostics {
-    ($($message:ident :: $ty:ident),* $(,)?) => {
-        $(
-            impl NotOffered for tfplugin6::$message::$ty {
-                fn not_offered(feature: &str) -> Self {
+    ($($feature:literal => [$($message:ident),* $(,)?]),* $(,)?) => {
+        $($(
+            impl NotOffered for proto::$message::Response {
+                fn not_offered(provider: &str) -> Self {
                     let mut answer = Self::default();
-                    answer.diagnostics = diagnostics(feature);
+                    answer.diagnostics = diagnostics(provider, $feature);
                     answer
                 }
             }
-        )*
+        )*)*
     };
 }
 
 with_diagnostics!(
-    move_resource_state::Response,
-    generate_resource_config::Response,
-    validate_ephemeral_resource_config::Response,
-    open_ephemeral_resource::Response,
-    renew_ephemeral_resource::Response,
-    close_ephemeral_resource::Response,
-    validate_state_store::Response,
-    configure_state_store::Response,
-    lock_state::Response,
-    unlock_state::Response,
-    get_states::Response,
-    delete_state::Response,
-    read_state_bytes::Response,
-    write_state_bytes::Response,
-    plan_action::Response,
-    validate_action_config::Response,
+    "moving state between resource types" => [move_resource_state],
+    "configuration generation" => [generate_resource_config],
+    "ephemeral resources" => [
+        validate_ephemeral_resource_config,
+        open_ephemeral_resource,
+        renew_ephemeral_resource,
+        close_ephemeral_resource,
+    ],
+    "state stores" => [
+        validate_state_store,
+        configure_state_store,
+        lock_state,
+        unlock_state,
+        get_states,
+        delete_state,
+        read_state_bytes,
+        write_state_bytes,
+    ],
+    "actions" => [plan_action, validate_action_config],
 );
 
 impl NotOffered for proto::invoke_action::Event {
-    fn not_offered(feature: &str) -> Self {
+    fn not_offered(provider: &str) -> Self {
         use proto::invoke_action::event::{Completed, Type};
         Self {
             r#type: Some(Type::Completed(Completed {
-                diagnostics: diagnostics(feature),
+                diagnostics: diagnostics(provider, "actions"),
             })),
         }
     }
 }
 
 impl NotOffered for proto::call_function::Response {
-    fn not_offered(feature: &str) -> Self {
+    fn not_offered(provider: &str) -> Self {
         Self {
             result: None,
             error: Some(proto::FunctionError {
-                text: format!("The partnercenter provider offers no {feature}."),
+                text: message(provider, "functions"),
                 function_argument: None,
             }),
         }
     }
 }
 
-/// The trait methods of the RPCs not offered, grouped by feature, written inside the
-/// `#[tonic::async_trait]` impl. The methods are spelled as `async_trait` expands an
-/// `async fn` (a boxed future), because that attribute runs before this macro expands.
-macro_rules! rpcs {
-    ($($feature:literal => { $($rpc:ident : $method:ident $request:tt -> $answer:tt),* $(,)? }),* $(,)?) => {
-        $($( $crate::framework::server::not_offered::rpc!($feature, $rpc, $method $request -> $answer); )*)*
-    };
+/// A streaming RPC: one event that says so, then the end.
+impl<T: NotOffered + Send + 'static> NotOffered for BoxStream<T> {
+    fn not_offered(provider: &str) -> Self {
+        Box::pin(futures_util::stream::iter([Ok(T::not_offered(provider))]))
+    }
 }
-
-macro_rules! rpc {
-    // An RPC that answers with a stream: one event carrying the diagnostic.
-    ($feature:literal, $rpc:ident, $method:ident ($request:ty)
-        -> (stream $event:ty as $stream:ident)) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            _: tonic::Request<$request>,
-        ) -> ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = RpcResult<Self::$stream>> + Send + 'async_trait>,
-        >
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            Box::pin(self.traced(stringify!($rpc), "", async {
-                let event =
-                    <$event as $crate::framework::server::not_offered::NotOffered>::not_offered(
-                        $feature,
-                    );
-                Box::pin(futures_util::stream::iter([Ok(event)])) as Self::$stream
-            }))
-        }
-    };
-    // An RPC with one answer.
-    ($feature:literal, $rpc:ident, $method:ident ($request:ty) -> ($answer:ty)) => {
-        fn $method<'life0, 'async_trait>(
-            &'life0 self,
-            _: tonic::Request<$request>,
-        ) -> ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = RpcResult<$answer>> + Send + 'async_trait>,
-        >
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            Box::pin(self.traced(stringify!($rpc), "", async {
-                <$answer as $crate::framework::server::not_offered::NotOffered>::not_offered(
-                    $feature,
-                )
-            }))
-        }
-    };
-}
-
-pub(super) use {rpc, rpcs};

@@ -30,7 +30,7 @@ fn refused() -> Diagnostics {
     Diagnostic::error("Refused", "The server refused the change.").into()
 }
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl Resource<()> for Things {
     type State = Thing;
     const TYPE_NAME: &'static str = "test_thing";
@@ -78,7 +78,7 @@ impl Resource<()> for Things {
 /// A read-only data source: a state type and a read, nothing else.
 struct Echo;
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl DataSource<()> for Echo {
     type State = Thing;
     const TYPE_NAME: &'static str = "test_echo";
@@ -108,7 +108,7 @@ crate::object! {
 /// for size 13; read answers "gone" as gone and fails for "broken".
 struct Keys;
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl Resource<()> for Keys {
     type State = Keyed;
     const TYPE_NAME: &'static str = "test_keyed";
@@ -251,7 +251,7 @@ struct TestProvider {
     keys: Arc<KeyList>,
 }
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl Provider for TestProvider {
     type Context = ();
 
@@ -392,7 +392,7 @@ async fn rpcs_not_offered_answer_with_diagnostics_not_a_status() {
         .into_inner();
     assert_eq!(
         call.error.map(|e| e.text),
-        Some("The partnercenter provider offers no functions.".to_owned())
+        Some("The test provider offers no functions.".to_owned())
     );
 }
 

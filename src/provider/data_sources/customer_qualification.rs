@@ -50,7 +50,7 @@ impl From<&VettedQualification> for Held {
 #[derive(Debug)]
 pub struct CustomerQualification;
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl DataSource<Context> for CustomerQualification {
     type State = Lookup;
     const TYPE_NAME: &'static str = crate::provider::resources::customer_qualification::TYPE_NAME;

@@ -36,7 +36,7 @@ crate::object! {
 #[derive(Debug)]
 pub struct ValidationCodes;
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl DataSource<Context> for ValidationCodes {
     type State = Codes;
     const TYPE_NAME: &'static str = "partnercenter_validation_codes";

@@ -120,7 +120,7 @@ fn kept_in_partner_center(prior: &State) -> Diagnostic {
     )
 }
 
-#[tonic::async_trait]
+#[crate::framework::async_trait]
 impl Resource<Context> for CustomerQualification {
     type State = State;
     const TYPE_NAME: &'static str = TYPE_NAME;
