@@ -19,7 +19,10 @@ use super::typed::Object;
 /// Terraform asked about the identity of a resource type that has none. It asks only about
 /// the types whose identity schema it has, so this is a bug in Terraform or in the provider.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0} has no resource identity, so it cannot be imported, upgraded or listed by one")]
+#[error(
+    "{0} has no resource identity, which an import by identity, an identity upgrade and a \
+     listing all need"
+)]
 pub(crate) struct NoIdentity(pub(crate) &'static str);
 
 impl From<NoIdentity> for Diagnostic {
