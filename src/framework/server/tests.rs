@@ -9,7 +9,7 @@ use crate::framework::{
     Applied, Attr, AttrValue, DataSource, Identity, ListRequest, ListResource, ListStream, Listed,
     Object, PlanRequest, Planned, Refreshed, Resource,
 };
-use crate::protocol::{AttributePath, Schema, Value, dynamic};
+use crate::protocol::{AttributePath, Value, dynamic};
 
 crate::object! {
     #[names(ThingNames)]
@@ -245,6 +245,13 @@ impl ListResource<()> for KeyList {
     }
 }
 
+crate::object! {
+    #[names(SettingsNames)]
+    struct Settings {
+        greeting: String => Optional(""),
+    }
+}
+
 #[derive(Default)]
 struct TestProvider {
     things: Arc<Things>,
@@ -254,17 +261,11 @@ struct TestProvider {
 #[tonic::async_trait]
 impl Provider for TestProvider {
     type Context = ();
+    type Config = Settings;
+    const DESCRIPTION: &'static str = "";
 
     fn address(&self) -> &'static str {
         "registry.terraform.io/test/test"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            description: "",
-            attributes: Vec::new(),
-        }
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
@@ -281,11 +282,7 @@ impl Provider for TestProvider {
         vec![Arc::new(Echo)]
     }
 
-    fn validate(&self, _: &Value) -> Diagnostics {
-        Diagnostics::default()
-    }
-
-    async fn configure(&self, _: &Value, _: &str) -> Result<(), Diagnostics> {
+    async fn configure(&self, _: Settings, _: &str) -> Result<(), Diagnostics> {
         Ok(())
     }
 
