@@ -522,17 +522,24 @@ mod tests {
         assert_eq!(planned.state.id, text(&CUSTOMER.to_uppercase()));
     }
 
-    #[test]
-    fn destroy_warns_at_plan_and_at_apply() {
+    #[tokio::test]
+    async fn destroy_warns_at_plan_and_at_apply() {
         let prior = State {
             id: text(CUSTOMER),
             ..config(text("Education"), Attr::Null)
         };
-        let warnings = CustomerQualification.plan_destroy(&prior);
-        assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].summary, "Qualification kept in Partner Center");
-        assert!(!warnings[0].is_error());
-        assert!(warnings[0].detail.contains(CUSTOMER));
+        let planned = CustomerQualification.plan_destroy(&prior);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].summary, "Qualification kept in Partner Center");
+        assert!(!planned[0].is_error());
+        assert!(planned[0].detail.contains(CUSTOMER));
+        // The destroy itself sends nothing (this client would cancel any request) and warns
+        // the same way.
+        let applied = CustomerQualification
+            .delete(&cancelled_client(), prior)
+            .await
+            .expect("no request, so nothing to cancel");
+        assert_eq!(applied, planned);
     }
 
     /// A client whose every request fails at once, before anything is sent: its stop signal
