@@ -239,8 +239,8 @@ impl Client {
         }
     }
 
-    /// One HTTP attempt. It waits out a throttling window another call was told about, and its
-    /// slot of the pace learned from Partner Center's 429s; it renews a token the API refused
+    /// One HTTP attempt. It waits out a `Retry-After` window another call was told about, and
+    /// its slot of the rate estimated from Partner Center's 429s; it renews a token the API refused
     /// once: an issued token can be revoked before it expires (a password reset, a restarted
     /// sandbox), and that is not the user's mistake.
     async fn attempt(
