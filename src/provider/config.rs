@@ -419,6 +419,16 @@ mod tests {
         ])
     }
 
+    #[track_caller]
+    fn says(diagnostic: &Diagnostic, part: &str) {
+        assert!(diagnostic.detail.contains(part), "{}", diagnostic.detail);
+    }
+
+    #[track_caller]
+    fn ends(diagnostic: &Diagnostic, tail: &str) {
+        assert!(diagnostic.detail.ends_with(tail), "{}", diagnostic.detail);
+    }
+
     fn description(name: &str) -> &'static str {
         Config::attributes()
             .into_iter()
@@ -479,12 +489,9 @@ mod tests {
         env.insert("PARTNERCENTER_QUALIFICATION_API", "v2");
         let err = resolve(&Config::default(), &env).unwrap_err();
         assert_eq!(err.0[0].summary, "Invalid qualification_api");
-        assert!(
-            err.0[0]
-                .detail
-                .ends_with("got \"v2\" (from PARTNERCENTER_QUALIFICATION_API)."),
-            "{}",
-            err.0[0].detail
+        ends(
+            &err.0[0],
+            "got \"v2\" (from PARTNERCENTER_QUALIFICATION_API).",
         );
         let bad_block = Config {
             qualification_api: text("put"),
@@ -492,7 +499,7 @@ mod tests {
         };
         let diagnostics = validate(&bad_block);
         assert_eq!(diagnostics.0[0].path, Some(path("qualification_api")));
-        assert!(diagnostics.0[0].detail.ends_with("got \"put\"."));
+        ends(&diagnostics.0[0], "got \"put\".");
     }
 
     #[test]
@@ -544,13 +551,7 @@ mod tests {
         let env = HashMap::from([("PARTNERCENTER_TENANT_ID", "t")]);
         let err = resolve(&Config::default(), &env).unwrap_err();
         assert_eq!(err.0.len(), 1);
-        assert!(
-            err.0[0]
-                .detail
-                .contains("Missing: client_id, client_secret."),
-            "{}",
-            err.0[0].detail
-        );
+        says(&err.0[0], "Missing: client_id, client_secret.");
         // Only configure asks for credentials: they may come from the environment.
         assert!(validate(&Config::default()).0.is_empty());
     }
@@ -613,23 +614,13 @@ mod tests {
             ("PARTNERCENTER_MAX_RETRIES", "21"),
         ]);
         let err = resolve(&Config::default(), &env).unwrap_err();
-        let details: Vec<&str> = err.0.iter().map(|d| d.detail.as_str()).collect();
-        assert_eq!(details.len(), 3, "{details:?}");
-        assert!(
-            details[0].ends_with("got \"ftp://x\" (from PARTNERCENTER_BASE_URL)."),
-            "{}",
-            details[0]
+        assert_eq!(err.0.len(), 3, "{err:?}");
+        ends(&err.0[0], "got \"ftp://x\" (from PARTNERCENTER_BASE_URL).");
+        ends(
+            &err.0[1],
+            "got \"login\" (from PARTNERCENTER_AUTHORITY_URL).",
         );
-        assert!(
-            details[1].ends_with("got \"login\" (from PARTNERCENTER_AUTHORITY_URL)."),
-            "{}",
-            details[1]
-        );
-        assert!(
-            details[2].ends_with("got \"21\" (from PARTNERCENTER_MAX_RETRIES)."),
-            "{}",
-            details[2]
-        );
+        ends(&err.0[2], "got \"21\" (from PARTNERCENTER_MAX_RETRIES).");
         // The same value in the block names no variable.
         let block = Config {
             max_retries: number(21),
@@ -640,7 +631,7 @@ mod tests {
             &HashMap::from([("PARTNERCENTER_ACCESS_TOKEN", "a")]),
         )
         .unwrap_err();
-        assert!(err.0[0].detail.ends_with("got 21."), "{}", err.0[0].detail);
+        ends(&err.0[0], "got 21.");
     }
 
     #[test]
@@ -657,7 +648,7 @@ mod tests {
         let quoted = format!("\"{}\"… ({} more characters)", &long[..64], long.len() - 64);
         for diagnostic in &err.0 {
             assert!(diagnostic.detail.len() < 400, "{}", diagnostic.detail);
-            assert!(diagnostic.detail.contains(&quoted), "{}", diagnostic.detail);
+            says(diagnostic, &quoted);
         }
         // A number as long, written in the block.
         let block = Config {
@@ -718,16 +709,8 @@ mod tests {
             let diagnostic = &err.0[0];
             assert_eq!(diagnostic.summary, "client_id is not known yet");
             assert_eq!(diagnostic.path, Some(path("client_id")));
-            assert!(
-                diagnostic.detail.contains("known only after apply"),
-                "{}",
-                diagnostic.detail
-            );
-            assert!(
-                diagnostic.detail.contains("PARTNERCENTER_CLIENT_ID"),
-                "{}",
-                diagnostic.detail
-            );
+            says(diagnostic, "known only after apply");
+            says(diagnostic, "PARTNERCENTER_CLIENT_ID");
         }
     }
 }
