@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use crate::framework::Provider as _;
+use crate::framework::{Object as _, Provider as _};
 use crate::partnercenter::contract::{decode_qualification, decode_validation_codes};
 use crate::partnercenter::error::ErrorBody;
 use crate::partnercenter::retry::{parse_retry_after, retry_after_from_message};
@@ -15,7 +15,7 @@ use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::{Number, json, msgpack};
 use crate::protocol::{Diagnostics, Type, Value, dynamic};
 use crate::provider::PartnerCenterProvider;
-use crate::provider::config::{Env, Settings, environment_variables};
+use crate::provider::config::{Config, Env, configure, validate, variable};
 
 /// The longest message any input may produce. Quoting bounds every piece of input a message
 /// repeats to 64 characters (512 for a server's prose); the longest message repeats one
@@ -158,7 +158,7 @@ pub fn partner_center_answer(data: &[u8]) {
 
 // ---- the provider configuration ----
 
-impl Env for HashMap<&'static str, String> {
+impl Env for HashMap<String, String> {
     fn var(&self, key: &str) -> Option<String> {
         self.get(key).cloned()
     }
@@ -166,8 +166,7 @@ impl Env for HashMap<&'static str, String> {
 
 /// The provider block and environment one input describes, with every sensitive value
 /// replaced by `secret` when given.
-fn configuration(data: &[u8], secret: Option<&str>) -> (Value, HashMap<&'static str, String>) {
-    let schema = crate::provider::config::schema();
+fn configuration(data: &[u8], secret: Option<&str>) -> (Config, HashMap<String, String>) {
     // Byte 0: which settings come from the block; byte 1: which of those are unknown; then
     // the values, each ended by a zero byte.
     let (in_block, unknown) = match data {
@@ -175,21 +174,18 @@ fn configuration(data: &[u8], secret: Option<&str>) -> (Value, HashMap<&'static 
         _ => (0, 0),
     };
     let mut values = data.get(2..).unwrap_or_default().split(|b| *b == 0);
-    let mut block = Vec::new();
+    let mut block = Value::object::<&str>([]);
     let mut env = HashMap::new();
-    for (i, (name, variable)) in environment_variables().into_iter().enumerate() {
+    for (i, attribute) in Config::attributes().into_iter().enumerate() {
         let Some(raw) = values.next() else { break };
         let mut text = String::from_utf8_lossy(raw).into_owned();
-        let attribute = schema
-            .attribute(name)
-            .expect("every setting is an attribute");
         if let Some(secret) = secret.filter(|_| attribute.sensitive && !text.is_empty()) {
             text = secret.to_owned();
         }
         // Settings past the eighth bit always come from the environment.
         let bit = |mask: u8| i < 8 && mask & (1 << i) != 0;
         if !bit(in_block) {
-            env.insert(variable, text);
+            env.insert(variable(attribute.name), text);
             continue;
         }
         let value = if bit(unknown) {
@@ -199,30 +195,21 @@ fn configuration(data: &[u8], secret: Option<&str>) -> (Value, HashMap<&'static 
         } else {
             Value::string(text)
         };
-        block.push((name, value));
+        block.set_attr(attribute.name, value);
     }
-    let mut config = Value::object(
-        schema
-            .attributes
-            .iter()
-            .map(|a| (a.name, Value::Null))
-            .collect::<Vec<_>>(),
-    );
-    for (name, value) in block {
-        config.set_attr(name, value);
-    }
+    let config = Config::from_value(&block).expect("values of the attributes' own types");
     (config, env)
 }
 
-/// The provider block and `PARTNERCENTER_*` variables as one input sets them: resolving them
-/// gives short diagnostics, and neither they nor the resolved settings depend on what the
-/// sensitive values are, only on whether they are set.
+/// The provider block and `PARTNERCENTER_*` variables as one input sets them: reading them
+/// gives short diagnostics, and neither they nor the client configuration read depend on what
+/// the sensitive values are, only on whether they are set.
 pub fn provider_configuration(data: &[u8]) {
     let resolve = |secret| {
         let (config, env) = configuration(data, secret);
-        let validated = crate::provider::config::validate(&config);
-        match Settings::resolve(&config, &env) {
-            Ok(settings) => (validated, format!("{settings:?}")),
+        let validated = validate(&config);
+        match configure(&config, &env, "fuzzing".to_owned()) {
+            Ok(client) => (validated, format!("{client:?}")),
             Err(diagnostics) => (validated, format!("{diagnostics:?}")),
         }
     };
@@ -239,6 +226,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::framework::Attr;
 
     /// Runs a target on every committed seed: the seeds hold the inputs of past crashes too.
     fn run_seeds(target: &str, run: fn(&[u8])) {
@@ -274,17 +262,17 @@ mod tests {
         // base_url (bit 0 clear) from the environment, access_token (bit 1) in the block.
         let input = b"\x02\x00https://x\x00tok";
         let (config, env) = configuration(input, None);
-        assert_eq!(config.attr("access_token"), Some(&Value::string("tok")));
-        assert_eq!(config.attr("base_url"), Some(&Value::Null));
+        assert_eq!(config.access_token, Attr::Known("tok".to_owned()));
+        assert_eq!(config.base_url, Attr::Null);
         assert_eq!(
             env.get("PARTNERCENTER_BASE_URL").map(String::as_str),
             Some("https://x")
         );
         assert_eq!(env.get("PARTNERCENTER_ACCESS_TOKEN"), None);
         let (masked, _) = configuration(input, Some("masked"));
-        assert_eq!(masked.attr("access_token"), Some(&Value::string("masked")));
+        assert_eq!(masked.access_token, Attr::Known("masked".to_owned()));
         // Unknown in the block.
         let (config, _) = configuration(b"\x01\x01x", None);
-        assert_eq!(config.attr("base_url"), Some(&Value::Unknown));
+        assert_eq!(config.base_url, Attr::Unknown);
     }
 }

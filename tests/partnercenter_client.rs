@@ -15,8 +15,8 @@ use partnercenter_sandbox::{
 };
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
-    AuthError, Client, ClientConfig, Credentials, Error, Qualification, RetryPolicy, Secret,
-    user_agent,
+    AuthError, Client, ClientConfig, Credentials, Error, Qualification, QualificationRequest,
+    RetryPolicy, Secret, VettedQualification, user_agent,
 };
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -71,7 +71,7 @@ async fn demo() -> (RunningSandbox, Client) {
 async fn get_fails_after(sandbox: &RunningSandbox, client: &Client, fault: Value) -> Error {
     sandbox.admin().add_fault(fault).await.expect("fault");
     client
-        .get_qualification(SCHOOL)
+        .qualifications(SCHOOL)
         .await
         .expect_err("the call fails")
 }
@@ -86,17 +86,23 @@ async fn every_call_round_trips() {
     let (sandbox, client) = demo().await;
 
     assert_eq!(
-        client.get_qualification(SCHOOL).await.expect("get"),
-        Qualification::None
+        client.qualifications(SCHOOL).await.expect("get"),
+        [VettedQualification::unvetted(Qualification::None)]
     );
     let set = client
-        .set_qualification(SCHOOL, Qualification::Education, None)
+        .set_qualification(
+            SCHOOL,
+            &QualificationRequest::new(Qualification::Education, None),
+        )
         .await
         .expect("set");
-    assert_eq!(set, Qualification::Education);
     assert_eq!(
-        client.get_qualification(SCHOOL).await.expect("get"),
-        Qualification::Education
+        set,
+        [VettedQualification::unvetted(Qualification::Education)]
+    );
+    assert_eq!(
+        client.qualifications(SCHOOL).await.expect("get"),
+        [VettedQualification::unvetted(Qualification::Education)]
     );
 
     let codes = client.list_validation_codes().await.expect("codes");
@@ -105,10 +111,18 @@ async fn every_call_round_trips() {
     assert_eq!(code.expose(), DEMO_VALIDATION_CODE);
     assert_eq!(codes[0].remaining_creates, 10);
     let set = client
-        .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, Some(&code))
+        .set_qualification(
+            AGENCY,
+            &QualificationRequest::new(Qualification::GovernmentCommunityCloud, Some(&code)),
+        )
         .await
         .expect("set gcc");
-    assert_eq!(set, Qualification::GovernmentCommunityCloud);
+    assert_eq!(
+        set,
+        [VettedQualification::unvetted(
+            Qualification::GovernmentCommunityCloud
+        )]
+    );
     let codes = client.list_validation_codes().await.expect("codes");
     assert_eq!(codes[0].remaining_creates, 9);
     assert_eq!(
@@ -122,7 +136,7 @@ async fn every_call_round_trips() {
 async fn api_errors_are_typed_and_quotable() {
     let (sandbox, client) = demo().await;
 
-    let missing = client.get_qualification(UNKNOWN).await.expect_err("404");
+    let missing = client.qualifications(UNKNOWN).await.expect_err("404");
     assert!(missing.is_not_found());
     assert_eq!(
         (missing.status(), missing.code()),
@@ -140,10 +154,7 @@ async fn api_errors_are_typed_and_quotable() {
         assert!(text.contains(part), "{part:?} missing from {text}");
     }
 
-    let bad_id = client
-        .get_qualification("not-a-guid")
-        .await
-        .expect_err("400");
+    let bad_id = client.qualifications("not-a-guid").await.expect_err("400");
     assert_eq!(
         (bad_id.status(), bad_id.code()),
         (Some(400), Some("900118"))
@@ -152,14 +163,17 @@ async fn api_errors_are_typed_and_quotable() {
 
     for refused in [Qualification::None, Qualification::Nonprofit] {
         let error = client
-            .set_qualification(SCHOOL, refused, None)
+            .set_qualification(SCHOOL, &QualificationRequest::new(refused, None))
             .await
             .expect_err("refused");
         assert_eq!(error.code(), Some("3000"));
         assert!(error.to_string().contains(refused.as_str()), "{error}");
     }
     let no_code = client
-        .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, None)
+        .set_qualification(
+            AGENCY,
+            &QualificationRequest::new(Qualification::GovernmentCommunityCloud, None),
+        )
         .await
         .expect_err("code required");
     assert_eq!(no_code.status(), Some(400));
@@ -177,7 +191,7 @@ async fn throttling_and_bare_string_error_shapes() {
         .add_fault(json!({"kind": "status", "status": 429, "count": 1}))
         .await
         .expect("fault");
-    let throttled = client.get_qualification(SCHOOL).await.expect_err("429");
+    let throttled = client.qualifications(SCHOOL).await.expect_err("429");
     assert!(throttled.is_throttled());
     let api = throttled.api().expect("api error");
     assert_eq!(api.code, None);
@@ -187,7 +201,7 @@ async fn throttling_and_bare_string_error_shapes() {
         .add_fault(json!({"kind": "status", "status": 403, "body": "Access is denied", "count": 1}))
         .await
         .expect("fault");
-    let denied = client.get_qualification(SCHOOL).await.expect_err("403");
+    let denied = client.qualifications(SCHOOL).await.expect_err("403");
     let api = denied.api().expect("api error");
     assert_eq!(
         (api.status, api.description.as_deref()),
@@ -204,7 +218,7 @@ async fn retry_after_is_honoured_then_the_call_succeeds() {
     })
     .await;
     client
-        .get_qualification(SCHOOL)
+        .qualifications(SCHOOL)
         .await
         .expect("warm the token cache");
     sandbox
@@ -215,10 +229,16 @@ async fn retry_after_is_honoured_then_the_call_succeeds() {
 
     let started = Instant::now();
     let answer = client
-        .set_qualification(SCHOOL, Qualification::Education, None)
+        .set_qualification(
+            SCHOOL,
+            &QualificationRequest::new(Qualification::Education, None),
+        )
         .await
         .expect("succeeds after the wait");
-    assert_eq!(answer, Qualification::Education);
+    assert_eq!(
+        answer,
+        [VettedQualification::unvetted(Qualification::Education)]
+    );
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited {:?}",
@@ -241,8 +261,8 @@ async fn server_errors_and_dropped_connections_are_retried() {
         .await
         .expect("fault");
     assert_eq!(
-        client.get_qualification(SCHOOL).await.expect("third try"),
-        Qualification::None
+        client.qualifications(SCHOOL).await.expect("third try"),
+        [VettedQualification::unvetted(Qualification::None)]
     );
     assert_eq!(count(&sandbox, "GET qualification").await, 3);
 
@@ -288,7 +308,7 @@ async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
     let request_id = error.request_id().expect("request id").to_owned();
 
     admin.clear_faults().await.expect("clear");
-    client.get_qualification(SCHOOL).await.expect("next call");
+    client.qualifications(SCHOOL).await.expect("next call");
     let log = admin.requests().await.expect("log");
     let api_calls: Vec<_> = log
         .iter()
@@ -323,10 +343,13 @@ async fn fifty_concurrent_calls_share_one_token_request() {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let client = client.clone();
-        calls.spawn(async move { client.get_qualification(SCHOOL).await });
+        calls.spawn(async move { client.qualifications(SCHOOL).await });
     }
     while let Some(done) = calls.join_next().await {
-        assert_eq!(done.expect("task").expect("call"), Qualification::None);
+        assert_eq!(
+            done.expect("task").expect("call"),
+            [VettedQualification::unvetted(Qualification::None)]
+        );
     }
     assert_eq!(count(&sandbox, "POST token").await, 1);
     assert_eq!(count(&sandbox, "GET qualification").await, 50);
@@ -343,7 +366,7 @@ async fn connections_are_reused_across_many_calls() {
         let mut calls = tokio::task::JoinSet::new();
         for _ in 0..PARALLELISM {
             let client = client.clone();
-            calls.spawn(async move { client.get_qualification(SCHOOL).await });
+            calls.spawn(async move { client.qualifications(SCHOOL).await });
         }
         while let Some(done) = calls.join_next().await {
             done.expect("task").expect("call");
@@ -372,14 +395,11 @@ async fn a_rotated_refresh_token_is_used_next_time() {
     let sandbox = start(seed).await;
     let client = client(config(&sandbox, app_user()));
 
-    client.get_qualification(SCHOOL).await.expect("first token");
+    client.qualifications(SCHOOL).await.expect("first token");
     // The token is renewed once three quarters of its one-second life have passed; the sandbox
     // has by then refused the configured refresh token, so only the rotated one can work.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    client
-        .get_qualification(SCHOOL)
-        .await
-        .expect("second token");
+    client.qualifications(SCHOOL).await.expect("second token");
     assert_eq!(count(&sandbox, "POST token").await, 2);
     let state = sandbox.admin().state().await.expect("state");
     assert_ne!(state.apps[0].refresh_token, DEMO_REFRESH_TOKEN);
@@ -400,7 +420,10 @@ async fn app_only_and_ready_tokens_read() {
     );
     // Setting a qualification needs App+User, as in Partner Center.
     let refused = reader
-        .set_qualification(SCHOOL, Qualification::Education, None)
+        .set_qualification(
+            SCHOOL,
+            &QualificationRequest::new(Qualification::Education, None),
+        )
         .await
         .expect_err("app-only cannot set");
     assert_eq!(refused.status(), Some(403), "{refused}");
@@ -421,8 +444,8 @@ async fn app_only_and_ready_tokens_read() {
         Credentials::AccessToken(Secret::new(DEMO_ACCESS_TOKEN)),
     ));
     assert_eq!(
-        ready.get_qualification(SCHOOL).await.expect("get"),
-        Qualification::None
+        ready.qualifications(SCHOOL).await.expect("get"),
+        [VettedQualification::unvetted(Qualification::None)]
     );
     assert_eq!(count(&sandbox, "POST token").await, 1);
 
@@ -430,7 +453,7 @@ async fn app_only_and_ready_tokens_read() {
         &sandbox,
         Credentials::AccessToken(Secret::new("expired")),
     ));
-    let error = stale.get_qualification(SCHOOL).await.expect_err("401");
+    let error = stale.qualifications(SCHOOL).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
     assert_eq!(
         count(&sandbox, "GET qualification").await,
@@ -449,9 +472,7 @@ async fn token_endpoint_refusals_and_outages() {
         client_secret: Secret::new("not-the-secret"),
         refresh_token: Secret::new(DEMO_REFRESH_TOKEN),
     };
-    let refused = client(config(&sandbox, wrong))
-        .get_qualification(SCHOOL)
-        .await;
+    let refused = client(config(&sandbox, wrong)).qualifications(SCHOOL).await;
     let Err(Error::Auth {
         source: AuthError::Rejected {
             status: 400, error, ..
@@ -479,7 +500,7 @@ async fn token_endpoint_refusals_and_outages() {
     ));
     for _ in 0..5 {
         let error = wrong_client
-            .get_qualification(SCHOOL)
+            .qualifications(SCHOOL)
             .await
             .expect_err("refused");
         assert!(error.to_string().contains("invalid_grant"), "{error}");
@@ -495,8 +516,8 @@ async fn token_endpoint_refusals_and_outages() {
         .expect("fault");
     let client = client(config(&sandbox, app_user()));
     assert_eq!(
-        client.get_qualification(SCHOOL).await.expect("retried"),
-        Qualification::None
+        client.qualifications(SCHOOL).await.expect("retried"),
+        [VettedQualification::unvetted(Qualification::None)]
     );
     assert_eq!(
         count(&sandbox, "POST token").await,
@@ -531,10 +552,7 @@ async fn cancellation_ends_a_wait_at_once() {
     let client = Client::new(patient, cancel.clone()).expect("client");
 
     let stopper = cancel_after(cancel, Duration::from_millis(200));
-    let error = client
-        .get_qualification(SCHOOL)
-        .await
-        .expect_err("cancelled");
+    let error = client.qualifications(SCHOOL).await.expect_err("cancelled");
     stopper.await.expect("stopper");
     assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
     assert!(error.request_id().is_some());
@@ -545,7 +563,7 @@ async fn cancellation_ends_a_wait_at_once() {
 async fn the_deadline_bounds_the_whole_call() {
     let (sandbox, client) = demo_with(|c| c.deadline = Duration::from_millis(500)).await;
     client
-        .get_qualification(SCHOOL)
+        .qualifications(SCHOOL)
         .await
         .expect("warm the token cache");
 
@@ -613,13 +631,13 @@ async fn no_secret_in_any_error_text() {
     // The authority refuses a wrong refresh token, and a wrong client secret.
     errors.push(
         client(config(&sandbox, with(CLIENT_SECRET, "wrong")))
-            .get_qualification(SCHOOL)
+            .qualifications(SCHOOL)
             .await
             .expect_err("refused"),
     );
     errors.push(
         client(config(&sandbox, with("wrong", REFRESH)))
-            .get_qualification(SCHOOL)
+            .qualifications(SCHOOL)
             .await
             .expect_err("refused"),
     );
@@ -651,7 +669,7 @@ async fn no_secret_in_any_error_text() {
         let mut adjusted = single.clone();
         adjust(&mut adjusted);
         let outcome = client(adjusted)
-            .set_qualification(AGENCY, gcc, Some(&code))
+            .set_qualification(AGENCY, &QualificationRequest::new(gcc, Some(&code)))
             .await;
         errors.push(outcome.expect_err("refused"));
     }
@@ -660,7 +678,7 @@ async fn no_secret_in_any_error_text() {
     let stopped = Client::new(single, cancelled).expect("client");
     errors.push(
         stopped
-            .set_qualification(AGENCY, gcc, Some(&code))
+            .set_qualification(AGENCY, &QualificationRequest::new(gcc, Some(&code)))
             .await
             .expect_err("cancelled"),
     );
@@ -668,7 +686,7 @@ async fn no_secret_in_any_error_text() {
         &sandbox,
         Credentials::AccessToken(Secret::new(STATIC)),
     ));
-    errors.push(ready.get_qualification(UNKNOWN).await.expect_err("404"));
+    errors.push(ready.qualifications(UNKNOWN).await.expect_err("404"));
 
     assert_eq!(errors.len(), 9);
     for error in &errors {
@@ -689,14 +707,17 @@ async fn no_secret_in_any_error_text() {
 #[tokio::test]
 async fn a_revoked_token_is_renewed_once() {
     let (sandbox, client) = demo().await;
-    client.get_qualification(SCHOOL).await.expect("first token");
+    client.qualifications(SCHOOL).await.expect("first token");
     sandbox.admin().revoke_tokens().await.expect("revoke");
     assert_eq!(
         client
-            .set_qualification(SCHOOL, Qualification::Education, None)
+            .set_qualification(
+                SCHOOL,
+                &QualificationRequest::new(Qualification::Education, None)
+            )
             .await
             .expect("renewed, then set"),
-        Qualification::Education
+        [VettedQualification::unvetted(Qualification::Education)]
     );
     assert_eq!(count(&sandbox, "POST token").await, 2);
     let counters = sandbox.admin().counters().await.expect("counters");
@@ -707,7 +728,7 @@ async fn a_revoked_token_is_renewed_once() {
         &sandbox,
         Credentials::AccessToken(Secret::new("revoked-long-ago")),
     ));
-    let error = ready.get_qualification(SCHOOL).await.expect_err("401");
+    let error = ready.qualifications(SCHOOL).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
     assert_eq!(count(&sandbox, "POST token").await, 2);
 }
@@ -717,7 +738,7 @@ async fn a_revoked_token_is_renewed_once() {
 #[tokio::test(start_paused = true)]
 async fn a_throttling_window_holds_every_call() {
     let (sandbox, client) = demo().await;
-    client.get_qualification(SCHOOL).await.expect("warm");
+    client.qualifications(SCHOOL).await.expect("warm");
     let admin = sandbox.admin();
     admin.reset_counters().await.expect("reset");
     admin
@@ -727,14 +748,14 @@ async fn a_throttling_window_holds_every_call() {
 
     let first = tokio::spawn({
         let client = client.clone();
-        async move { client.get_qualification(SCHOOL).await }
+        async move { client.qualifications(SCHOOL).await }
     });
     // One second into the two-second window: the first call has its 429 and waits.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(count(&sandbox, "GET qualification").await, 1);
     let second = tokio::spawn({
         let client = client.clone();
-        async move { client.get_qualification(AGENCY).await }
+        async move { client.qualifications(AGENCY).await }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
@@ -744,11 +765,11 @@ async fn a_throttling_window_holds_every_call() {
     );
     assert_eq!(
         first.await.expect("join").expect("first"),
-        Qualification::None
+        [VettedQualification::unvetted(Qualification::None)]
     );
     assert_eq!(
         second.await.expect("join").expect("second"),
-        Qualification::None
+        [VettedQualification::unvetted(Qualification::None)]
     );
     let counters = admin.counters().await.expect("counters");
     assert_eq!(counters.status(429), 1, "{counters:?}");
@@ -761,7 +782,7 @@ async fn a_404_that_is_not_partner_centers_is_not_a_missing_customer() {
     let mut wrong_prefix = config(&sandbox, app_user());
     wrong_prefix.base_url = format!("{}/nope", sandbox.url());
     let error = client(wrong_prefix)
-        .get_qualification(SCHOOL)
+        .qualifications(SCHOOL)
         .await
         .expect_err("no such route");
     assert_eq!(error.status(), Some(404), "{error}");
@@ -770,13 +791,13 @@ async fn a_404_that_is_not_partner_centers_is_not_a_missing_customer() {
     let mut wrong_authority = config(&sandbox, app_user());
     wrong_authority.authority_url = format!("{}/nope", sandbox.url());
     let error = client(wrong_authority)
-        .get_qualification(SCHOOL)
+        .qualifications(SCHOOL)
         .await
         .expect_err("no token endpoint there");
     assert!(!error.is_not_found(), "{error}");
 
     let (_sandbox, client) = demo().await;
-    let missing = client.get_qualification(UNKNOWN).await.expect_err("404");
+    let missing = client.qualifications(UNKNOWN).await.expect_err("404");
     assert!(missing.is_not_found(), "{missing}");
 }
 
@@ -905,10 +926,7 @@ async fn stop_abandons_a_read_in_flight() {
         .expect("fault");
     let stopper = cancel_after(stop, Duration::from_millis(200));
     let started = Instant::now();
-    let error = client
-        .get_qualification(SCHOOL)
-        .await
-        .expect_err("cancelled");
+    let error = client.qualifications(SCHOOL).await.expect_err("cancelled");
     stopper.await.expect("stopper");
     assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
     assert_eq!(started.elapsed(), Duration::from_millis(200));

@@ -36,17 +36,20 @@ pub use upgrade::StateUpgrader;
 /// `async fn`s: `#[crate::framework::async_trait]`.
 pub use tonic::async_trait;
 
-use crate::protocol::{Diagnostics, Schema, Value};
+use crate::protocol::{Diagnostics, Schema};
 
 /// The provider itself: its configuration and the types it offers.
-#[tonic::async_trait]
+#[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// What resources and data sources get once the provider is configured (an API client).
     type Context: Send + Sync + 'static;
+    /// The provider block: its declaration is the schema, as a resource's state is.
+    type Config: Object;
+    /// Markdown, for the docs and `terraform providers schema`.
+    const DESCRIPTION: &'static str;
 
     /// The address users put in `required_providers`, e.g. `registry.terraform.io/ns/name`.
     fn address(&self) -> &'static str;
-    fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Context>>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Self::Context>>>;
     /// The list resources `terraform query` can use (Terraform 1.14+); none by default.
@@ -54,14 +57,25 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Static checks of the provider block (values may be unknown).
-    fn validate(&self, config: &Value) -> Diagnostics;
-    /// Builds the context from the provider block and the environment.
+    /// Static checks of the provider block (values may be unknown); none by default.
+    fn validate(&self, _config: &Self::Config) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// Builds the context from the provider block (and whatever else the provider reads).
     async fn configure(
         &self,
-        config: &Value,
+        config: Self::Config,
         terraform_version: &str,
     ) -> Result<Self::Context, Diagnostics>;
     /// Terraform's StopProvider: abandon in-flight work (retries, waits) as soon as possible.
     fn stop(&self);
+
+    /// The provider block's schema, derived from [`Self::Config`] like every other schema.
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            description: Self::DESCRIPTION,
+            attributes: <Self::Config as Object>::attributes(),
+        }
+    }
 }

@@ -8,68 +8,13 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::config::Secret;
 use super::contract::ApiRequest;
 use super::error::describe_json_error;
-use super::model::{EducationSegment, Qualification};
+use super::model::{QualificationRequest, VettedQualification};
 
-/// What a POST asks for; absent fields are left out of the body.
-#[derive(Clone, Copy, Debug)]
-pub struct QualificationRequest<'a> {
-    pub qualification: Qualification,
-    /// Required by Partner Center with Education.
-    pub education_segment: Option<EducationSegment>,
-    /// Only with Education.
-    pub website: Option<&'a str>,
-    /// Required with GovernmentCommunityCloud; a secret.
-    pub validation_code: Option<&'a Secret>,
-}
-
-/// One qualification a customer holds, with its vetting.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VettedQualification {
-    /// As Partner Center spells it (any case; possibly a name this client does not know).
-    pub qualification: String,
-    /// `Approved`, `InReview`, `Denied`, or another word Partner Center may add.
-    pub vetting_status: Option<String>,
-    /// Why vetting was denied.
-    pub vetting_reason: Option<String>,
-    /// When vetting started, as Partner Center wrote it (RFC 3339).
-    pub vetting_created: Option<String>,
-}
-
-impl VettedQualification {
-    /// The qualification, when it is one this client knows.
-    pub fn kind(&self) -> Option<Qualification> {
-        self.qualification.parse().ok()
-    }
-
-    /// The canonical spelling when the qualification is known, else Partner Center's.
-    pub fn name(&self) -> String {
-        self.kind()
-            .map_or_else(|| self.qualification.clone(), |q| q.as_str().to_owned())
-    }
-
-    /// Whether vetting refused it.
-    pub fn is_denied(&self) -> bool {
-        self.vetting_status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("Denied"))
-    }
-}
-
-/// The qualification that stands for a customer when it holds several: the one that is not
-/// StateOwnedEntity (the one the legacy GET answers), else the first. `None` when it holds
-/// none.
-pub fn principal(listed: &[VettedQualification]) -> Option<&VettedQualification> {
-    listed
-        .iter()
-        .find(|e| e.kind() != Some(Qualification::StateOwnedEntity))
-        .or_else(|| listed.first())
-}
-
-/// `POST /v1/customers/{id}/qualifications`: a JSON body with the validation code in it, so
-/// the request carries the code for redaction but not in its query.
+/// `POST /v1/customers/{id}/qualifications` with what `request` holds (as its contract sends
+/// it): a JSON body with the validation code in it, so the request carries the code for
+/// redaction but not in its query.
 pub(crate) fn create_qualification<'a>(
     customer_id: &'a str,
     request: &QualificationRequest<'a>,
@@ -85,16 +30,13 @@ pub(crate) fn create_qualification<'a>(
     if let Some(website) = request.website {
         body.insert("website".into(), website.into());
     }
-    let code = request
-        .validation_code
-        .filter(|_| request.qualification.requires_validation_code());
-    if let Some(code) = code {
+    if let Some(code) = request.validation_code {
         body.insert("validationCode".into(), code.expose().into());
     }
     ApiRequest {
         method: Method::POST,
         segments: vec!["v1", "customers", customer_id, "qualifications"],
-        code,
+        code: request.validation_code,
         body: Some(serde_json::Value::Object(body).to_string()),
         ..ApiRequest::default()
     }
@@ -158,23 +100,28 @@ pub(crate) fn decode_qualifications(body: &[u8]) -> Result<Vec<VettedQualificati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partnercenter::Secret;
+    use crate::partnercenter::model::{
+        EducationSegment, Qualification, QualificationApi, principal,
+    };
 
     fn body(request: &ApiRequest<'_>) -> serde_json::Value {
         serde_json::from_str(request.body.as_deref().unwrap()).unwrap()
     }
 
+    /// The POST for `request`, as the asynchronous contract sends it.
+    fn post<'a>(request: &QualificationRequest<'a>) -> ApiRequest<'a> {
+        create_qualification("c", &request.as_sent(QualificationApi::Async))
+    }
+
     #[test]
     fn post_bodies_leave_out_absent_fields() {
         let code = Secret::new("GCC-1");
-        let education = create_qualification(
-            "c",
-            &QualificationRequest {
-                qualification: Qualification::Education,
-                education_segment: Some(EducationSegment::HigherEducation),
-                website: Some("https://school.example"),
-                validation_code: Some(&code),
-            },
-        );
+        let education = post(&QualificationRequest {
+            education_segment: Some(EducationSegment::HigherEducation),
+            website: Some("https://school.example"),
+            ..QualificationRequest::new(Qualification::Education, Some(&code))
+        });
         assert_eq!(education.method, Method::POST);
         assert_eq!(education.segments[3], "qualifications");
         assert_eq!(
@@ -183,30 +130,20 @@ mod tests {
                 "educationSegment": "HigherEducation", "website": "https://school.example"})
         );
         assert!(education.code.is_none(), "the code goes only with GCC");
-        let gcc = create_qualification(
-            "c",
-            &QualificationRequest {
-                qualification: Qualification::GovernmentCommunityCloud,
-                education_segment: None,
-                website: None,
-                validation_code: Some(&code),
-            },
-        );
+        let gcc = post(&QualificationRequest {
+            website: Some("https://agency.example"),
+            ..QualificationRequest::new(Qualification::GovernmentCommunityCloud, Some(&code))
+        });
         assert_eq!(
             body(&gcc),
             serde_json::json!({"qualification": "GovernmentCommunityCloud",
                 "validationCode": "GCC-1"})
         );
         assert!(gcc.code.is_some() && !gcc.code_in_query);
-        let soe = create_qualification(
-            "c",
-            &QualificationRequest {
-                qualification: Qualification::StateOwnedEntity,
-                education_segment: None,
-                website: None,
-                validation_code: None,
-            },
-        );
+        let soe = post(&QualificationRequest::new(
+            Qualification::StateOwnedEntity,
+            None,
+        ));
         assert_eq!(
             body(&soe),
             serde_json::json!({"qualification": "StateOwnedEntity"})

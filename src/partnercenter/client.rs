@@ -9,14 +9,14 @@ use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::async_contract::{self, QualificationRequest, VettedQualification};
+use super::async_contract;
 use super::auth::TokenSource;
 use super::config::{ClientConfig, Secret};
 use super::contract::{self, ApiRequest, CONTRACT_VERSION};
 use super::error::{
     ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
 };
-use super::model::{Qualification, QualificationApi, ValidationCode};
+use super::model::{QualificationApi, QualificationRequest, ValidationCode, VettedQualification};
 use super::response;
 use super::retry::RetryPolicy;
 use super::throttle::Throttle;
@@ -90,72 +90,37 @@ impl Client {
         &self.inner.correlation_id
     }
 
-    /// Sets a customer's qualification and returns the value Partner Center answered.
-    /// `validation_code` is sent only with GovernmentCommunityCloud.
-    pub async fn set_qualification(
-        &self,
-        customer_id: &str,
-        qualification: Qualification,
-        validation_code: Option<&Secret>,
-    ) -> Result<Qualification, Error> {
-        let request = contract::set_qualification(customer_id, qualification, validation_code);
-        self.call(request)
-            .await?
-            .decode(contract::decode_qualification)
-    }
-
-    /// Reads a customer's qualification.
-    pub async fn get_qualification(&self, customer_id: &str) -> Result<Qualification, Error> {
-        self.call(contract::get_qualification(customer_id))
-            .await?
-            .decode(contract::decode_qualification)
-    }
-
-    /// The contract this client sets and reads qualifications with.
+    /// The contract this client sets and reads qualifications with; the provider checks its
+    /// rules (`rules.rs`) before it asks for anything.
     pub fn qualification_api(&self) -> QualificationApi {
         self.inner.qualification_api
     }
 
-    /// Asks for a qualification with the asynchronous contract (one POST) and returns every
-    /// qualification the answer lists.
-    pub async fn create_qualification(
+    /// Sets a customer's qualification with one request of the configured contract, sending
+    /// what the contract has a place for, and returns what Partner Center answered the
+    /// customer holds.
+    pub async fn set_qualification(
         &self,
         customer_id: &str,
         request: &QualificationRequest<'_>,
     ) -> Result<Vec<VettedQualification>, Error> {
-        self.call(async_contract::create_qualification(customer_id, request))
+        let contract = Contract::of(self.inner.qualification_api);
+        let request = request.as_sent(self.inner.qualification_api);
+        self.call((contract.set)(customer_id, &request))
             .await?
-            .decode(async_contract::decode_qualifications)
+            .decode(contract.decode)
     }
 
-    /// Every qualification a customer holds, with its vetting (asynchronous contract).
-    pub async fn list_qualifications(
-        &self,
-        customer_id: &str,
-    ) -> Result<Vec<VettedQualification>, Error> {
-        self.call(async_contract::list_qualifications(customer_id))
-            .await?
-            .decode(async_contract::decode_qualifications)
-    }
-
-    /// Every qualification a customer holds, read with the configured contract: the legacy
-    /// GET's one value (without vetting), or the asynchronous GET's list.
+    /// Every qualification a customer holds, read with one request of the configured contract:
+    /// the legacy GET's one value (without vetting), or the asynchronous GET's list.
     pub async fn qualifications(
         &self,
         customer_id: &str,
     ) -> Result<Vec<VettedQualification>, Error> {
-        match self.qualification_api() {
-            QualificationApi::Legacy => {
-                let held = self.get_qualification(customer_id).await?;
-                Ok(vec![VettedQualification {
-                    qualification: held.as_str().to_owned(),
-                    vetting_status: None,
-                    vetting_reason: None,
-                    vetting_created: None,
-                }])
-            }
-            QualificationApi::Async => self.list_qualifications(customer_id).await,
-        }
+        let contract = Contract::of(self.inner.qualification_api);
+        self.call((contract.read)(customer_id))
+            .await?
+            .decode(contract.decode)
     }
 
     /// Lists the partner's Government Community Cloud validation codes.
@@ -274,8 +239,8 @@ impl Client {
         }
     }
 
-    /// One HTTP attempt. It waits out a throttling window another call was told about, and its
-    /// slot of the pace learned from Partner Center's 429s; it renews a token the API refused
+    /// One HTTP attempt. It waits out a `Retry-After` window another call was told about, and
+    /// its slot of the rate estimated from Partner Center's 429s; it renews a token the API refused
     /// once: an issued token can be revoked before it expires (a password reset, a restarted
     /// sandbox), and that is not the user's mistake.
     async fn attempt(
@@ -407,6 +372,30 @@ impl Client {
             call: call.clone(),
             retry_after,
         })))
+    }
+}
+
+/// The requests and the answer of one qualification contract.
+struct Contract {
+    set: for<'a> fn(&'a str, &QualificationRequest<'a>) -> ApiRequest<'a>,
+    read: fn(&str) -> ApiRequest<'_>,
+    decode: fn(&[u8]) -> Result<Vec<VettedQualification>, String>,
+}
+
+impl Contract {
+    fn of(api: QualificationApi) -> Self {
+        match api {
+            QualificationApi::Legacy => Self {
+                set: contract::set_qualification,
+                read: contract::get_qualification,
+                decode: contract::decode_qualification,
+            },
+            QualificationApi::Async => Self {
+                set: async_contract::create_qualification,
+                read: async_contract::list_qualifications,
+                decode: async_contract::decode_qualifications,
+            },
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use reqwest::Method;
 
 use super::config::Secret;
 use super::error::describe_json_error;
-use super::model::{Qualification, ValidationCode};
+use super::model::{Qualification, QualificationRequest, ValidationCode, VettedQualification};
 
 /// `MS-Contract-Version` of this contract.
 pub(crate) const CONTRACT_VERSION: &str = "v1";
@@ -29,19 +29,19 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) body: Option<String>,
 }
 
-/// `PUT /v1/customers/{id}/qualification[?code=…]` with the enum's integer as body; the code is
-/// sent only with GovernmentCommunityCloud, as the API documents.
+/// `PUT /v1/customers/{id}/qualification[?code=…]` with the enum's integer as body and the
+/// code `request` holds (as its contract sends it: only with GovernmentCommunityCloud, as the
+/// API documents).
 pub(crate) fn set_qualification<'a>(
     customer_id: &'a str,
-    qualification: Qualification,
-    validation_code: Option<&'a Secret>,
+    request: &QualificationRequest<'a>,
 ) -> ApiRequest<'a> {
     ApiRequest {
         method: Method::PUT,
         segments: vec!["v1", "customers", customer_id, "qualification"],
-        code: validation_code.filter(|_| qualification.requires_validation_code()),
+        code: request.validation_code,
         code_in_query: true,
-        body: Some(qualification.wire_value().to_string()),
+        body: Some(request.qualification.wire_value().to_string()),
         ..ApiRequest::default()
     }
 }
@@ -62,11 +62,14 @@ pub(crate) fn list_validation_codes() -> ApiRequest<'static> {
     }
 }
 
-/// The qualification answer: a JSON string in any case, e.g. `"governmentcommunitycloud"`.
-pub(crate) fn decode_qualification(body: &[u8]) -> Result<Qualification, String> {
+/// The qualification answer, a JSON string in any case (e.g. `"governmentcommunitycloud"`), as
+/// the one qualification the customer holds, without vetting.
+pub(crate) fn decode_qualification(body: &[u8]) -> Result<Vec<VettedQualification>, String> {
     let text: String = serde_json::from_slice(body).map_err(|e| describe_json_error(&e))?;
-    text.parse()
-        .map_err(|e: super::model::UnknownQualification| e.to_string())
+    let qualification: Qualification = text
+        .parse()
+        .map_err(|e: super::model::UnknownQualification| e.to_string())?;
+    Ok(vec![VettedQualification::unvetted(qualification)])
 }
 
 /// The validation codes answer: a JSON array of Partner Center's camelCase objects.
@@ -77,27 +80,38 @@ pub(crate) fn decode_validation_codes(body: &[u8]) -> Result<Vec<ValidationCode>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partnercenter::QualificationApi;
+
+    /// The PUT for `qualification` with `code`, as the legacy contract sends it.
+    fn put<'a>(qualification: Qualification, code: &'a Secret) -> ApiRequest<'a> {
+        let request = QualificationRequest {
+            website: Some("https://school.example"),
+            ..QualificationRequest::new(qualification, Some(code))
+        };
+        set_qualification("c", &request.as_sent(QualificationApi::Legacy))
+    }
 
     #[test]
     fn set_sends_integer_and_code_only_for_gcc() {
         let code = Secret::new("V-1");
-        let gcc = set_qualification("c", Qualification::GovernmentCommunityCloud, Some(&code));
+        let gcc = put(Qualification::GovernmentCommunityCloud, &code);
         assert_eq!((gcc.method, gcc.body.as_deref()), (Method::PUT, Some("3")));
         assert_eq!(gcc.code.map(Secret::expose), Some("V-1"));
-        let education = set_qualification("c", Qualification::Education, Some(&code));
+        let education = put(Qualification::Education, &code);
         assert_eq!(education.body.as_deref(), Some("1"));
         assert!(education.code.is_none());
     }
 
     #[test]
     fn decodes_answers() {
+        let held = |q| Ok(vec![VettedQualification::unvetted(q)]);
         assert_eq!(
             decode_qualification(br#""governmentcommunitycloud""#),
-            Ok(Qualification::GovernmentCommunityCloud)
+            held(Qualification::GovernmentCommunityCloud)
         );
         assert_eq!(
             decode_qualification(br#""Education""#),
-            Ok(Qualification::Education)
+            held(Qualification::Education)
         );
         assert_eq!(
             decode_qualification(b"3"),

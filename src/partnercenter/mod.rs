@@ -10,9 +10,9 @@ pub(crate) mod error;
 mod model;
 mod response;
 pub(crate) mod retry;
+mod rules;
 mod throttle;
 
-pub use async_contract::{QualificationRequest, VettedQualification, principal};
 pub use client::Client;
 pub use config::{
     ClientConfig, Credentials, DEFAULT_AUTHORITY_URL, DEFAULT_BASE_URL, PARTNER_CENTER_RESOURCE,
@@ -21,7 +21,8 @@ pub use config::{
 pub use customers::Customer;
 pub use error::{ApiError, AuthError, CallContext, ConfigError, Error, RequestIds, codes};
 pub use model::{
-    EducationSegment, Qualification, QualificationApi, UnknownQualification, ValidationCode,
-    parse_customer_id,
+    EducationSegment, Qualification, QualificationApi, QualificationRequest, UnknownQualification,
+    ValidationCode, VettedQualification, parse_customer_id, principal,
 };
 pub use retry::{InvalidRetryPolicy, RetryPolicy};
+pub use rules::{NotSent, Refusal, SETTABLE, keepable};

@@ -1,5 +1,6 @@
-//! Partner Center's domain values: customer ids, the customer qualification and the partner's
-//! validation codes.
+//! Partner Center's domain values: customer ids, the customer qualification (what is asked for
+//! and what a customer holds) and the partner's validation codes. What each contract lets a
+//! qualification be is in `rules.rs`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -65,11 +66,6 @@ impl Qualification {
             .find(|q| u64::from(q.wire_value()) == value)
     }
 
-    /// Whether the documented PUT accepts it: only Education and GovernmentCommunityCloud.
-    pub fn settable_via_put(self) -> bool {
-        matches!(self, Self::Education | Self::GovernmentCommunityCloud)
-    }
-
     /// Whether a set needs a validation code (`?code=`).
     pub fn requires_validation_code(self) -> bool {
         self == Self::GovernmentCommunityCloud
@@ -80,6 +76,14 @@ impl fmt::Display for Qualification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The one of `all` whose name is `text`, trimmed, in any case.
+fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
+    let trimmed = text.trim();
+    all.iter()
+        .copied()
+        .find(|value| name(*value).eq_ignore_ascii_case(trimmed))
 }
 
 /// A string that names no qualification.
@@ -95,11 +99,7 @@ impl FromStr for Qualification {
 
     /// Case-insensitive: Partner Center answers `"education"` as readily as `"Education"`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let trimmed = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|q| q.as_str().eq_ignore_ascii_case(trimmed))
-            .ok_or_else(|| UnknownQualification(s.to_owned()))
+        named(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownQualification(s.to_owned()))
     }
 }
 
@@ -127,10 +127,7 @@ impl FromStr for QualificationApi {
 
     /// Exactly `legacy` or `async`, in any case.
     fn from_str(s: &str) -> Result<Self, ()> {
-        [Self::Legacy, Self::Async]
-            .into_iter()
-            .find(|api| api.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or(())
+        named(&[Self::Legacy, Self::Async], Self::as_str, s).ok_or(())
     }
 }
 
@@ -155,11 +152,87 @@ impl FromStr for EducationSegment {
 
     /// `K12` or `HigherEducation`, in any case.
     fn from_str(s: &str) -> Result<Self, ()> {
-        [Self::K12, Self::HigherEducation]
-            .into_iter()
-            .find(|segment| segment.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or(())
+        named(&[Self::K12, Self::HigherEducation], Self::as_str, s).ok_or(())
     }
+}
+
+/// What setting a qualification asks for. The client sends of it what its contract has a
+/// place for (`QualificationRequest::as_sent` in `rules.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct QualificationRequest<'a> {
+    pub qualification: Qualification,
+    /// Required by the asynchronous contract with Education.
+    pub education_segment: Option<EducationSegment>,
+    /// Only with Education.
+    pub website: Option<&'a str>,
+    /// Required with GovernmentCommunityCloud; a secret.
+    pub validation_code: Option<&'a Secret>,
+}
+
+impl<'a> QualificationRequest<'a> {
+    /// Asks for `qualification`, with the validation code if it needs one.
+    pub fn new(qualification: Qualification, validation_code: Option<&'a Secret>) -> Self {
+        Self {
+            qualification,
+            education_segment: None,
+            website: None,
+            validation_code,
+        }
+    }
+}
+
+/// One qualification a customer holds, with its vetting (the asynchronous contract's; the
+/// legacy contract has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VettedQualification {
+    /// As Partner Center spells it (any case; possibly a name this client does not know).
+    pub qualification: String,
+    /// `Approved`, `InReview`, `Denied`, or another word Partner Center may add.
+    pub vetting_status: Option<String>,
+    /// Why vetting was denied.
+    pub vetting_reason: Option<String>,
+    /// When vetting started, as Partner Center wrote it (RFC 3339).
+    pub vetting_created: Option<String>,
+}
+
+impl VettedQualification {
+    /// `qualification`, without vetting.
+    pub fn unvetted(qualification: Qualification) -> Self {
+        Self {
+            qualification: qualification.as_str().to_owned(),
+            vetting_status: None,
+            vetting_reason: None,
+            vetting_created: None,
+        }
+    }
+
+    /// The qualification, when it is one this client knows.
+    pub fn kind(&self) -> Option<Qualification> {
+        self.qualification.parse().ok()
+    }
+
+    /// The canonical spelling when the qualification is known, else Partner Center's.
+    pub fn name(&self) -> String {
+        self.kind()
+            .map_or_else(|| self.qualification.clone(), |q| q.as_str().to_owned())
+    }
+
+    /// Whether vetting refused it.
+    pub fn is_denied(&self) -> bool {
+        self.vetting_status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("Denied"))
+    }
+}
+
+/// The qualification that stands for a customer when it holds several: the one that is not
+/// StateOwnedEntity (the one the legacy GET answers), else the first. `None` when it holds
+/// none.
+pub fn principal(listed: &[VettedQualification]) -> Option<&VettedQualification> {
+    listed
+        .iter()
+        .find(|e| e.kind() != Some(Qualification::StateOwnedEntity))
+        .or_else(|| listed.first())
 }
 
 /// One of the partner's Government Community Cloud validation codes.
@@ -241,20 +314,12 @@ mod tests {
     }
 
     #[test]
-    fn only_education_and_gcc_are_settable() {
-        let settable: Vec<_> = Qualification::ALL
+    fn only_government_needs_a_code() {
+        let needing: Vec<_> = Qualification::ALL
             .into_iter()
-            .filter(|q| q.settable_via_put())
+            .filter(|q| q.requires_validation_code())
             .collect();
-        assert_eq!(
-            settable,
-            [
-                Qualification::Education,
-                Qualification::GovernmentCommunityCloud
-            ]
-        );
-        assert!(Qualification::GovernmentCommunityCloud.requires_validation_code());
-        assert!(!Qualification::Education.requires_validation_code());
+        assert_eq!(needing, [Qualification::GovernmentCommunityCloud]);
     }
 
     #[test]

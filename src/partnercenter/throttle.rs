@@ -1,15 +1,4 @@
-//! Partner Center's throttling, shared by every call of the process: the window a 429 announced,
-//! and the pace learned from the 429s, so that the calls stop colliding with the partner's limit.
-//!
-//! Partner Center limits requests per partner over windows of whole seconds and answers 429 with
-//! `Retry-After` past the limit. A 429 holds every call until the window it announced ends (the
-//! others would only collect 429s of their own) and may teach the limit: the requests Partner
-//! Center accepted since sending last resumed, over the time they took (at least the window it
-//! announced, at least a second), when there were enough of them to tell a limit from chance.
-//! The lesson is taken only when the calls that were on their way with that 429 are mostly
-//! refused too, as a limit refuses every call past it; a 429 that comes alone (an overloaded
-//! front end) only holds. From then on the calls go out one per learned interval, a little below
-//! the limit, instead of bursting into it again after each window.
+//! Partner Center's throttling, shared by every call of the process: see [`Throttle`].
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -18,22 +7,52 @@ use tokio::time::Instant;
 
 use super::retry::RetryPolicy;
 
-/// The shortest span a limit is counted over: Partner Center announces its windows in seconds.
-const MIN_SPAN: Duration = Duration::from_secs(1);
-/// The share of the learned limit used, so that rounding and the time between the client's clock
-/// and the server's never put a window one request over.
+/// The shortest sample a rate is measured over: Partner Center announces its windows in seconds.
+const MIN_SAMPLE_SPAN: Duration = Duration::from_secs(1);
+/// The share of the measured rate that is used, so that rounding and the skew between the
+/// client's clock and the server's never put a window one request over.
 const HEADROOM: f64 = 0.95;
-/// The fewest accepted requests a lesson is drawn from: fewer say more about chance (a 429 from
-/// an overloaded front end) than about the partner's limit, and a pace learned from them could
-/// slow a whole run to a crawl.
-const MIN_LESSON: u64 = 10;
-/// The 429s among the answers to calls in flight beside a 429 that confirm its lesson.
+/// The fewest accepted requests a rate is measured from: fewer say more about chance (a 429
+/// from an overloaded front end) than about the partner's limit, and a rate measured from them
+/// could slow a whole run to a crawl.
+const MIN_SAMPLE: u64 = 10;
+/// The 429s among the answers to requests concurrent with a candidate's 429 that confirm it.
 const CONFIRMING_429S: u32 = 2;
-/// A pace is forgotten after this long without a 429: the limit may have been raised, or the
-/// 429s were a passing overload. The next 429 teaches it again, at the price of a burst of 429s
-/// (one per call in flight), so not too often: a partner's limit rarely changes by the minute.
-const PACE_MEMORY: Duration = Duration::from_secs(300);
+/// How long a rate estimate lives without a 429: the limit may have been raised, or the 429s
+/// were a passing overload. The next 429 measures it again, at the price of a burst of 429s
+/// (one per request in flight), so not too often: a partner's limit rarely changes by the
+/// minute.
+const RATE_TTL: Duration = Duration::from_secs(300);
 
+/// Client-side rate limiting learned from Partner Center's 429s, shared by every request of
+/// the process.
+///
+/// Partner Center limits requests per partner over windows of whole seconds and answers 429,
+/// with `Retry-After`, past the limit. Two mechanisms answer it:
+///
+/// - **The `Retry-After` window.** A 429 holds every request until the window it announced
+///   ends (the others would only collect 429s of their own); a later, shorter window never
+///   ends it early.
+/// - **A rate estimate, enforced by pacing.** Requests start one per `interval`, each taking
+///   the next slot: a token bucket holding one token (GCRA without burst tolerance). The rate
+///   is measured on a 429 from the sample of requests sent since the last window ended (or
+///   since the first request): the ones Partner Center accepted, over the sample's span (at
+///   least the announced window, at least [`MIN_SAMPLE_SPAN`]), less [`HEADROOM`], when there
+///   are at least [`MIN_SAMPLE`] of them. A 429 at a rate when the sample holds no acceptance
+///   halves the rate. Both only lower the rate, as AIMD's multiplicative decrease does; there
+///   is no additive increase: instead the estimate expires after [`RATE_TTL`] without a 429,
+///   requests go out unpaced, and the next 429 measures the limit again.
+///
+/// A measured rate is a candidate until the requests that were in flight when its 429 arrived
+/// have answered: it is adopted once [`CONFIRMING_429S`] of them are refused too, and no fewer
+/// than are accepted (a limit refuses every request past it); it is dropped once acceptances
+/// clearly outnumber refusals (the 429 came by chance, from an overloaded front end).
+///
+/// What it guarantees: without a 429, no request ever waits. No request starts inside a window
+/// a 429 announced, even one announced while it waited for its slot (every change of window or
+/// rate starts a new generation, and a slot given in an older one is given again). The
+/// enforced rate is below the rate Partner Center was measured to accept. A lone 429 costs its
+/// window and no more. A `Retry-After` is honoured up to [`RetryPolicy::MAX_DELAY_LIMIT`].
 #[derive(Debug, Default)]
 pub(crate) struct Throttle {
     state: Mutex<State>,
@@ -41,71 +60,76 @@ pub(crate) struct Throttle {
 
 #[derive(Debug, Default)]
 struct State {
-    /// The end of the last throttling window announced.
-    hold_until: Option<Instant>,
-    pace: Option<Pace>,
-    /// Requests sent from this instant on count towards the next lesson: the end of the last
-    /// hold, or the first request.
-    epoch: Option<Instant>,
-    /// How many of those Partner Center answered with anything but 429.
-    accepted: u64,
-    /// Counts the windows and paces set, so that a call waiting for a slot given under an
-    /// older one takes a new slot.
-    lessons: u64,
-    /// The pace the last 429 taught, until the calls in flight beside it confirm it.
-    pending: Option<Pending>,
+    /// The end of the last `Retry-After` window announced.
+    window_end: Option<Instant>,
+    rate: Option<Rate>,
+    /// Requests sent from this instant on make up the sample the next rate is measured from:
+    /// the end of the last window, or the first request.
+    sample_start: Option<Instant>,
+    /// How many requests of the sample Partner Center answered with anything but 429.
+    sample_accepted: u64,
+    /// Counts the windows and rates set, so that a request waiting for a slot given in an
+    /// older generation takes a new slot.
+    generation: u64,
+    /// The rate the last 429 measured, until the requests concurrent with it confirm it.
+    candidate: Option<Candidate>,
 }
 
-/// A lesson waiting for its votes: the answers to the calls sent before its 429 arrived.
+/// A measured rate waiting for the answers to the requests sent before its 429 arrived.
 #[derive(Clone, Copy, Debug)]
-struct Pending {
+struct Candidate {
     interval: Duration,
-    at: Instant,
-    refused: u32,
-    accepted: u32,
+    measured_at: Instant,
+    concurrent_429s: u32,
+    concurrent_accepted: u32,
+}
+
+/// The enforced rate: one request start per `interval`.
+#[derive(Clone, Copy, Debug)]
+struct Rate {
+    interval: Duration,
+    next_slot: Instant,
+    last_429: Instant,
 }
 
 impl State {
-    /// The pending lesson, when a call sent at `sent` was in flight beside its 429.
-    fn voter(&mut self, sent: Instant) -> Option<&mut Pending> {
-        self.pending.as_mut().filter(|pending| sent <= pending.at)
+    /// The candidate, when a request sent at `sent` was in flight when its 429 arrived.
+    fn concurrent_candidate(&mut self, sent: Instant) -> Option<&mut Candidate> {
+        self.candidate
+            .as_mut()
+            .filter(|candidate| sent <= candidate.measured_at)
     }
 
-    /// Counts an acceptance of a call in flight beside the pending lesson's 429, and drops the
-    /// lesson once they are mostly accepted: the 429 came by chance.
-    fn vote_accepted(&mut self, sent: Instant) {
-        if let Some(pending) = self.voter(sent) {
-            pending.accepted += 1;
-            if pending.accepted > 2 * pending.refused + 1 {
-                self.pending = None;
+    /// Counts an acceptance of a request concurrent with the candidate's 429, and drops the
+    /// candidate once acceptances clearly outnumber refusals: the 429 came by chance.
+    fn refute(&mut self, sent: Instant) {
+        if let Some(candidate) = self.concurrent_candidate(sent) {
+            candidate.concurrent_accepted += 1;
+            if candidate.concurrent_accepted > 2 * candidate.concurrent_429s + 1 {
+                self.candidate = None;
             }
         }
     }
 
-    /// Counts a 429 of a call in flight beside the pending lesson's 429, and takes the lesson
-    /// once enough of them agree.
-    fn vote_refused(&mut self, sent: Instant, now: Instant) {
-        let Some(pending) = self.voter(sent) else {
+    /// Counts a 429 of a request concurrent with the candidate's 429, and adopts the
+    /// candidate once enough of them agree.
+    fn confirm(&mut self, sent: Instant, now: Instant) {
+        let Some(candidate) = self.concurrent_candidate(sent) else {
             return;
         };
-        pending.refused += 1;
-        if pending.refused >= CONFIRMING_429S && pending.refused >= pending.accepted {
-            self.pace = Some(Pace {
-                interval: pending.interval,
+        candidate.concurrent_429s += 1;
+        if candidate.concurrent_429s >= CONFIRMING_429S
+            && candidate.concurrent_429s >= candidate.concurrent_accepted
+        {
+            self.rate = Some(Rate {
+                interval: candidate.interval,
                 next_slot: now,
-                last_throttled: now,
+                last_429: now,
             });
-            self.pending = None;
-            self.lessons += 1;
+            self.candidate = None;
+            self.generation += 1;
         }
     }
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Pace {
-    interval: Duration,
-    next_slot: Instant,
-    last_throttled: Instant,
 }
 
 impl Throttle {
@@ -113,53 +137,53 @@ impl Throttle {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits for the end of the throttling window and for this request's slot of the pace.
+    /// Waits for the end of the `Retry-After` window and for this request's slot of the rate.
     pub(crate) async fn wait(&self) {
         loop {
-            let (start, lessons) = self.slot();
+            let (start, generation) = self.slot();
             if start <= Instant::now() {
                 return;
             }
             tokio::time::sleep_until(start).await;
-            // A 429 answered while this call slept set a new window or pace: its slot was
-            // given under the old one and could fall inside the new window.
-            if self.state().lessons == lessons {
+            // A 429 answered while this request slept set a new window or rate: its slot was
+            // given in the old generation and could fall inside the new window.
+            if self.state().generation == generation {
                 return;
             }
         }
     }
 
-    /// This request's start: the end of the window, or its slot of the pace.
+    /// This request's start: the end of the window, or its slot of the rate.
     fn slot(&self) -> (Instant, u64) {
         let mut state = self.state();
         let now = Instant::now();
-        state.epoch.get_or_insert(now);
-        let mut start = state.hold_until.filter(|until| *until > now).unwrap_or(now);
+        state.sample_start.get_or_insert(now);
+        let mut start = state.window_end.filter(|end| *end > now).unwrap_or(now);
         if state
-            .pace
-            .is_some_and(|pace| now.duration_since(pace.last_throttled) >= PACE_MEMORY)
+            .rate
+            .is_some_and(|rate| now.duration_since(rate.last_429) >= RATE_TTL)
         {
-            state.pace = None;
-            // The next lesson counts from here: requests sent at the forgotten pace say how
-            // fast the client went, not how fast Partner Center lets it go, and would teach a
-            // pace a little slower each time.
-            state.epoch = Some(now);
-            state.accepted = 0;
+            state.rate = None;
+            // The next sample starts here: requests sent at the expired rate say how fast the
+            // client went, not how fast Partner Center lets it go, and would measure a rate a
+            // little slower each time.
+            state.sample_start = Some(now);
+            state.sample_accepted = 0;
         }
-        if let Some(pace) = &mut state.pace {
-            start = start.max(pace.next_slot);
-            pace.next_slot = start + pace.interval;
+        if let Some(rate) = &mut state.rate {
+            start = start.max(rate.next_slot);
+            rate.next_slot = start + rate.interval;
         }
-        (start, state.lessons)
+        (start, state.generation)
     }
 
     /// A request sent at `sent` was answered with anything but 429.
     pub(crate) fn accepted(&self, sent: Instant) {
         let mut state = self.state();
-        if state.epoch.is_some_and(|epoch| sent >= epoch) {
-            state.accepted += 1;
+        if state.sample_start.is_some_and(|start| sent >= start) {
+            state.sample_accepted += 1;
         }
-        state.vote_accepted(sent);
+        state.refute(sent);
     }
 
     /// A request sent at `sent` was answered 429, with the wait Partner Center asked for if any.
@@ -167,54 +191,54 @@ impl Throttle {
         let now = Instant::now();
         let mut state = self.state();
         let wait = retry_after.map(|wait| wait.min(RetryPolicy::MAX_DELAY_LIMIT));
-        state.vote_refused(sent, now);
-        let epoch = *state.epoch.get_or_insert(sent);
-        // A request sent before sending last resumed went out before the last lesson: it
-        // teaches nothing new.
-        let learns = sent >= epoch;
-        if learns {
+        state.confirm(sent, now);
+        let sample_start = *state.sample_start.get_or_insert(sent);
+        // A request sent before the sample started went out before the last window or rate:
+        // it measures nothing new.
+        let measures = sent >= sample_start;
+        if measures {
             let span = now
-                .saturating_duration_since(epoch)
+                .saturating_duration_since(sample_start)
                 .max(wait.unwrap_or_default())
-                .max(MIN_SPAN);
-            let interval = match (state.accepted, state.pace) {
-                // Not one request got through: the limit is below the pace, if there is one.
-                (0, Some(pace)) => Some(pace.interval.saturating_mul(2)),
-                // A 429 met at a pace means the pace is above the limit: the rate achieved
-                // since the last lesson, less the headroom, is below it.
-                (accepted, _) if accepted >= MIN_LESSON => {
+                .max(MIN_SAMPLE_SPAN);
+            let interval = match (state.sample_accepted, state.rate) {
+                // Not one request got through: the limit is below the rate, if there is one.
+                (0, Some(rate)) => Some(rate.interval.saturating_mul(2)),
+                // A 429 met at a rate means the rate is above the limit: the rate achieved
+                // since the last window, less the headroom, is below it.
+                (accepted, _) if accepted >= MIN_SAMPLE => {
                     Some(span.div_f64(accepted as f64).div_f64(HEADROOM))
                 }
                 _ => None,
             };
-            state.pending = interval.map(|interval| Pending {
+            state.candidate = interval.map(|interval| Candidate {
                 interval,
-                at: now,
-                refused: 0,
-                accepted: 0,
+                measured_at: now,
+                concurrent_429s: 0,
+                concurrent_accepted: 0,
             });
         }
         let extended = wait.is_some_and(|wait| {
             let end = now + wait;
-            let longer = state.hold_until.is_none_or(|until| end > until);
+            let longer = state.window_end.is_none_or(|current| end > current);
             if longer {
-                state.hold_until = Some(end);
+                state.window_end = Some(end);
             }
             longer
         });
-        if let Some(pace) = &mut state.pace {
-            pace.last_throttled = now;
+        if let Some(rate) = &mut state.rate {
+            rate.last_429 = now;
         }
-        if learns || extended {
-            state.lessons += 1;
-            state.epoch = Some(state.hold_until.map_or(now, |until| until.max(now)));
-            state.accepted = 0;
+        if measures || extended {
+            state.generation += 1;
+            state.sample_start = Some(state.window_end.map_or(now, |end| end.max(now)));
+            state.sample_accepted = 0;
         }
     }
 
     #[cfg(test)]
     fn interval(&self) -> Option<Duration> {
-        self.state().pace.map(|pace| pace.interval)
+        self.state().rate.map(|rate| rate.interval)
     }
 }
 
@@ -251,16 +275,16 @@ mod tests {
         assert!(Instant::now() >= sent + 5 * SECOND);
     }
 
-    /// `refused` 429s answered to calls sent at `sent`: the first is the 429 that may teach a
-    /// pace, the others those of calls in flight beside it.
-    fn refused_beside(throttle: &Throttle, sent: Instant, refused: u32) {
+    /// `refused` 429s answered to requests sent at `sent`: the first is the 429 that may
+    /// measure a rate, the others those of the requests concurrent with it.
+    fn concurrent_429s(throttle: &Throttle, sent: Instant, refused: u32) {
         for _ in 0..refused {
             throttle.throttled(sent, Some(SECOND));
         }
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_first_429_teaches_the_pace_once_the_calls_beside_it_confirm() {
+    async fn the_first_429_sets_the_rate_once_concurrent_429s_confirm_it() {
         let throttle = Throttle::default();
         throttle.wait().await;
         let sent = Instant::now();
@@ -268,21 +292,21 @@ mod tests {
             throttle.accepted(sent);
         }
         // 100 accepted, then "try again in 1 second": 100 a second, used at 95 a second, once
-        // the calls in flight beside it are refused too.
-        refused_beside(&throttle, sent, 1);
+        // the requests concurrent with it are refused too.
+        concurrent_429s(&throttle, sent, 1);
         assert_eq!(throttle.interval(), None);
-        refused_beside(&throttle, sent, CONFIRMING_429S - 1);
+        concurrent_429s(&throttle, sent, CONFIRMING_429S - 1);
         assert_eq!(throttle.interval(), None);
-        refused_beside(&throttle, sent, 1);
+        concurrent_429s(&throttle, sent, 1);
         assert_eq!(throttle.interval(), Some(SECOND.div_f64(95.0)));
-        // More 429s of calls sent before the hold teach nothing more.
-        refused_beside(&throttle, sent, 3);
+        // More 429s of requests sent before the window measure nothing more.
+        concurrent_429s(&throttle, sent, 3);
         assert_eq!(throttle.interval(), Some(SECOND.div_f64(95.0)));
         throttle.wait().await;
         let resumed = Instant::now();
         assert!(resumed >= sent + SECOND);
         throttle.wait().await;
-        // The next slot of the pace (tokio's timer counts whole milliseconds).
+        // The next slot of the rate (tokio's timer counts whole milliseconds).
         let gap = Instant::now() - resumed;
         assert!(
             (SECOND / 95..=SECOND / 95 + Duration::from_millis(1)).contains(&gap),
@@ -290,8 +314,8 @@ mod tests {
         );
     }
 
-    /// A 429 whose neighbours in flight are accepted came by chance: it holds, and teaches no
-    /// pace.
+    /// A 429 whose concurrent requests are accepted came by chance: it holds, and sets no
+    /// rate.
     #[tokio::test(start_paused = true)]
     async fn a_429_by_chance_only_holds() {
         let throttle = Throttle::default();
@@ -300,48 +324,48 @@ mod tests {
         for _ in 0..100 {
             throttle.accepted(sent);
         }
-        refused_beside(&throttle, sent, 1);
+        concurrent_429s(&throttle, sent, 1);
         for _ in 0..3 {
             throttle.accepted(sent);
         }
-        refused_beside(&throttle, sent, CONFIRMING_429S);
+        concurrent_429s(&throttle, sent, CONFIRMING_429S);
         assert_eq!(throttle.interval(), None);
         throttle.wait().await;
         assert!(Instant::now() >= sent + SECOND);
     }
 
-    /// A throttle that has learned a pace: ten requests accepted, then 429s for a second.
-    async fn paced() -> Throttle {
+    /// A throttle with a rate: ten requests accepted, then 429s for a second.
+    async fn rate_limited() -> Throttle {
         let throttle = Throttle::default();
         throttle.wait().await;
         let sent = Instant::now();
-        for _ in 0..MIN_LESSON {
+        for _ in 0..MIN_SAMPLE {
             throttle.accepted(sent);
         }
-        refused_beside(&throttle, sent, 1 + CONFIRMING_429S);
+        concurrent_429s(&throttle, sent, 1 + CONFIRMING_429S);
         assert!(throttle.interval().is_some());
         throttle
     }
 
-    /// A 429 met at the pace means the pace is above the limit: the next one is slower.
+    /// A 429 met at the rate means the rate is above the limit: the next one is lower.
     #[tokio::test(start_paused = true)]
-    async fn a_429_at_the_pace_slows_it() {
-        let throttle = paced().await;
-        let learned = throttle.interval().expect("a pace");
+    async fn a_429_at_the_rate_lowers_it() {
+        let throttle = rate_limited().await;
+        let measured = throttle.interval().expect("a rate");
         throttle.wait().await;
         for _ in 0..200 {
             throttle.wait().await;
             throttle.accepted(Instant::now());
         }
         let sent = Instant::now();
-        refused_beside(&throttle, sent, 1 + CONFIRMING_429S);
-        assert!(throttle.interval().expect("a pace") > learned);
+        concurrent_429s(&throttle, sent, 1 + CONFIRMING_429S);
+        assert!(throttle.interval().expect("a rate") > measured);
     }
 
-    /// A call given a slot of the pace before a 429 set a window waits for the window's end.
+    /// A request given a slot of the rate before a 429 set a window waits for the window's end.
     #[tokio::test(start_paused = true)]
     async fn a_window_set_during_a_wait_holds_the_waiting_call() {
-        let throttle = Arc::new(paced().await);
+        let throttle = Arc::new(rate_limited().await);
         throttle.wait().await;
         throttle.wait().await;
         let waiting = tokio::spawn({
@@ -359,20 +383,20 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn nothing_accepted_halves_the_pace() {
-        let throttle = paced().await;
-        let learned = throttle.interval().expect("a pace");
+    async fn nothing_accepted_halves_the_rate() {
+        let throttle = rate_limited().await;
+        let measured = throttle.interval().expect("a rate");
         throttle.wait().await;
-        refused_beside(&throttle, Instant::now(), 1 + CONFIRMING_429S);
-        assert_eq!(throttle.interval(), Some(learned * 2));
+        concurrent_429s(&throttle, Instant::now(), 1 + CONFIRMING_429S);
+        assert_eq!(throttle.interval(), Some(measured * 2));
     }
 
-    /// A 429 after too few answers teaches nothing: it may be chance rather than a limit.
+    /// A 429 after too small a sample measures nothing: it may be chance rather than a limit.
     #[tokio::test(start_paused = true)]
-    async fn a_429_after_few_answers_holds_without_a_pace() {
+    async fn a_429_after_too_small_a_sample_only_holds() {
         let throttle = Throttle::default();
         throttle.wait().await;
-        for _ in 1..MIN_LESSON {
+        for _ in 1..MIN_SAMPLE {
             throttle.accepted(Instant::now());
         }
         throttle.throttled(Instant::now(), Some(SECOND));
@@ -383,10 +407,10 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_pace_is_forgotten_after_a_quiet_minute() {
-        let throttle = paced().await;
+    async fn the_rate_expires_without_429s() {
+        let throttle = rate_limited().await;
         assert!(throttle.interval().is_some());
-        tokio::time::sleep(PACE_MEMORY).await;
+        tokio::time::sleep(RATE_TTL).await;
         let start = Instant::now();
         throttle.wait().await;
         throttle.wait().await;
@@ -480,12 +504,12 @@ mod tests {
     }
 
     /// What [`drive`] saw: the 429s the server answered, the time all the requests took, and
-    /// the pace the throttle ended with.
+    /// the rate the throttle ended with.
     #[derive(Debug)]
     struct Run {
         throttled: u64,
         elapsed: Duration,
-        pace: Option<f64>,
+        rate: Option<f64>,
     }
 
     /// `requests` calls by `parallelism` workers through one throttle to `limiter`, each with a
@@ -524,7 +548,7 @@ mod tests {
         Run {
             throttled: limiter.throttled.load(Ordering::Relaxed),
             elapsed: Instant::now() - start,
-            pace: throttle
+            rate: throttle
                 .interval()
                 .map(|interval| 1.0 / interval.as_secs_f64()),
         }
@@ -532,16 +556,16 @@ mod tests {
 
     const RTT: Duration = Duration::from_millis(2);
 
-    fn assert_learned(run: &Run, limit: f64) {
-        let pace = run.pace.expect("a pace was learned");
+    fn assert_measured(run: &Run, limit: f64) {
+        let rate = run.rate.expect("a rate was measured");
         assert!(
-            (0.85 * limit..=limit).contains(&pace),
-            "learned {pace:.1} a second against a limit of {limit}"
+            (0.85 * limit..=limit).contains(&rate),
+            "measured {rate:.1} a second against a limit of {limit}"
         );
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_fixed_window_limit_is_learned_and_kept() {
+    async fn a_fixed_window_limit_is_measured_and_kept() {
         let run = drive(
             Limiter::new(Refuses::PastWindow { limit: 100 }),
             5_000,
@@ -549,13 +573,13 @@ mod tests {
             RTT,
         )
         .await;
-        assert_learned(&run, 100.0);
-        // The first window's burst collides; after that, the pace keeps under the limit.
+        assert_measured(&run, 100.0);
+        // The first window's burst collides; after that, the rate keeps under the limit.
         assert!(run.throttled <= 100, "{run:?}");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_token_bucket_limit_is_learned_and_kept() {
+    async fn a_token_bucket_limit_is_measured_and_kept() {
         let run = drive(
             Limiter::new(Refuses::PastBucket { limit: 100 }),
             5_000,
@@ -563,11 +587,11 @@ mod tests {
             RTT,
         )
         .await;
-        assert_learned(&run, 100.0);
+        assert_measured(&run, 100.0);
         assert!(run.throttled <= 100, "{run:?}");
     }
 
-    /// Longer than the pace is remembered: each time it is forgotten, the pace learned again
+    /// Longer than the rate lives: each time it expires, the rate measured again
     /// must be as fast as the first (it once lost 5% a minute: 1.3 x N / limit over this run).
     #[tokio::test(start_paused = true)]
     async fn a_long_run_keeps_close_to_the_limit() {
@@ -587,7 +611,7 @@ mod tests {
     }
 
     /// 429s by chance, one request in twenty whatever the rate: each holds the calls for its
-    /// second, and none teaches a pace that would slow the rest of the run (one did: a run of
+    /// second, and none sets a rate that would slow the rest of the run (one did: a run of
     /// 10 s took 150 s).
     #[tokio::test(start_paused = true)]
     async fn chance_429s_cost_their_windows_only() {
@@ -602,6 +626,6 @@ mod tests {
         let unthrottled = rtt * (1_000 / 10);
         let windows = SECOND * u32::try_from(run.throttled).expect("a count");
         assert!(run.elapsed <= unthrottled + windows, "{run:?}");
-        assert_eq!(run.pace, None, "{run:?}");
+        assert_eq!(run.rate, None, "{run:?}");
     }
 }

@@ -1,7 +1,9 @@
-//! The one place where Partner Center client errors become Terraform diagnostics.
+//! The one place where Partner Center client errors, and its rules' refusals, become Terraform
+//! diagnostics.
 
-use crate::partnercenter::Error;
+use crate::partnercenter::{Error, NotSent, Refusal};
 use crate::protocol::{Diagnostic, Diagnostics};
+use crate::provider::values::path;
 
 /// A short summary by kind of failure, and the full, secret-free error text as the detail.
 impl From<Error> for Diagnostics {
@@ -24,4 +26,15 @@ impl From<Error> for Diagnostics {
         };
         Diagnostic::error(summary, format!("{error}.{hint}")).into()
     }
+}
+
+/// A rule's refusal, pointing at the attribute it is about.
+pub(crate) fn refused(refusal: &Refusal, attribute: &str) -> Diagnostic {
+    Diagnostic::error(refusal.summary(), refusal.to_string()).at(path(attribute))
+}
+
+/// The warning for an attribute the configured contract does not send.
+pub(crate) fn not_sent(attribute: &'static str) -> Diagnostic {
+    let unsent = NotSent(attribute);
+    Diagnostic::warning(unsent.summary(), unsent.to_string()).at(path(attribute))
 }

@@ -1,6 +1,6 @@
 //! The partnercenter provider: its configuration, resources, data sources and list resources.
 
-pub(crate) mod config;
+pub mod config;
 pub mod data_sources;
 pub mod docs;
 mod errors;
@@ -13,8 +13,8 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::framework::{DynDataSource, DynListResource, DynResource, Provider};
-use crate::partnercenter::Client;
-use crate::protocol::{Diagnostics, Schema, Value};
+use crate::partnercenter::{self, Client};
+use crate::protocol::Diagnostics;
 
 /// The source address users write in `required_providers` (with the default registry host).
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
@@ -38,13 +38,11 @@ impl PartnerCenterProvider {
 #[crate::framework::async_trait]
 impl Provider for PartnerCenterProvider {
     type Context = Context;
+    type Config = config::Config;
+    const DESCRIPTION: &'static str = config::DESCRIPTION;
 
     fn address(&self) -> &'static str {
         PROVIDER_ADDRESS
-    }
-
-    fn schema(&self) -> Schema {
-        config::schema()
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<Context>>> {
@@ -66,17 +64,18 @@ impl Provider for PartnerCenterProvider {
         )]
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
+    fn validate(&self, config: &config::Config) -> Diagnostics {
         config::validate(config)
     }
 
     async fn configure(
         &self,
-        config: &Value,
+        config: config::Config,
         terraform_version: &str,
     ) -> Result<Client, Diagnostics> {
-        let settings = config::Settings::resolve(config, &config::ProcessEnv)?;
-        settings.into_client(terraform_version, self.stop.clone())
+        let user_agent = partnercenter::user_agent(env!("CARGO_PKG_VERSION"), terraform_version);
+        let client_config = config::configure(&config, &config::ProcessEnv, user_agent)?;
+        Ok(Client::new(client_config, self.stop.clone())?)
     }
 
     fn stop(&self) {

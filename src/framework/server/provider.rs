@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::{GrpcProvider, or_diagnostics};
-use crate::framework::Provider;
+use crate::framework::{Object, Provider};
 use crate::protocol::diagnostics::to_proto;
-use crate::protocol::dynamic;
 use crate::protocol::tfplugin6 as proto;
+use crate::protocol::{Diagnostic, Diagnostics, Value, dynamic};
 
 /// What this server can do beyond the protocol's minimum.
 fn server_capabilities() -> proto::ServerCapabilities {
@@ -77,9 +77,10 @@ impl<P: Provider> GrpcProvider<P> {
         &self,
         request: proto::validate_provider_config::Request,
     ) -> proto::validate_provider_config::Response {
-        let diagnostics = dynamic::decode(request.config.as_ref(), &self.ty)
-            .map(|config| self.provider.validate(&config))
-            .unwrap_or_else(Into::into);
+        let diagnostics = self.provider_config(request.config.as_ref()).map_or_else(
+            |diagnostics| diagnostics,
+            |config| self.provider.validate(&config),
+        );
         proto::validate_provider_config::Response {
             diagnostics: to_proto(diagnostics),
         }
@@ -91,10 +92,10 @@ impl<P: Provider> GrpcProvider<P> {
     ) -> proto::configure_provider::Response {
         tracing::debug!(terraform_version = %request.terraform_version, "configuring the provider");
         let configured = async {
-            let config = dynamic::decode(request.config.as_ref(), &self.ty)?;
+            let config = self.provider_config(request.config.as_ref())?;
             let context = self
                 .provider
-                .configure(&config, &request.terraform_version)
+                .configure(config, &request.terraform_version)
                 .await?;
             *self
                 .context
@@ -105,6 +106,19 @@ impl<P: Provider> GrpcProvider<P> {
         or_diagnostics(configured.await, |diagnostics| {
             proto::configure_provider::Response { diagnostics }
         })
+    }
+
+    /// The provider block as the provider's typed configuration; a block Terraform sent no
+    /// value for reads as one whose every attribute is null.
+    fn provider_config(
+        &self,
+        config: Option<&proto::DynamicValue>,
+    ) -> Result<P::Config, Diagnostics> {
+        let mut config = dynamic::decode(config, &self.ty)?;
+        if config.is_null() {
+            config = Value::object::<&str>([]);
+        }
+        P::Config::from_value(&config).map_err(|e| Diagnostic::from(e).into())
     }
 
     pub(super) fn stop_provider(&self) -> proto::stop_provider::Response {

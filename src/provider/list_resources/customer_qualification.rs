@@ -13,11 +13,12 @@ use std::sync::Arc;
 use futures_util::{StreamExt as _, future};
 
 use crate::framework::{ListRequest, ListResource, ListStream, Listed, Refreshed, Resource};
-use crate::partnercenter::{Client, Customer, Qualification, QualificationApi};
+use crate::partnercenter::{Client, Customer, Qualification, QualificationApi, keepable};
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
+use crate::provider::errors::refused;
 use crate::provider::resources::customer_qualification::{CustomerQualification, State};
-use crate::provider::values::{canonical_customer_id, path};
+use crate::provider::values::canonical_customer_id;
 
 /// Customers per `GET /v1/customers` page.
 const PAGE_SIZE: u32 = 100;
@@ -39,37 +40,10 @@ crate::object! {
 #[derive(Debug)]
 pub struct CustomerQualifications;
 
-/// Whether a resource under `api` can keep `qualification`: never None or Nonprofit, and
-/// StateOwnedEntity only through the asynchronous contract.
-fn keepable(api: QualificationApi, qualification: Qualification) -> bool {
-    match api {
-        QualificationApi::Legacy => qualification.settable_via_put(),
-        QualificationApi::Async => !matches!(
-            qualification,
-            Qualification::None | Qualification::Nonprofit
-        ),
-    }
-}
-
 /// The qualification a filter names, or the error pointing at it. Without the contract (at
 /// validate) any qualification some contract keeps passes.
 fn parse_filter(text: &str, api: Option<QualificationApi>) -> Result<Qualification, Diagnostic> {
-    let keeps = |q| match api {
-        Some(api) => keepable(api, q),
-        None => keepable(QualificationApi::Async, q),
-    };
-    match text.parse::<Qualification>() {
-        Ok(q) if keeps(q) => Ok(q),
-        _ => Err(Diagnostic::error(
-            "Invalid qualification",
-            format!(
-                "\"{text}\" is not a qualification the resource can keep here; qualification \
-                 must be Education or GovernmentCommunityCloud (any case), or StateOwnedEntity \
-                 with qualification_api = \"async\"."
-            ),
-        )
-        .at(path(Config::NAMES.qualification))),
-    }
+    keepable(text, api).map_err(|refusal| refused(&refusal, Config::NAMES.qualification))
 }
 
 /// The display name of a customer: its company name, else its domain, else its id.
@@ -96,7 +70,7 @@ fn listed(
         .as_str()?
         .parse::<Qualification>()
         .ok()?;
-    let wanted = keepable(api, held) && filter.is_none_or(|f| f == held);
+    let wanted = api.keeps(held) && filter.is_none_or(|f| f == held);
     wanted.then_some(Listed {
         display_name,
         state,
@@ -177,6 +151,7 @@ impl ListResource<Context> for CustomerQualifications {
 mod tests {
     use super::*;
     use crate::framework::Attr;
+    use crate::provider::values::path;
 
     const ID: &str = "0C39D6D5-C70D-4C55-BC02-F620844F3FD1";
 
@@ -246,9 +221,14 @@ mod tests {
             parse_filter("GOVERNMENTCOMMUNITYCLOUD", legacy),
             Ok(Qualification::GovernmentCommunityCloud)
         );
-        for bad in ["None", "Nonprofit", "gold", "StateOwnedEntity"] {
+        for bad in ["None", "Nonprofit", "gold\u{1b}", "StateOwnedEntity"] {
             let err = parse_filter(bad, legacy).unwrap_err();
             assert_eq!(err.path, Some(path("qualification")), "{bad}");
+            assert!(
+                !err.detail.contains('\u{1b}'),
+                "quoted, escaped: {}",
+                err.detail
+            );
         }
         let async_api = Some(QualificationApi::Async);
         assert_eq!(

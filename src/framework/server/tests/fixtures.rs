@@ -9,7 +9,7 @@ use crate::framework::{
     Applied, Attr, DataSource, DynDataSource, DynListResource, DynResource, Identity, ListRequest,
     ListResource, ListStream, Listed, PlanRequest, Planned, Provider, Refreshed, Resource,
 };
-use crate::protocol::{AttributePath, Diagnostic, Diagnostics, Schema, Value};
+use crate::protocol::{AttributePath, Diagnostic, Diagnostics};
 
 pub(super) const THING: &str = "test_thing";
 pub(super) const KEYED: &str = "test_keyed";
@@ -251,6 +251,13 @@ impl ListResource<()> for KeyList {
     }
 }
 
+crate::object! {
+    #[names(SettingsNames)]
+    pub(super) struct Settings {
+        greeting: String => Optional(""),
+    }
+}
+
 #[derive(Default)]
 pub(super) struct TestProvider {
     pub(super) things: Arc<Things>,
@@ -260,17 +267,11 @@ pub(super) struct TestProvider {
 #[crate::framework::async_trait]
 impl Provider for TestProvider {
     type Context = ();
+    type Config = Settings;
+    const DESCRIPTION: &'static str = "";
 
     fn address(&self) -> &'static str {
         "registry.terraform.io/test/test"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            description: "",
-            attributes: Vec::new(),
-        }
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
@@ -287,11 +288,7 @@ impl Provider for TestProvider {
         vec![Arc::new(Echo)]
     }
 
-    fn validate(&self, _: &Value) -> Diagnostics {
-        Diagnostics::default()
-    }
-
-    async fn configure(&self, _: &Value, _: &str) -> Result<(), Diagnostics> {
+    async fn configure(&self, _: Settings, _: &str) -> Result<(), Diagnostics> {
         Ok(())
     }
 

@@ -10,7 +10,6 @@ mod requests;
 mod rules;
 
 use crate::framework::{Applied, Attr, Identity, PlanRequest, Planned, Refreshed, Resource};
-use crate::partnercenter::QualificationApi;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
 use crate::provider::values::{canonical_customer_id, check_customer_id, known, path};
@@ -156,7 +155,7 @@ impl Resource<Context> for CustomerQualification {
         if !sends_request(&prior, &planned) {
             // Only a spelling or a kept-from-configuration value changed: Partner Center
             // already holds this qualification for this customer, so there is nothing to send.
-            rules::check_values(&planned).1.into_result()?;
+            rules::check_values(&planned, None).1.into_result()?;
             return Ok(Applied::new(planned));
         }
         let code = request_code(&planned, &config).clone();
@@ -199,12 +198,12 @@ impl Resource<Context> for CustomerQualification {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        // The vetting comes from the answer to the request, if one is sent; the legacy
-        // contract has none.
-        let vetting = |kept: &Attr<String>| match (api, sends) {
-            (QualificationApi::Legacy, _) => Attr::Null,
-            (QualificationApi::Async, true) => Attr::Unknown,
-            (QualificationApi::Async, false) => kept.clone(),
+        // The vetting comes from the answer to the request, if one is sent, under a contract
+        // that vets.
+        let vetting = |kept: &Attr<String>| match (api.vets(), sends) {
+            (false, _) => Attr::Null,
+            (true, true) => Attr::Unknown,
+            (true, false) => kept.clone(),
         };
         let planned = State {
             // The id is the customer id, so it is known as soon as the customer id is.
@@ -255,10 +254,10 @@ impl Resource<Context> for CustomerQualification {
 
 #[cfg(test)]
 mod tests {
-    use super::rules::{SETTABLE, requested};
+    use super::rules::requested;
     use super::*;
     use crate::framework::{AttrValue, DynResource, Object};
-    use crate::partnercenter::{Qualification, Secret};
+    use crate::partnercenter::{Qualification, QualificationApi, SETTABLE, Secret};
 
     /// `rules::requested` under the legacy contract, for the qualification alone.
     fn legacy(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
@@ -523,17 +522,24 @@ mod tests {
         assert_eq!(planned.state.id, text(&CUSTOMER.to_uppercase()));
     }
 
-    #[test]
-    fn destroy_warns_at_plan_and_at_apply() {
+    #[tokio::test]
+    async fn destroy_warns_at_plan_and_at_apply() {
         let prior = State {
             id: text(CUSTOMER),
             ..config(text("Education"), Attr::Null)
         };
-        let warnings = CustomerQualification.plan_destroy(&prior);
-        assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].summary, "Qualification kept in Partner Center");
-        assert!(!warnings[0].is_error());
-        assert!(warnings[0].detail.contains(CUSTOMER));
+        let planned = CustomerQualification.plan_destroy(&prior);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].summary, "Qualification kept in Partner Center");
+        assert!(!planned[0].is_error());
+        assert!(planned[0].detail.contains(CUSTOMER));
+        // The destroy itself sends nothing (this client would cancel any request) and warns
+        // the same way.
+        let applied = CustomerQualification
+            .delete(&cancelled_client(), prior)
+            .await
+            .expect("no request, so nothing to cancel");
+        assert_eq!(applied, planned);
     }
 
     /// A client whose every request fails at once, before anything is sent: its stop signal

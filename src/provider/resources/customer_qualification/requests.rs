@@ -1,9 +1,10 @@
-//! Setting and reading a qualification with the contract the provider is configured for: one
-//! request per create, update or refresh, and the state built from Partner Center's answer.
+//! Setting and reading a qualification: one request per create, update or refresh (the client
+//! speaks the contract the provider is configured for), and the state built from Partner
+//! Center's answer.
 
 use crate::framework::{Applied, Attr, Refreshed};
 use crate::partnercenter::{
-    Qualification, QualificationApi, QualificationRequest, Secret, VettedQualification, principal,
+    Qualification, QualificationRequest, Secret, VettedQualification, principal,
 };
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::Context;
@@ -13,38 +14,23 @@ use crate::quote::{PROSE_CHARS, excerpt, quote};
 use super::rules::requested;
 use super::{NAMES, State};
 
-/// One request that sets `state`'s qualification, carrying `code`: the legacy PUT or the
-/// asynchronous POST. The new state is what Partner Center answered (in the user's spelling
-/// when it agrees); the write-only code is never part of it.
+/// One request that sets `state`'s qualification, carrying `code`. The new state is what
+/// Partner Center answered (in the user's spelling when it agrees); the write-only code is
+/// never part of it.
 pub(super) async fn set(
     client: &Context,
     state: State,
     code: &Attr<String>,
 ) -> Result<Applied<State>, Diagnostics> {
-    let api = client.qualification_api();
-    let (wanted, segment) = requested(api, &state, code)?;
+    let (wanted, segment) = requested(client.qualification_api(), &state, code)?;
     let customer_id = known(&state.customer_id, NAMES.customer_id)?.to_owned();
     let code = code.as_str().map(Secret::new);
-    let listed = match api {
-        QualificationApi::Legacy => {
-            let answered = client
-                .set_qualification(&customer_id, wanted, code.as_ref())
-                .await?;
-            vec![without_vetting(answered)]
-        }
-        QualificationApi::Async => {
-            let request = QualificationRequest {
-                qualification: wanted,
-                education_segment: segment,
-                website: state
-                    .website
-                    .as_str()
-                    .filter(|_| wanted == Qualification::Education),
-                validation_code: code.as_ref(),
-            };
-            client.create_qualification(&customer_id, &request).await?
-        }
+    let request = QualificationRequest {
+        education_segment: segment,
+        website: state.website.as_str(),
+        ..QualificationRequest::new(wanted, code.as_ref())
     };
+    let listed = client.set_qualification(&customer_id, &request).await?;
     let Some(entry) = listed.iter().find(|e| e.kind() == Some(wanted)) else {
         return Err(not_applied(&customer_id, wanted, &listed).into());
     };
@@ -53,7 +39,7 @@ pub(super) async fn set(
         state: State {
             id: state.customer_id.clone(),
             validation_code_wo: Attr::Null,
-            ..with_vetting(state, api, Some(entry))
+            ..with_vetting(state, Some(entry))
         },
         warnings,
     })
@@ -84,13 +70,12 @@ pub(super) async fn refresh(
     };
     let wanted = state.qualification.as_str().and_then(|q| q.parse().ok());
     let found = wanted.and_then(|w| listed.iter().find(|e| e.kind() == Some(w)));
-    let api = client.qualification_api();
     let state = match found {
-        Some(entry) => with_vetting(state, api, Some(entry)),
+        Some(entry) => with_vetting(state, Some(entry)),
         // Drift (or a fresh import): record what Partner Center says.
         None => State {
             qualification: Attr::Known(instead(wanted, &listed)),
-            ..with_vetting(state, api, None)
+            ..with_vetting(state, None)
         },
     };
     let warnings = found
@@ -106,12 +91,11 @@ pub(super) async fn refresh(
     })
 }
 
-/// `state` with the vetting of `entry`; the legacy contract has none, so its vetting
-/// attributes stay null.
-fn with_vetting(state: State, api: QualificationApi, entry: Option<&VettedQualification>) -> State {
-    let vetting = |field: fn(&VettedQualification) -> &Option<String>| match (api, entry) {
-        (QualificationApi::Legacy, _) | (_, None) => Attr::Null,
-        (QualificationApi::Async, Some(entry)) => Attr::from_option(field(entry).clone()),
+/// `state` with the vetting of `entry`, null where it has none (always, under the legacy
+/// contract).
+fn with_vetting(state: State, entry: Option<&VettedQualification>) -> State {
+    let vetting = |field: fn(&VettedQualification) -> &Option<String>| {
+        Attr::from_option(entry.and_then(|entry| field(entry).clone()))
     };
     State {
         vetting_status: vetting(|e| &e.vetting_status),
@@ -137,15 +121,6 @@ fn instead(wanted: Option<Qualification>, listed: &[VettedQualification]) -> Str
         || Qualification::None.as_str().to_owned(),
         VettedQualification::name,
     )
-}
-
-fn without_vetting(qualification: Qualification) -> VettedQualification {
-    VettedQualification {
-        qualification: qualification.as_str().to_owned(),
-        vetting_status: None,
-        vetting_reason: None,
-        vetting_created: None,
-    }
 }
 
 /// The warning, on every refresh, for a qualification whose vetting was denied.
@@ -197,9 +172,7 @@ mod tests {
             .iter()
             .map(|name| VettedQualification {
                 qualification: (*name).to_owned(),
-                vetting_status: None,
-                vetting_reason: None,
-                vetting_created: None,
+                ..VettedQualification::unvetted(Qualification::None)
             })
             .collect()
     }

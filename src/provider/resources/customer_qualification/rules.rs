@@ -2,23 +2,22 @@
 //! request is sent, and what it needs then. Every refusal points at its attribute.
 
 use crate::framework::Attr;
-use crate::partnercenter::{EducationSegment, Qualification, QualificationApi, parse_customer_id};
+use crate::partnercenter::{
+    EducationSegment, Qualification, QualificationApi, Refusal, keepable, parse_customer_id,
+};
 use crate::protocol::{Diagnostic, Diagnostics};
+use crate::provider::errors::{not_sent, refused};
 use crate::provider::values::{check_customer_id, known, path};
 use crate::quote::quote;
 
 use super::{NAMES, State};
-
-/// What a qualification may be, for error messages.
-pub(super) const SETTABLE: &str = "Education or GovernmentCommunityCloud (any case), or StateOwnedEntity \
-                        with qualification_api = \"async\"";
 
 /// The checks of a configuration that need no prior state and no provider configuration: the
 /// qualification when it is known and valid, and every error and warning about what is known.
 /// Unknown values are accepted here and checked at apply. What depends on the contract or on
 /// whether a request will be sent is checked by [`plan_checks`] and at apply.
 pub(super) fn check(config: &State) -> (Option<Qualification>, Diagnostics) {
-    let (qualification, mut diagnostics) = check_values(config);
+    let (qualification, mut diagnostics) = check_values(config, None);
     if !config.validation_code.is_null() && !config.validation_code_wo.is_null() {
         diagnostics.push(two_validation_codes());
     }
@@ -50,8 +49,12 @@ pub(super) fn check(config: &State) -> (Option<Qualification>, Diagnostics) {
 }
 
 /// The checks that hold for a plan or a state as much as for a configuration (which alone
-/// holds the write-only code).
-pub(super) fn check_values(state: &State) -> (Option<Qualification>, Diagnostics) {
+/// holds the write-only code); the qualification is checked against the contract `api` when
+/// it is known.
+pub(super) fn check_values(
+    state: &State,
+    api: Option<QualificationApi>,
+) -> (Option<Qualification>, Diagnostics) {
     let mut diagnostics = Diagnostics::default();
     if let Some(customer_id) = state.customer_id.as_str() {
         diagnostics.0.extend(check_customer_id(customer_id));
@@ -59,10 +62,10 @@ pub(super) fn check_values(state: &State) -> (Option<Qualification>, Diagnostics
     if let Some(segment) = state.education_segment.as_str() {
         diagnostics.0.extend(parse_segment(segment).err());
     }
-    let qualification = match state.qualification.as_str().map(parse_settable) {
+    let qualification = match state.qualification.as_str().map(|q| keepable(q, api)) {
         Some(Ok(q)) => Some(q),
-        Some(Err(invalid)) => {
-            diagnostics.push(invalid);
+        Some(Err(refusal)) => {
+            diagnostics.push(refused(&refusal, NAMES.qualification));
             None
         }
         None => None,
@@ -82,23 +85,30 @@ pub(super) fn plan_checks(
     let qualification = planned
         .qualification
         .as_str()
-        .and_then(|q| parse_settable(q).ok());
-    if let Some(q) = qualification {
-        diagnostics.0.extend(contract_refuses(api, q));
-        if sends {
-            diagnostics.0.extend(missing_code(q, code));
-            diagnostics
-                .0
-                .extend(missing_segment(api, q, &planned.education_segment));
-        }
+        .and_then(|q| match keepable(q, Some(api)) {
+            Ok(q) => Some(q),
+            Err(refusal @ Refusal::NeedsAsync(_)) => {
+                diagnostics.push(refused(&refusal, NAMES.qualification));
+                None
+            }
+            // No contract keeps it: validation said so, or apply will.
+            Err(_) => None,
+        });
+    if let Some(q) = qualification
+        && sends
+    {
+        diagnostics.0.extend(missing_code(q, code));
+        diagnostics
+            .0
+            .extend(missing_segment(api, q, &planned.education_segment));
     }
-    if api == QualificationApi::Legacy {
+    if !api.sends_school() {
         for (name, value) in [
             (NAMES.education_segment, &planned.education_segment),
             (NAMES.website, &planned.website),
         ] {
             if !value.is_null() {
-                diagnostics.push(not_sent_by_legacy(name));
+                diagnostics.push(not_sent(name));
             }
         }
     }
@@ -133,39 +143,15 @@ pub(super) fn missing_code(
     (qualification.requires_validation_code() && absent(code)).then(missing_validation_code)
 }
 
-/// The error when an asynchronous Education request would go without its segment.
+/// The error when a request for `qualification` would go without the segment the contract
+/// needs with it.
 fn missing_segment(
     api: QualificationApi,
     qualification: Qualification,
     segment: &Attr<String>,
 ) -> Option<Diagnostic> {
-    let needed = api == QualificationApi::Async && qualification == Qualification::Education;
-    (needed && absent(segment)).then(|| {
-        Diagnostic::error(
-            "Missing education_segment",
-            "With qualification_api = \"async\", setting Education needs the kind of school: \
-             set education_segment to \"K12\" or \"HigherEducation\".",
-        )
-        .at(path(NAMES.education_segment))
-    })
-}
-
-/// The error when the configured contract cannot set `qualification`.
-fn contract_refuses(api: QualificationApi, qualification: Qualification) -> Option<Diagnostic> {
-    let refused = api == QualificationApi::Legacy && !qualification.settable_via_put();
-    refused.then(|| {
-        Diagnostic::error(
-            "Qualification needs the asynchronous contract",
-            format!(
-                "{} can be set only through POST /v1/customers/{{id}}/qualifications: set \
-                 qualification_api = \"async\" in the provider block (or \
-                 PARTNERCENTER_QUALIFICATION_API=async). The documented PUT (qualification_api \
-                 = \"legacy\", the default) sets only Education and GovernmentCommunityCloud.",
-                qualification.as_str()
-            ),
-        )
-        .at(path(NAMES.qualification))
-    })
+    (api.needs_segment(qualification) && absent(segment))
+        .then(|| refused(&Refusal::MissingSegment, NAMES.education_segment))
 }
 
 /// What a request for `state` asks for, with the code it carries, or every error about it.
@@ -174,10 +160,9 @@ pub(super) fn requested(
     state: &State,
     code: &Attr<String>,
 ) -> Result<(Qualification, Option<EducationSegment>), Diagnostics> {
-    let (qualification, mut diagnostics) = check_values(state);
+    let (qualification, mut diagnostics) = check_values(state, Some(api));
     match qualification {
         Some(q) => {
-            diagnostics.0.extend(contract_refuses(api, q));
             diagnostics.0.extend(missing_code(q, code));
             diagnostics
                 .0
@@ -190,8 +175,7 @@ pub(super) fn requested(
     let segment = state
         .education_segment
         .as_str()
-        .and_then(|s| parse_segment(s).ok())
-        .filter(|_| qualification == Some(Qualification::Education));
+        .and_then(|s| parse_segment(s).ok());
     match qualification {
         Some(q) if !diagnostics.has_errors() => Ok((q, segment)),
         _ => Err(diagnostics),
@@ -222,27 +206,6 @@ pub(super) fn names_same_customer(a: &Attr<String>, b: &Attr<String>) -> bool {
     match (guid(a), guid(b)) {
         (Some(a), Some(b)) => a == b,
         _ => a == b && a.as_str().is_some(),
-    }
-}
-
-/// Accepts the qualifications a resource can hold in any case; explains why the others are
-/// refused.
-pub(super) fn parse_settable(text: &str) -> Result<Qualification, Diagnostic> {
-    let invalid =
-        |why: String| Diagnostic::error("Invalid qualification", why).at(path(NAMES.qualification));
-    match text.parse::<Qualification>() {
-        Ok(q @ (Qualification::None | Qualification::Nonprofit)) => Err(invalid(format!(
-            "{text} ({}) cannot be set through the Partner Center API; qualification must be \
-             {SETTABLE}.",
-            q.as_str(),
-            text = quote(text)
-        ))),
-        Ok(q) => Ok(q),
-        Err(_) => Err(invalid(format!(
-            "{text} is not a qualification this resource can set; qualification must be \
-             {SETTABLE}.",
-            text = quote(text)
-        ))),
     }
 }
 
@@ -294,17 +257,6 @@ fn only_with(name: &str, with: Qualification, qualification: Qualification) -> D
         format!(
             "{name} is only used with {with}; it is not sent to Partner Center for \
              {qualification}. Remove it, or set qualification = \"{with}\"."
-        ),
-    )
-    .at(path(name))
-}
-
-fn not_sent_by_legacy(name: &str) -> Diagnostic {
-    Diagnostic::warning(
-        format!("{name} is not sent"),
-        format!(
-            "{name} is sent only with qualification_api = \"async\"; the documented PUT \
-             (qualification_api = \"legacy\", the default) has no place for it."
         ),
     )
     .at(path(name))
