@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{ErrorBody, Qualification, error_codes};
+use crate::wire::{ErrorBody, LinkHeader, Qualification, error_codes};
 
 use crate::state::ApiFailure;
 use crate::token::Access;
@@ -42,6 +42,56 @@ fn unauthorized() -> Response {
 /// The request's `MS-RequestId`, the key of the API's idempotency.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
     headers.get("ms-requestid").and_then(|v| v.to_str().ok())
+}
+
+/// The `size` of a request for a page: a whole number above 0; larger ones are served as `max`.
+pub(crate) fn page_size(size: Option<&str>, max: usize) -> Result<Option<usize>, ApiFailure> {
+    match size {
+        None => Ok(None),
+        Some(text) => match text.parse::<usize>() {
+            Ok(size) if size > 0 => Ok(Some(size.min(max))),
+            _ => Err(ApiFailure::bad_request(
+                error_codes::INVALID_PROPERTY,
+                "size must be a whole number greater than 0.",
+            )),
+        },
+    }
+}
+
+/// The `MS-ContinuationToken` of a request for a following page (`seekOperation=Next`), or
+/// `None` for a first page (no `seekOperation`).
+pub(crate) fn continuation<'h>(
+    seek_operation: Option<&str>,
+    headers: &'h HeaderMap,
+) -> Result<Option<&'h str>, ApiFailure> {
+    match seek_operation {
+        None => Ok(None),
+        Some(seek) if seek.eq_ignore_ascii_case("Next") => headers
+            .get("ms-continuationtoken")
+            .and_then(|v| v.to_str().ok())
+            .map(Some)
+            .ok_or_else(invalid_continuation),
+        Some(_) => Err(ApiFailure::bad_request(
+            error_codes::INVALID_PROPERTY,
+            "seekOperation must be Next.",
+        )),
+    }
+}
+
+/// A missing continuation token, or one this sandbox did not give.
+pub(crate) fn invalid_continuation() -> ApiFailure {
+    ApiFailure::bad_request(
+        error_codes::INVALID_PROPERTY,
+        "seekOperation=Next needs the MS-ContinuationToken of the page before.",
+    )
+}
+
+/// The header a `next` link asks for.
+pub(crate) fn continuation_header(token: String) -> LinkHeader {
+    LinkHeader {
+        key: "MS-ContinuationToken",
+        value: token,
+    }
 }
 
 /// What the request's bearer token may do; `None` when it is missing, unknown or expired.

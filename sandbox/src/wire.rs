@@ -76,6 +76,79 @@ pub(crate) fn throttled(retry_after_secs: Option<u64>) -> Response {
     response
 }
 
+/// `{"objectType":…}`, the `attributes` of Partner Center's resources.
+#[derive(Debug, Serialize)]
+pub(crate) struct ObjectType {
+    #[serde(rename = "objectType")]
+    pub(crate) object_type: &'static str,
+}
+
+impl ObjectType {
+    pub(crate) fn new(object_type: &'static str) -> Self {
+        Self { object_type }
+    }
+}
+
+/// A header a link asks the client to send, e.g. `MS-ContinuationToken`.
+#[derive(Debug, Serialize)]
+pub(crate) struct LinkHeader {
+    pub(crate) key: &'static str,
+    pub(crate) value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Link {
+    pub(crate) uri: String,
+    pub(crate) method: &'static str,
+    pub(crate) headers: Vec<LinkHeader>,
+}
+
+impl Link {
+    pub(crate) fn get(uri: String, headers: Vec<LinkHeader>) -> Self {
+        Self {
+            uri,
+            method: "GET",
+            headers,
+        }
+    }
+}
+
+/// The `links` of a collection: itself, and the next page while more follow.
+#[derive(Debug, Serialize)]
+pub(crate) struct Links {
+    #[serde(rename = "self")]
+    pub(crate) this: Link,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next: Option<Link>,
+}
+
+/// Partner Center's collection, paged by continuation: `totalCount` is the number of items on
+/// this page, `links.next` the way to the following one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Collection<T> {
+    pub(crate) total_count: usize,
+    pub(crate) items: Vec<T>,
+    pub(crate) links: Links,
+    pub(crate) attributes: ObjectType,
+}
+
+impl<T: Serialize> Collection<T> {
+    /// A page answered at `this_uri`, with `next` when more follow.
+    pub(crate) fn page(items: Vec<T>, this_uri: String, next: Option<Link>) -> Response {
+        Json(Self {
+            total_count: items.len(),
+            items,
+            links: Links {
+                this: Link::get(this_uri, Vec::new()),
+                next,
+            },
+            attributes: ObjectType::new("Collection"),
+        })
+        .into_response()
+    }
+}
+
 /// The CustomerQualification enum of the Partner Center REST reference; the PUT body carries its
 /// integer and the answers its name in lower case (`"education"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
