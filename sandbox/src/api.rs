@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::wire::{ErrorBody, LinkHeader, Qualification, error_codes};
 
-use crate::state::ApiFailure;
-use crate::token::Access;
+use crate::state::{ApiFailure, Origin};
+use crate::token::{Access, Caller};
+use crate::traffic::header;
 use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -37,11 +38,6 @@ impl IntoResponse for ApiFailure {
 /// 401 with an empty body, as Partner Center answers a missing or unknown token.
 fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
-}
-
-/// The request's `MS-RequestId`, the key of the API's idempotency.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    headers.get("ms-requestid").and_then(|v| v.to_str().ok())
 }
 
 /// The `size` of a request for a page: a whole number above 0; larger ones are served as `max`.
@@ -94,14 +90,14 @@ pub(crate) fn continuation_header(token: String) -> LinkHeader {
     }
 }
 
-/// What the request's bearer token may do; `None` when it is missing, unknown or expired.
-fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
+/// Whom the request's bearer token stands for; `None` when it is missing, unknown or expired.
+fn caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     lock(&app.state)
         .tokens
-        .access(header, tokio::time::Instant::now())
+        .caller(header, tokio::time::Instant::now())
 }
 
 /// Credentials that do not allow the request, answered as Partner Center does.
@@ -122,12 +118,24 @@ impl IntoResponse for Denied {
     }
 }
 
-/// Only App+User tokens may change a customer.
-pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<(), Denied> {
-    match access(app, headers) {
+/// Only App+User tokens may change a customer: where the change comes from, for the activity
+/// log and the API's idempotency.
+pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
+    match caller(app, headers) {
         None => Err(Denied::NoToken),
-        Some(Access::AppOnly) => Err(Denied::AppOnly),
-        Some(Access::AppUser) => Ok(()),
+        Some(Caller {
+            access: Access::AppOnly,
+            ..
+        }) => Err(Denied::AppOnly),
+        Some(Caller {
+            access: Access::AppUser,
+            actor,
+        }) => Ok(Origin {
+            request_id: header(headers, "ms-requestid"),
+            correlation_id: header(headers, "ms-correlationid"),
+            actor,
+            at: None,
+        }),
     }
 }
 
@@ -147,7 +155,7 @@ pub(crate) fn serve_read<T>(
     read: impl FnOnce(&crate::state::State) -> Result<T, ApiFailure>,
     render: impl FnOnce(T) -> Response,
 ) -> Response {
-    if access(app, headers).is_none() {
+    if caller(app, headers).is_none() {
         return Denied::NoToken.into_response();
     }
     let outcome = read(&lock(&app.state));
@@ -173,9 +181,10 @@ async fn put_qualification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = may_change(&app, &headers) {
-        return denied.into_response();
-    }
+    let origin = match may_change(&app, &headers) {
+        Ok(origin) => origin,
+        Err(denied) => return denied.into_response(),
+    };
     let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
         return ApiFailure::bad_request(
             error_codes::INVALID_PROPERTY,
@@ -183,9 +192,8 @@ async fn put_qualification(
         )
         .into_response();
     };
-    let request_id = request_id(&headers);
     let outcome = app.mutate(|state| {
-        state.set_qualification(&customer_id, body, query.code.as_deref(), request_id)
+        state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
     });
     answer(outcome, qualification_answer)
 }
