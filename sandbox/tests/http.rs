@@ -8,7 +8,7 @@ use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CUSTOMERS, DEMO_REFRESH_TOKEN,
     DEMO_SCHOOL as SCHOOL, DEMO_SINGLE_USE_VALIDATION_CODE, DEMO_TENANT_ID,
     DEMO_USER_PRINCIPAL_NAME, ErrorCase, PARTNER_CENTER_RESOURCE, Qualification, RunningSandbox,
-    SandboxConfig, Seed, SeedAuditRecord, generated_customer_id,
+    SandboxAdmin, SandboxConfig, Seed, SeedAuditRecord, generated_customer_id,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -280,20 +280,14 @@ async fn admin_routes_drift_customers_counters_and_faults() {
     assert_eq!(admin.counters().await.expect("counters").total, 0);
     assert!(admin.requests().await.expect("log").is_empty());
 
-    // Seeded, the coin flips are the same on every run.
-    admin.seed_faults(42).await.expect("seeded");
-    let id = admin
-        .add_fault(json!({"kind": "status", "status": 503, "fraction": 0.5, "count": 100, "method": "GET"}))
-        .await
-        .expect("fault");
-    assert!(id > 0);
-    let mut failed = 0;
-    for _ in 0..100 {
-        if raw.get(&qualification_path(SCHOOL)).await.0 == StatusCode::SERVICE_UNAVAILABLE {
-            failed += 1;
-        }
-    }
-    assert!((20..=80).contains(&failed), "{failed} of 100 failed");
+    // Seeded, the same requests meet the same faults: a run replays.
+    let first = seeded_run(&admin, &raw, 42).await;
+    assert_eq!(seeded_run(&admin, &raw, 42).await, first, "replayed");
+    assert!(
+        first.contains(&StatusCode::SERVICE_UNAVAILABLE) && first.contains(&StatusCode::OK),
+        "a fraction strikes some requests and spares others: {first:?}"
+    );
+    assert_ne!(seeded_run(&admin, &raw, 43).await, first, "another seed");
     assert_eq!(
         raw.get(&qualification_path(SCHOOL)).await.0,
         StatusCode::OK,
@@ -316,6 +310,19 @@ async fn admin_routes_drift_customers_counters_and_faults() {
         matches!(refused, sandbox::AdminError::Refused { status: 400, .. }),
         "{refused}"
     );
+}
+
+/// With the dice seeded from `seed`, a fault that strikes half of 100 GETs: what each met.
+async fn seeded_run(admin: &SandboxAdmin, raw: &Raw, seed: u64) -> Vec<StatusCode> {
+    admin.seed_faults(seed).await.expect("seeded");
+    let fault =
+        json!({"kind": "status", "status": 503, "fraction": 0.5, "count": 100, "method": "GET"});
+    assert!(admin.add_fault(fault).await.expect("fault") > 0);
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        statuses.push(raw.get(&qualification_path(SCHOOL)).await.0);
+    }
+    statuses
 }
 
 #[tokio::test]
