@@ -171,6 +171,9 @@ struct Stored {
 pub(crate) struct AuditLog {
     stored: Vec<Stored>,
     last_seq: u64,
+    /// The horizon of the last pruning: records grow out of date only when it moves, at
+    /// midnight, so one pass a day keeps the log to 90 days.
+    pruned_to: Option<OffsetDateTime>,
 }
 
 fn parse_date(record: &SeedAuditRecord) -> Result<OffsetDateTime, InvalidRecord> {
@@ -209,21 +212,27 @@ impl AuditLog {
         Ok(())
     }
 
-    /// Adds the record of a change made at `date`, and forgets those older than the log keeps.
+    /// Adds the record of a change made at `date`, unless it is older than the log keeps, and
+    /// forgets those that have grown too old since.
     pub(crate) fn append(
         &mut self,
         date: OffsetDateTime,
         record: SeedAuditRecord,
         now: OffsetDateTime,
     ) {
-        self.last_seq += 1;
-        self.stored.push(Stored {
-            seq: self.last_seq,
-            date,
-            record,
-        });
         let oldest = horizon(now);
-        self.stored.retain(|stored| stored.date >= oldest);
+        if self.pruned_to != Some(oldest) {
+            self.stored.retain(|stored| stored.date >= oldest);
+            self.pruned_to = Some(oldest);
+        }
+        if date >= oldest {
+            self.last_seq += 1;
+            self.stored.push(Stored {
+                seq: self.last_seq,
+                date,
+                record,
+            });
+        }
     }
 
     /// Every record kept, in the order they joined the log.
@@ -433,6 +442,17 @@ mod tests {
             .filter_map(|r| r.user_principal_name)
             .collect();
         assert_eq!(kept, ["a", "c", "b", "other", "kept"]);
+        // Two days later, the 89-day-old record is 91 days old: the next change forgets it.
+        let later = now() + Duration::days(2);
+        let mut new = record(SCHOOL, 0, "new");
+        new.operation_date = rfc3339(later);
+        log.add(new, later).expect("valid");
+        assert_eq!(log.records().len(), 5);
+        assert!(
+            log.records()
+                .iter()
+                .all(|r| r.user_principal_name.as_deref() != Some("kept"))
+        );
         let mut bad = record(SCHOOL, 1, "x");
         bad.operation_date = "yesterday".to_owned();
         assert_eq!(
