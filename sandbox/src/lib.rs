@@ -122,10 +122,10 @@
 //!   any qualification, None and Nonprofit included (StateOwnedEntity beside the other,
 //!   anything else in its place, vetting as by the API); creates the customer if missing. The
 //!   activity log records it as made by that user and application (either, both or neither) at
-//!   `operationDate` (RFC 3339, now when absent; 400 when not RFC 3339; older than 90 days:
-//!   recorded and dropped at once). `DELETE /admin/customers/{id}/qualifications/{name}` takes
-//!   one away: `{"removed":true|false}`, recorded without a user or an application when one was
-//!   removed.
+//!   `operationDate` (RFC 3339, now when absent; 400 when not RFC 3339; a date older than the
+//!   90 days the log keeps is not kept). `DELETE /admin/customers/{id}/qualifications/{name}`
+//!   takes one away: `{"removed":true|false}`, recorded without a user or an application when
+//!   one was removed.
 //! - `GET /admin/auditrecords`: every record kept, in the order they joined the log, in seed
 //!   form ([`SeedAuditRecord`]). `POST /admin/auditrecords` adds one record or an array of them
 //!   in that form, e.g. changes made weeks ago: `{"added":n}`, or 400 for a customer id that is
@@ -174,7 +174,7 @@
 //!   | `role_missing` | API 403 `{"code":"900150","description":"The supplied role doesn't have the rights to perform the requested operation",…}` (`code` a string) |
 //!   | `access_denied` | API 403 `{"code":2032,"description":"Access denied",…}` |
 //!   | `bare_string` | API 403 `"Customer tagging denied."` |
-//!   | `aadsts50076` | token 400 `invalid_grant`, `suberror` `basic_action`: "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{[`PARTNER_CENTER_APP_ID`]}'." |
+//!   | `aadsts50076` | token 400 `invalid_grant`, `suberror` `basic_action`: "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access 'fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd'." (the Partner Center API's application, [`PARTNER_CENTER_APP_ID`]) |
 //!   | `aadsts50079` | the same with "you must enroll in multi-factor authentication" |
 //!   | `aadsts700082` | token 400 `invalid_grant`: "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on … and was inactive for 90.00:00:00." |
 //!   | `aadsts70008` | token 400 `invalid_grant`: "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. …" |
