@@ -1,4 +1,5 @@
-//! The admin routes for tests and benchmarks: drift, customers, faults, counters, request log.
+//! The admin routes for tests and benchmarks: drift, customers, the activity log, the cloud,
+//! faults, counters, request log.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,13 +13,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::wire::Qualification;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use crate::wire::{Cloud, Qualification};
+
+use crate::audit::AuditSettings;
 use crate::faults::FaultSpec;
 use crate::qualifications::AnswerShapes;
 use crate::ratelimit::{Bucket, RateLimit};
-use crate::seed::{SeedCustomer, qualification_name};
-use crate::state::AdminRefusal;
+use crate::seed::{Actor, SeedAuditRecord, SeedCustomer, qualification_name};
+use crate::state::{AdminRefusal, Origin};
 use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -34,6 +39,15 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             delete(remove_qualification),
         )
         .route("/admin/customers/{customer_id}/vetting", post(set_vetting))
+        .route(
+            "/admin/auditrecords",
+            get(audit_records).post(add_audit_records),
+        )
+        .route(
+            "/admin/auditrecords/settings",
+            get(audit_settings).put(set_audit_settings),
+        )
+        .route("/admin/cloud", get(cloud).put(set_cloud))
         .route(
             "/admin/qualifications/shapes",
             get(answer_shapes).put(set_answer_shapes),
@@ -75,16 +89,27 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
 fn refused(refusal: &AdminRefusal) -> Response {
     let status = match refusal {
         AdminRefusal::UnknownCustomer(_) => StatusCode::NOT_FOUND,
-        AdminRefusal::NotAGuid(_) | AdminRefusal::NotVetted { .. } => StatusCode::BAD_REQUEST,
+        AdminRefusal::NotAGuid(_)
+        | AdminRefusal::NotVetted { .. }
+        | AdminRefusal::InvalidRecord(_) => StatusCode::BAD_REQUEST,
     };
     refuse(status, refusal)
 }
 
+/// An out-of-band change and who made it, in the activity log's words: `{"qualification":
+/// "Nonprofit","userPrincipalName"?:…,"applicationId"?:…,"operationDate"?:"2026-05-04T10:00:00Z"}`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct QualificationBody {
     #[serde(with = "qualification_name")]
     qualification: Qualification,
+    #[serde(default)]
+    user_principal_name: Option<String>,
+    #[serde(default)]
+    application_id: Option<String>,
+    /// RFC 3339; now when absent.
+    #[serde(default)]
+    operation_date: Option<String>,
 }
 
 async fn force_qualification(
@@ -92,7 +117,23 @@ async fn force_qualification(
     Path(customer_id): Path<String>,
     Json(body): Json<QualificationBody>,
 ) -> Response {
-    match app.mutate(|s| s.force_qualification(&customer_id, body.qualification)) {
+    let at = match body.operation_date.as_deref().map(|date| {
+        OffsetDateTime::parse(date, &Rfc3339)
+            .map_err(|_| format!("operationDate {date:?} is not an RFC 3339 date"))
+    }) {
+        Some(Err(invalid)) => return refuse(StatusCode::BAD_REQUEST, invalid),
+        Some(Ok(at)) => Some(at),
+        None => None,
+    };
+    let origin = Origin {
+        actor: Actor {
+            user_principal_name: body.user_principal_name,
+            application_id: body.application_id,
+        },
+        at,
+        ..Origin::default()
+    };
+    match app.mutate(|s| s.force_qualification(&customer_id, body.qualification, &origin)) {
         Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.name() }))
             .into_response(),
         Err(refusal) => refused(&refusal),
@@ -146,18 +187,28 @@ async fn set_answer_shapes(
     StatusCode::NO_CONTENT
 }
 
+/// A body of one item or an array of them.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum OneOrMany {
-    One(SeedCustomer),
-    Many(Vec<SeedCustomer>),
+enum OneOrMany<T> {
+    One(Box<T>),
+    Many(Vec<T>),
 }
 
-async fn add_customers(State(app): State<Arc<App>>, Json(body): Json<OneOrMany>) -> Response {
-    let customers = match body {
-        OneOrMany::One(customer) => vec![customer],
-        OneOrMany::Many(customers) => customers,
-    };
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            Self::One(item) => vec![*item],
+            Self::Many(items) => items,
+        }
+    }
+}
+
+async fn add_customers(
+    State(app): State<Arc<App>>,
+    Json(body): Json<OneOrMany<SeedCustomer>>,
+) -> Response {
+    let customers = body.into_vec();
     let added = customers.len();
     let outcome = app.mutate(|s| customers.into_iter().try_for_each(|c| s.upsert_customer(c)));
     match outcome {
@@ -169,6 +220,56 @@ async fn add_customers(State(app): State<Arc<App>>, Json(body): Json<OneOrMany>)
 async fn remove_customer(State(app): State<Arc<App>>, Path(customer_id): Path<String>) -> Response {
     let removed = app.mutate(|s| s.remove_customer(&customer_id));
     Json(json!({ "removed": removed })).into_response()
+}
+
+async fn audit_records(State(app): State<Arc<App>>) -> Response {
+    Json(lock(&app.state).audit_log().records()).into_response()
+}
+
+async fn add_audit_records(
+    State(app): State<Arc<App>>,
+    Json(body): Json<OneOrMany<SeedAuditRecord>>,
+) -> Response {
+    let records = body.into_vec();
+    let added = records.len();
+    match app.mutate(|s| s.add_audit_records(records)) {
+        Ok(()) => Json(json!({ "added": added })).into_response(),
+        Err(refusal) => refused(&refusal),
+    }
+}
+
+async fn audit_settings(State(app): State<Arc<App>>) -> Response {
+    Json(*lock(&app.audit_settings)).into_response()
+}
+
+async fn set_audit_settings(
+    State(app): State<Arc<App>>,
+    Json(settings): Json<AuditSettings>,
+) -> Response {
+    if let Err(invalid) = settings.validate() {
+        return refuse(StatusCode::BAD_REQUEST, invalid);
+    }
+    *lock(&app.audit_settings) = settings;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"cloud":"china"}`
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct CloudBody {
+    cloud: Cloud,
+}
+
+async fn cloud(State(app): State<Arc<App>>) -> Response {
+    Json(CloudBody {
+        cloud: *lock(&app.cloud),
+    })
+    .into_response()
+}
+
+async fn set_cloud(State(app): State<Arc<App>>, Json(body): Json<CloudBody>) -> StatusCode {
+    *lock(&app.cloud) = body.cloud;
+    StatusCode::NO_CONTENT
 }
 
 async fn add_fault(State(app): State<Arc<App>>, Json(spec): Json<FaultSpec>) -> Response {

@@ -1,13 +1,17 @@
 //! The one client of the admin routes, for tests and benchmarks written in Rust.
 
+use std::time::SystemTime;
+
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::audit::AuditSettings;
+use crate::cases::ErrorCase;
 use crate::qualifications::AnswerShapes;
 use crate::ratelimit::RateLimit;
-use crate::seed::{Seed, SeedCustomer};
+use crate::seed::{Actor, Seed, SeedAuditRecord, SeedCustomer, rfc3339};
 use crate::traffic::Counters;
-use crate::wire::Qualification;
+use crate::wire::{Cloud, Qualification};
 
 /// Drives a sandbox's admin routes (in-process or a `partnercenter-sandbox` process).
 #[derive(Clone, Debug)]
@@ -105,14 +109,83 @@ impl SandboxAdmin {
     }
 
     /// Changes a qualification out of band (drift); any value; creates the customer if missing.
+    /// The activity log records it now, made by nobody known.
     pub async fn set_qualification(
         &self,
         customer_id: &str,
         qualification: Qualification,
     ) -> Result<(), AdminError> {
+        self.set_qualification_by(customer_id, qualification, &Actor::default(), None)
+            .await
+    }
+
+    /// Changes a qualification out of band as `who` did it: the activity log names them, and
+    /// dates the change `when` (now when `None`), e.g. `SystemTime::now() - 3 days`.
+    pub async fn set_qualification_by(
+        &self,
+        customer_id: &str,
+        qualification: Qualification,
+        who: &Actor,
+        when: Option<SystemTime>,
+    ) -> Result<(), AdminError> {
         let path = format!("/admin/customers/{customer_id}/qualification");
-        let body = json!({ "qualification": qualification.name() });
+        let mut body = json!({ "qualification": qualification.name() });
+        for (field, value) in [
+            ("userPrincipalName", who.user_principal_name.clone()),
+            ("applicationId", who.application_id.clone()),
+            ("operationDate", when.map(rfc3339)),
+        ] {
+            if let Some(value) = value {
+                body[field] = json!(value);
+            }
+        }
         self.call(reqwest::Method::POST, &path, Some(body)).await
+    }
+
+    /// Every record the activity log keeps, in the order they joined it.
+    pub async fn audit_records(&self) -> Result<Vec<SeedAuditRecord>, AdminError> {
+        self.send(reqwest::Method::GET, "/admin/auditrecords", None)
+            .await
+    }
+
+    /// Adds records to the activity log as they are written, e.g. changes made weeks ago.
+    pub async fn add_audit_records(&self, records: &[SeedAuditRecord]) -> Result<(), AdminError> {
+        let body = json!(records);
+        self.call(reqwest::Method::POST, "/admin/auditrecords", Some(body))
+            .await
+    }
+
+    /// Chooses the order and the page size of `GET /v1/auditrecords`.
+    pub async fn set_audit_settings(&self, settings: AuditSettings) -> Result<(), AdminError> {
+        let body = json!(settings);
+        self.call(
+            reqwest::Method::PUT,
+            "/admin/auditrecords/settings",
+            Some(body),
+        )
+        .await
+    }
+
+    /// Poses as another cloud's Partner Center: its token endpoint then requires that cloud's
+    /// resource.
+    pub async fn set_cloud(&self, cloud: Cloud) -> Result<(), AdminError> {
+        let body = json!({ "cloud": cloud });
+        self.call(reqwest::Method::PUT, "/admin/cloud", Some(body))
+            .await
+    }
+
+    /// Answers the next `count` requests (all until cleared when `None`) that the case strikes
+    /// (the API's, or the token endpoint's) with the case's failure; returns the fault's id.
+    pub async fn add_error_case(
+        &self,
+        case: ErrorCase,
+        count: Option<u64>,
+    ) -> Result<u64, AdminError> {
+        let mut fault = json!({ "kind": "case", "case": case });
+        if let Some(count) = count {
+            fault["count"] = json!(count);
+        }
+        self.add_fault(fault).await
     }
 
     /// Takes a qualification away out of band (drift): StateOwnedEntity, or the other one.

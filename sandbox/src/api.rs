@@ -12,10 +12,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{ErrorBody, Qualification, error_codes};
+use crate::wire::{ErrorBody, LinkHeader, Qualification, error_codes};
 
-use crate::state::ApiFailure;
-use crate::token::Access;
+use crate::state::{ApiFailure, Origin};
+use crate::token::{Access, Caller};
+use crate::traffic::header;
 use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -39,19 +40,64 @@ fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
 }
 
-/// The request's `MS-RequestId`, the key of the API's idempotency.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    headers.get("ms-requestid").and_then(|v| v.to_str().ok())
+/// The `size` of a request for a page: a whole number above 0; larger ones are served as `max`.
+pub(crate) fn page_size(size: Option<&str>, max: usize) -> Result<Option<usize>, ApiFailure> {
+    match size {
+        None => Ok(None),
+        Some(text) => match text.parse::<usize>() {
+            Ok(size) if size > 0 => Ok(Some(size.min(max))),
+            _ => Err(ApiFailure::bad_request(
+                error_codes::INVALID_PROPERTY,
+                "size must be a whole number greater than 0.",
+            )),
+        },
+    }
 }
 
-/// What the request's bearer token may do; `None` when it is missing, unknown or expired.
-fn access(app: &App, headers: &HeaderMap) -> Option<Access> {
+/// The `MS-ContinuationToken` of a request for a following page (`seekOperation=Next`), or
+/// `None` for a first page (no `seekOperation`).
+pub(crate) fn continuation<'h>(
+    seek_operation: Option<&str>,
+    headers: &'h HeaderMap,
+) -> Result<Option<&'h str>, ApiFailure> {
+    match seek_operation {
+        None => Ok(None),
+        Some(seek) if seek.eq_ignore_ascii_case("Next") => headers
+            .get("ms-continuationtoken")
+            .and_then(|v| v.to_str().ok())
+            .map(Some)
+            .ok_or_else(invalid_continuation),
+        Some(_) => Err(ApiFailure::bad_request(
+            error_codes::INVALID_PROPERTY,
+            "seekOperation must be Next.",
+        )),
+    }
+}
+
+/// A missing continuation token, or one this sandbox did not give.
+pub(crate) fn invalid_continuation() -> ApiFailure {
+    ApiFailure::bad_request(
+        error_codes::INVALID_PROPERTY,
+        "seekOperation=Next needs the MS-ContinuationToken of the page before.",
+    )
+}
+
+/// The header a `next` link asks for.
+pub(crate) fn continuation_header(token: String) -> LinkHeader {
+    LinkHeader {
+        key: "MS-ContinuationToken",
+        value: token,
+    }
+}
+
+/// Whom the request's bearer token stands for; `None` when it is missing, unknown or expired.
+fn caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     lock(&app.state)
         .tokens
-        .access(header, tokio::time::Instant::now())
+        .caller(header, tokio::time::Instant::now())
 }
 
 /// Credentials that do not allow the request, answered as Partner Center does.
@@ -72,12 +118,24 @@ impl IntoResponse for Denied {
     }
 }
 
-/// Only App+User tokens may change a customer.
-pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<(), Denied> {
-    match access(app, headers) {
+/// Only App+User tokens may change a customer: where the change comes from, for the activity
+/// log and the API's idempotency.
+pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
+    match caller(app, headers) {
         None => Err(Denied::NoToken),
-        Some(Access::AppOnly) => Err(Denied::AppOnly),
-        Some(Access::AppUser) => Ok(()),
+        Some(Caller {
+            access: Access::AppOnly,
+            ..
+        }) => Err(Denied::AppOnly),
+        Some(Caller {
+            access: Access::AppUser,
+            actor,
+        }) => Ok(Origin {
+            request_id: header(headers, "ms-requestid"),
+            correlation_id: header(headers, "ms-correlationid"),
+            actor,
+            at: None,
+        }),
     }
 }
 
@@ -97,7 +155,7 @@ pub(crate) fn serve_read<T>(
     read: impl FnOnce(&crate::state::State) -> Result<T, ApiFailure>,
     render: impl FnOnce(T) -> Response,
 ) -> Response {
-    if access(app, headers).is_none() {
+    if caller(app, headers).is_none() {
         return Denied::NoToken.into_response();
     }
     let outcome = read(&lock(&app.state));
@@ -123,9 +181,10 @@ async fn put_qualification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = may_change(&app, &headers) {
-        return denied.into_response();
-    }
+    let origin = match may_change(&app, &headers) {
+        Ok(origin) => origin,
+        Err(denied) => return denied.into_response(),
+    };
     let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
         return ApiFailure::bad_request(
             error_codes::INVALID_PROPERTY,
@@ -133,9 +192,8 @@ async fn put_qualification(
         )
         .into_response();
     };
-    let request_id = request_id(&headers);
     let outcome = app.mutate(|state| {
-        state.set_qualification(&customer_id, body, query.code.as_deref(), request_id)
+        state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
     });
     answer(outcome, qualification_answer)
 }

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::{RateLimit, SandboxConfig, SandboxError, persist, spawn};
+use crate::{Cloud, RateLimit, SandboxConfig, SandboxError, persist, spawn};
 
 const USAGE: &str = "\
 usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--customers N]
-                             [--fault-seed N] [--rate-limit N]
+                             [--fault-seed N] [--rate-limit N] [--cloud CLOUD]
 
   --listen ADDR    address to listen on (default 127.0.0.1:0, a free port)
   --seed FILE      JSON seed (default: the built-in demo seed)
@@ -19,6 +19,8 @@ usage: partnercenter-sandbox [--listen ADDR] [--seed FILE] [--state FILE] [--cus
   --customers N    add N customers with ids 00000000-0000-4000-8000-000000000001 and up
   --fault-seed N   seed the dice of injected faults, so that a run can be replayed
   --rate-limit N   throttle the partner's API requests to N per second (429 with Retry-After)
+  --cloud CLOUD    pose as the Partner Center of public (default), usgovernment or china: the
+                   token endpoint then requires that cloud's resource
 
 Prints `partnercenter-sandbox listening on http://ADDR` on stdout once ready; logs go to
 stderr. SIGTERM or Ctrl-C stops it after writing the state file.";
@@ -69,6 +71,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<SandboxCo
                 };
                 limit.validate().map_err(|_| invalid("a rate above 0"))?;
                 config.rate_limit = Some(limit);
+            }
+            "--cloud" => {
+                config.cloud = Cloud::from_name(&value)
+                    .ok_or_else(|| invalid("public, usgovernment or china"))?;
             }
             other => return Err(CliError::Usage(format!("unknown flag {other}"))),
         }
@@ -161,6 +167,7 @@ mod tests {
             "--fault-seed=42",
             "--rate-limit",
             "12.5",
+            "--cloud=China",
         ])
         .expect("valid")
         .expect("not help");
@@ -175,6 +182,7 @@ mod tests {
                 burst: None
             })
         );
+        assert_eq!(config.cloud, Cloud::China);
         assert!(parse(&["--help"]).expect("valid").is_none());
     }
 
@@ -185,6 +193,10 @@ mod tests {
             (&["--customers", "-1"][..], "not a count"),
             (&["--fault-seed", "x"][..], "not a seed"),
             (&["--rate-limit", "0"][..], "not a rate above 0"),
+            (
+                &["--cloud", "germany"][..],
+                "not public, usgovernment or china",
+            ),
             (&["--state"][..], "needs a value"),
             (&["--verbose", "x"][..], "unknown flag"),
         ] {

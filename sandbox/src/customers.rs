@@ -6,18 +6,18 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::App;
-use crate::api::serve_read;
+use crate::api::{continuation, continuation_header, invalid_continuation, page_size, serve_read};
 use crate::state::{ApiFailure, Listed, Page};
-use crate::wire::error_codes;
+use crate::wire::{Collection, Link, ObjectType, error_codes};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route("/v1/customers", get(list))
@@ -57,33 +57,12 @@ fn requested_page(
     query: ListQuery,
     headers: &HeaderMap,
 ) -> Result<(Option<String>, usize), ApiFailure> {
-    let size = match query.size.as_deref() {
-        None => None,
-        Some(text) => match text.parse::<usize>() {
-            Ok(size) if size > 0 => Some(size.min(MAX_PAGE_SIZE)),
-            _ => return Err(invalid("size must be a whole number greater than 0.")),
-        },
+    let size = page_size(query.size.as_deref(), MAX_PAGE_SIZE)?;
+    let Some(token) = continuation(query.seek_operation.as_deref(), headers)? else {
+        return Ok((None, size.unwrap_or(DEFAULT_PAGE_SIZE)));
     };
-    match query.seek_operation.as_deref() {
-        None => Ok((None, size.unwrap_or(DEFAULT_PAGE_SIZE))),
-        Some(seek) if seek.eq_ignore_ascii_case("Next") => {
-            let (token_size, last) = headers
-                .get("ms-continuationtoken")
-                .and_then(|v| v.to_str().ok())
-                .and_then(read_token)
-                .ok_or_else(|| {
-                    invalid("seekOperation=Next needs the MS-ContinuationToken of the page before.")
-                })?;
-            Ok((Some(last.to_owned()), size.unwrap_or(token_size)))
-        }
-        Some(_) => Err(invalid("seekOperation must be Next.")),
-    }
-}
-
-#[derive(Serialize)]
-struct ObjectType {
-    #[serde(rename = "objectType")]
-    object_type: &'static str,
+    let (token_size, last) = read_token(token).ok_or_else(invalid_continuation)?;
+    Ok((Some(last.to_owned()), size.unwrap_or(token_size)))
 }
 
 #[derive(Serialize)]
@@ -113,78 +92,26 @@ impl<'a> From<&'a Listed> for Item<'a> {
                 tenant_id: &customer.id,
                 domain: &customer.domain,
                 company_name: &customer.company_name,
-                attributes: ObjectType {
-                    object_type: "CustomerCompanyProfile",
-                },
+                attributes: ObjectType::new("CustomerCompanyProfile"),
             },
             relationship_to_partner: "reseller",
-            attributes: ObjectType {
-                object_type: "Customer",
-            },
+            attributes: ObjectType::new("Customer"),
         }
     }
 }
 
-#[derive(Serialize)]
-struct Header {
-    key: &'static str,
-    value: String,
-}
-
-#[derive(Serialize)]
-struct Link {
-    uri: String,
-    method: &'static str,
-    headers: Vec<Header>,
-}
-
-#[derive(Serialize)]
-struct Links {
-    #[serde(rename = "self")]
-    this: Link,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<Link>,
-}
-
-/// Partner Center's collection: `totalCount` is the number of items on this page.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Collection<'a> {
-    total_count: usize,
-    items: Vec<Item<'a>>,
-    links: Links,
-    attributes: ObjectType,
-}
-
 fn render(page: &Page, size: usize, this_uri: String) -> Response {
-    let next = page
-        .customers
-        .last()
-        .filter(|_| page.more)
-        .map(|last| Link {
-            uri: format!("/v1/customers?size={size}&seekOperation=Next"),
-            method: "GET",
-            headers: vec![Header {
-                key: "MS-ContinuationToken",
-                value: continuation_token(size, &last.id),
-            }],
-        });
-    Json(Collection {
-        total_count: page.customers.len(),
-        items: page.customers.iter().map(Item::from).collect(),
-        links: Links {
-            this: Link {
-                uri: this_uri,
-                method: "GET",
-                headers: Vec::new(),
-            },
-            next,
-        },
-        attributes: ObjectType {
-            object_type: "Collection",
-        },
-    })
-    .into_response()
+    let next = page.customers.last().filter(|_| page.more).map(|last| {
+        Link::get(
+            format!("/v1/customers?size={size}&seekOperation=Next"),
+            vec![continuation_header(continuation_token(size, &last.id))],
+        )
+    });
+    Collection::page(
+        page.customers.iter().map(Item::from).collect(),
+        this_uri,
+        next,
+    )
 }
 
 /// App-only or App+User.

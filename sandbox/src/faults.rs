@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::cases::{CaseContext, ErrorCase};
 use crate::wire::{self, ErrorBody};
 
 /// One fault as posted to `POST /admin/faults`.
@@ -62,6 +63,8 @@ enum FaultKind {
     },
     /// Close the connection without an answer.
     Drop,
+    /// Answer a named failure exactly as Partner Center or Entra does (`"case":"mfa_required"`).
+    Case { case: ErrorCase },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -100,14 +103,17 @@ impl FaultSpec {
         Ok(())
     }
 
+    /// Without a `path_prefix`, a fault strikes the API routes, or the token endpoint for a
+    /// token case.
     fn matches(&self, method: &str, path: &str, api_route: bool) -> bool {
         let method_ok = self
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method));
-        let path_ok = match self.path_prefix.as_deref() {
-            Some(prefix) => path.starts_with(prefix),
-            None => api_route,
+        let path_ok = match (self.path_prefix.as_deref(), &self.kind) {
+            (Some(prefix), _) => path.starts_with(prefix),
+            (None, FaultKind::Case { case }) => api_route != case.is_token_error(),
+            (None, _) => api_route,
         };
         method_ok && path_ok
     }
@@ -152,16 +158,20 @@ pub(crate) enum Effect {
         body: Option<Value>,
     },
     Drop,
+    Case(ErrorCase),
 }
 
 impl Effect {
-    /// The name recorded in the request log; `after_handler`: the API had served the request.
+    /// The name recorded in the request log (a case's name for a case); `after_handler`: the
+    /// API had served the request.
     pub(crate) fn label(&self, after_handler: bool) -> &'static str {
         match (self, after_handler) {
             (Self::Respond { .. }, false) => "status",
             (Self::Drop, false) => "drop",
+            (Self::Case(case), false) => case.name(),
             (Self::Respond { .. }, true) => "status_after_handler",
             (Self::Drop, true) => "drop_after_handler",
+            (Self::Case(_), true) => "case_after_handler",
         }
     }
 }
@@ -250,6 +260,9 @@ impl Faults {
                 FaultKind::Drop => {
                     effect.get_or_insert(Effect::Drop);
                 }
+                FaultKind::Case { case } => {
+                    effect.get_or_insert(Effect::Case(*case));
+                }
             }
         }
         self.active.retain(|f| f.remaining != Some(0));
@@ -257,10 +270,11 @@ impl Faults {
     }
 }
 
-/// The answer of a status fault, or a body that fails at once so that hyper closes the
+/// The answer of a status or case fault, or a body that fails at once so that hyper closes the
 /// connection before the status line leaves its buffer.
-pub(crate) fn respond(effect: Effect) -> Response {
+pub(crate) fn respond(effect: Effect, context: &CaseContext<'_>) -> Response {
     match effect {
+        Effect::Case(case) => case.respond(context),
         Effect::Drop => {
             let failing = futures_util::stream::once(async {
                 Err::<Bytes, _>(std::io::Error::other(
@@ -356,6 +370,32 @@ mod tests {
                 .effect
                 .is_none()
         );
+    }
+
+    #[test]
+    fn cases_strike_their_own_endpoint() {
+        let mut faults = faults(&[
+            r#"{"kind":"case","case":"aadsts50076","count":1}"#,
+            r#"{"kind":"case","case":"mfa_required","count":1}"#,
+        ]);
+        let token = faults.decide("POST", "/tenant/oauth2/token", false);
+        assert_eq!(token.effect, Some(Effect::Case(ErrorCase::SignInNeedsMfa)));
+        let api = faults.decide("GET", "/v1/customers/x/qualification", true);
+        assert_eq!(api.effect, Some(Effect::Case(ErrorCase::MfaRequired)));
+        assert!(faults.active.is_empty(), "both spent");
+        assert_eq!(
+            Effect::Case(ErrorCase::NoConsent).label(false),
+            "aadsts65001"
+        );
+        for case in ErrorCase::ALL {
+            let json = serde_json::to_value(case).expect("json");
+            assert_eq!(json, case.name(), "{case:?}");
+            assert_eq!(
+                case.is_token_error(),
+                case.name().starts_with("aadsts"),
+                "{case:?}"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::api::{answer, may_change, request_id, serve_read};
+use crate::api::{answer, may_change, serve_read};
 use crate::state::{ApiFailure, Held, Posted, Requested};
 use crate::wire::{Qualification, error_codes};
 use crate::{App, lock};
@@ -209,12 +209,12 @@ async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = may_change(&app, &headers) {
-        return denied.into_response();
-    }
-    let request_id = request_id(&headers);
+    let origin = match may_change(&app, &headers) {
+        Ok(origin) => origin,
+        Err(denied) => return denied.into_response(),
+    };
     let outcome = read_request(&body).and_then(|requested| {
-        app.mutate(|state| state.post_qualification(&customer_id, requested, request_id))
+        app.mutate(|state| state.post_qualification(&customer_id, requested, &origin))
     });
     answer(outcome, |posted| render_post(&posted, *lock(&app.shapes)))
 }

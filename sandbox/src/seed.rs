@@ -1,5 +1,7 @@
 //! The sandbox's seed and state-file format, the built-in demo seed, and generated customers.
 
+use std::time::SystemTime;
+
 use serde::{Deserialize, Serialize};
 
 use crate::wire::Qualification;
@@ -18,12 +20,148 @@ pub struct Seed {
     /// Bearer tokens accepted as they are, without a token request.
     #[serde(default)]
     pub static_tokens: Vec<String>,
+    /// Who the static tokens stand for in the activity log.
+    #[serde(default, skip_serializing_if = "Actor::is_nobody")]
+    pub static_token_identity: Actor,
     #[serde(default)]
     pub apps: Vec<AppRegistration>,
     #[serde(default)]
     pub customers: Vec<SeedCustomer>,
     #[serde(default)]
     pub validation_codes: Vec<SeedValidationCode>,
+    /// The activity log: changes made before the sandbox started, e.g. weeks ago. Records
+    /// older than the 90 days Partner Center keeps are dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_records: Vec<SeedAuditRecord>,
+}
+
+/// Who made a change, as the activity log names them: a user (`userPrincipalName`) and the
+/// application they used (`applicationId`), either or both unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+}
+
+impl Actor {
+    /// A user, e.g. `alice@contoso.onmicrosoft.com`, through no known application.
+    pub fn user(user_principal_name: impl Into<String>) -> Self {
+        Self {
+            user_principal_name: Some(user_principal_name.into()),
+            application_id: None,
+        }
+    }
+
+    /// An application alone (app-only credentials), by its application (client) id.
+    pub fn application(application_id: impl Into<String>) -> Self {
+        Self {
+            user_principal_name: None,
+            application_id: Some(application_id.into()),
+        }
+    }
+
+    /// The same, through the application `application_id`.
+    pub fn through(self, application_id: impl Into<String>) -> Self {
+        Self {
+            application_id: Some(application_id.into()),
+            ..self
+        }
+    }
+
+    /// Neither the user nor the application is known.
+    pub fn is_nobody(&self) -> bool {
+        self.user_principal_name.is_none() && self.application_id.is_none()
+    }
+}
+
+/// The `operationType` of a qualification change.
+pub const UPDATE_CUSTOMER_QUALIFICATION: &str = "update_customer_qualification";
+
+/// One record of the activity log, in the seed's spelling of the documented AuditRecord
+/// (learn.microsoft.com/partner-center/developer/auditing-resources).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAuditRecord {
+    pub customer_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// `customer` when absent, as for a qualification change.
+    #[serde(default = "customer_resource")]
+    pub resource_type: String,
+    /// Undocumented for qualifications: the sandbox writes `{"Qualifications":["Education"]}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_old_value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_new_value: Option<String>,
+    /// [`UPDATE_CUSTOMER_QUALIFICATION`] when absent.
+    #[serde(default = "qualification_operation")]
+    pub operation_type: String,
+    /// RFC 3339, e.g. `2026-05-04T10:20:30.1234567Z`.
+    pub operation_date: String,
+    /// `succeeded` when absent.
+    #[serde(default = "succeeded")]
+    pub operation_status: String,
+    /// The `MS-CorrelationId` of the request that made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_correlation_id: Option<String>,
+}
+
+impl SeedAuditRecord {
+    /// A change of `customer_id`'s qualifications from `old` to `new` (each the whole set held,
+    /// empty for none) made by `actor` at `at`.
+    pub fn qualification_change(
+        customer_id: impl Into<String>,
+        old: &[Qualification],
+        new: &[Qualification],
+        actor: Actor,
+        at: SystemTime,
+    ) -> Self {
+        Self {
+            customer_id: customer_id.into(),
+            customer_name: None,
+            user_principal_name: actor.user_principal_name,
+            application_id: actor.application_id,
+            resource_type: customer_resource(),
+            resource_old_value: Some(qualifications_value(old)),
+            resource_new_value: Some(qualifications_value(new)),
+            operation_type: qualification_operation(),
+            operation_date: rfc3339(at),
+            operation_status: succeeded(),
+            original_correlation_id: None,
+        }
+    }
+}
+
+/// An instant as the activity log writes it (RFC 3339, UTC), e.g. `2026-05-04T10:20:30.5Z`.
+pub fn rfc3339(at: SystemTime) -> String {
+    time::OffsetDateTime::from(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// How a record shows the qualifications a customer holds: `{"Qualifications":["Education"]}`.
+pub(crate) fn qualifications_value(held: &[Qualification]) -> String {
+    let names: Vec<&str> = held.iter().map(|q| q.name()).collect();
+    serde_json::json!({ "Qualifications": names }).to_string()
+}
+
+fn customer_resource() -> String {
+    "customer".to_owned()
+}
+
+fn qualification_operation() -> String {
+    UPDATE_CUSTOMER_QUALIFICATION.to_owned()
+}
+
+fn succeeded() -> String {
+    "succeeded".to_owned()
 }
 
 /// An application allowed to request tokens for one tenant.
@@ -35,6 +173,9 @@ pub struct AppRegistration {
     pub client_secret: String,
     /// The refresh token the App+User grant accepts (the latest one when rotation is on).
     pub refresh_token: String,
+    /// The user whose refresh token it is, as the activity log names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
 }
 
 /// A customer and the qualifications it holds: at most one of None, Education, Nonprofit and
@@ -156,6 +297,8 @@ pub const DEMO_CLIENT_ID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 pub const DEMO_CLIENT_SECRET: &str = "sandbox-client-secret";
 pub const DEMO_REFRESH_TOKEN: &str = "sandbox-refresh-token";
 pub const DEMO_ACCESS_TOKEN: &str = "sandbox-access-token";
+/// The partner user behind the demo's refresh token and static token.
+pub const DEMO_USER_PRINCIPAL_NAME: &str = "admin@contosopartner.onmicrosoft.com";
 pub const DEMO_PARTNER_ID: &str = "3c9e7f21-8d4b-4a6e-b5c2-7f1e0d9a8b64";
 
 /// The demo seed's customers, none with a qualification. The first two are the README's.
@@ -186,14 +329,17 @@ impl Seed {
             token_lifetime_secs: DEFAULT_TOKEN_LIFETIME_SECS,
             rotate_refresh_tokens: false,
             static_tokens: Vec::new(),
+            static_token_identity: Actor::default(),
             apps: Vec::new(),
             customers: Vec::new(),
             validation_codes: Vec::new(),
+            audit_records: Vec::new(),
         }
     }
 
     /// The built-in seed: [`DEMO_CUSTOMERS`], all without a qualification, two validation
-    /// codes, one app registration and one static token.
+    /// codes, one app registration and one static token, both [`DEMO_USER_PRINCIPAL_NAME`]'s
+    /// through the application [`DEMO_CLIENT_ID`].
     pub fn demo() -> Self {
         let code = |validation_id: &str, organization_name: &str, max_creates, etag: &str| {
             SeedValidationCode {
@@ -207,11 +353,13 @@ impl Seed {
         };
         Self {
             static_tokens: vec![DEMO_ACCESS_TOKEN.to_owned()],
+            static_token_identity: Actor::user(DEMO_USER_PRINCIPAL_NAME).through(DEMO_CLIENT_ID),
             apps: vec![AppRegistration {
                 tenant_id: DEMO_TENANT_ID.to_owned(),
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: DEMO_CLIENT_SECRET.to_owned(),
                 refresh_token: DEMO_REFRESH_TOKEN.to_owned(),
+                user_principal_name: Some(DEMO_USER_PRINCIPAL_NAME.to_owned()),
             }],
             customers: DEMO_CUSTOMERS
                 .iter()

@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use time::OffsetDateTime;
+
 use crate::answered::Answered;
-use crate::seed::{Seed, SeedCustomer, SeedValidationCode, Vetting};
+use crate::audit::{AuditLog, InvalidRecord};
+use crate::seed::{Actor, Seed, SeedAuditRecord, SeedCustomer, SeedValidationCode, Vetting};
 use crate::token::Tokens;
 use crate::wire::{Qualification, error_codes, is_guid};
 
@@ -41,6 +44,8 @@ impl ApiFailure {
 pub(crate) enum AdminRefusal {
     #[error("customer id {0:?} is not a GUID")]
     NotAGuid(String),
+    #[error(transparent)]
+    InvalidRecord(#[from] InvalidRecord),
     #[error("there is no customer {0}")]
     UnknownCustomer(String),
     #[error(
@@ -51,6 +56,19 @@ pub(crate) enum AdminRefusal {
         customer: String,
         qualification: &'static str,
     },
+}
+
+/// Where a change comes from: who made it (for the activity log) and the request that asked for
+/// it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// The `MS-RequestId`: a retry of a change already applied is answered, not applied again.
+    pub(crate) request_id: Option<String>,
+    /// The `MS-CorrelationId`, the record's `originalCorrelationId`.
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) actor: Actor,
+    /// When the record says the change was made; now when absent.
+    pub(crate) at: Option<OffsetDateTime>,
 }
 
 /// A qualification a customer holds, as the asynchronous contract lists it.
@@ -133,6 +151,10 @@ impl Customer {
         main.into_iter().chain(state_owned).collect()
     }
 
+    fn held_qualifications(&self) -> Vec<Qualification> {
+        self.held().into_iter().map(|h| h.qualification).collect()
+    }
+
     /// Takes a qualification: StateOwnedEntity beside the other, anything else in its place.
     /// Taking a vetted qualification anew starts its review; keeping it keeps the review.
     fn take(&mut self, qualification: Qualification) {
@@ -188,6 +210,8 @@ pub(crate) struct State {
     /// Changes applied (not answered again from `answered`) since the counters were reset:
     /// customer → `MS-RequestId` (`""` without one) → how many times.
     accepted: Accepted,
+    /// A record of every change.
+    audit: AuditLog,
 }
 
 /// Customer → `MS-RequestId` → changes applied.
@@ -201,6 +225,7 @@ impl State {
             tokens: Tokens::from_seed(&seed),
             answered: Answered::default(),
             accepted: Accepted::new(),
+            audit: AuditLog::from_records(seed.audit_records, OffsetDateTime::now_utc())?,
         };
         for customer in seed.customers {
             state.upsert_customer(customer)?;
@@ -226,6 +251,7 @@ impl State {
         let mut seed = Seed {
             customers,
             validation_codes: self.codes.clone(),
+            audit_records: self.audit.records(),
             ..Seed::empty()
         };
         self.tokens.write_into(&mut seed);
@@ -274,16 +300,17 @@ impl State {
         Ok(self.customers[&key].held())
     }
 
-    /// The legacy PUT. `body` is the request body, `code` the `?code=` query, `request_id`
-    /// the `MS-RequestId`: a retry of a call already applied gets the same answer again.
+    /// The legacy PUT. `body` is the request body, `code` the `?code=` query; a retry of a call
+    /// already applied (by its `MS-RequestId`) gets the same answer again.
     pub(crate) fn set_qualification(
         &mut self,
         customer_id: &str,
         body: &str,
         code: Option<&str>,
-        request_id: Option<&str>,
+        origin: &Origin,
     ) -> Result<Qualification, ApiFailure> {
         let key = self.existing(customer_id)?;
+        let request_id = origin.request_id.as_deref();
         if let Some(Applied::Put(done)) = request_id.and_then(|id| self.answered.get(id, &key)) {
             return Ok(done);
         }
@@ -313,7 +340,7 @@ impl State {
         if wanted == Qualification::GovernmentCommunityCloud && current != wanted {
             self.consume_code(code, "in the code query parameter")?;
         }
-        self.customer_mut(&key).take(wanted);
+        self.change(&key, origin, |customer| customer.take(wanted));
         self.count_accepted(&key, request_id);
         if let Some(id) = request_id {
             self.answered.insert(id, key, Applied::Put(wanted));
@@ -321,15 +348,16 @@ impl State {
         Ok(wanted)
     }
 
-    /// The asynchronous POST, its body already read into `requested`; idempotent by
-    /// `request_id` like the PUT.
+    /// The asynchronous POST, its body already read into `requested`; idempotent by its
+    /// `MS-RequestId` like the PUT.
     pub(crate) fn post_qualification(
         &mut self,
         customer_id: &str,
         requested: Requested,
-        request_id: Option<&str>,
+        origin: &Origin,
     ) -> Result<Posted, ApiFailure> {
         let key = self.existing(customer_id)?;
+        let request_id = origin.request_id.as_deref();
         if let Some(Applied::Post(done)) = request_id.and_then(|id| self.answered.get(id, &key)) {
             return Ok(done);
         }
@@ -344,9 +372,8 @@ impl State {
                 gcc
             }
         };
-        let customer = self.customer_mut(&key);
-        customer.take(wanted);
-        let all = customer.held();
+        self.change(&key, origin, |customer| customer.take(wanted));
+        let all = self.customers[&key].held();
         let set = all
             .iter()
             .find(|held| held.qualification == wanted)
@@ -358,6 +385,52 @@ impl State {
             self.answered.insert(id, key, Applied::Post(posted.clone()));
         }
         Ok(posted)
+    }
+
+    /// Changes a customer and records it in the activity log: its qualifications before and
+    /// after, by whom, and when.
+    fn change<T>(
+        &mut self,
+        key: &str,
+        origin: &Origin,
+        change: impl FnOnce(&mut Customer) -> T,
+    ) -> T {
+        let before = self.customers[key].held_qualifications();
+        let customer = self.customer_mut(key);
+        let outcome = change(customer);
+        let after = customer.held_qualifications();
+        let now = OffsetDateTime::now_utc();
+        let date = origin.at.unwrap_or(now);
+        let record = SeedAuditRecord {
+            customer_name: customer.name.clone(),
+            original_correlation_id: origin.correlation_id.clone(),
+            ..SeedAuditRecord::qualification_change(
+                key,
+                &before,
+                &after,
+                origin.actor.clone(),
+                date.into(),
+            )
+        };
+        self.audit.append(date, record, now);
+        outcome
+    }
+
+    /// The activity log.
+    pub(crate) fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Adds records as written (the admin route).
+    pub(crate) fn add_audit_records(
+        &mut self,
+        records: Vec<SeedAuditRecord>,
+    ) -> Result<(), AdminRefusal> {
+        let now = OffsetDateTime::now_utc();
+        records
+            .into_iter()
+            .try_for_each(|record| self.audit.add(record, now))
+            .map_err(AdminRefusal::from)
     }
 
     fn count_accepted(&mut self, key: &str, request_id: Option<&str>) {
@@ -438,32 +511,41 @@ impl State {
         &mut self,
         customer_id: &str,
         qualification: Qualification,
+        origin: &Origin,
     ) -> Result<(), AdminRefusal> {
         let key = customer_id.to_ascii_lowercase();
         if !self.customers.contains_key(&key) {
             self.upsert_customer(SeedCustomer::new(key.clone()))?;
         }
-        self.customer_mut(&key).take(qualification);
+        self.change(&key, origin, |customer| customer.take(qualification));
         Ok(())
     }
 
-    /// An out-of-band removal of one qualification (None and Nonprofit included); false when
-    /// the customer did not hold it.
+    /// An out-of-band removal of one qualification (None and Nonprofit included), recorded
+    /// without a user or an application; false (and no record) when the customer did not hold it.
     pub(crate) fn remove_qualification(
         &mut self,
         customer_id: &str,
         qualification: Qualification,
     ) -> Result<bool, AdminRefusal> {
-        let customer = self.admin_customer(customer_id)?;
-        let held = if qualification == Qualification::StateOwnedEntity {
-            std::mem::take(&mut customer.state_owned_entity)
-        } else if customer.qualification == qualification {
-            customer.qualification = Qualification::None;
-            customer.vetting = None;
-            true
+        let key = customer_id.to_ascii_lowercase();
+        let customer = self.admin_customer(&key)?;
+        let state_owned = qualification == Qualification::StateOwnedEntity;
+        let held = if state_owned {
+            customer.state_owned_entity
         } else {
-            false
+            customer.qualification == qualification
         };
+        if held {
+            self.change(&key, &Origin::default(), |customer| {
+                if state_owned {
+                    customer.state_owned_entity = false;
+                } else {
+                    customer.qualification = Qualification::None;
+                    customer.vetting = None;
+                }
+            });
+        }
         Ok(held)
     }
 
@@ -535,6 +617,13 @@ mod tests {
         DEMO_VALIDATION_CODE, UNKNOWN_CUSTOMER,
     };
 
+    fn request(id: &str) -> Origin {
+        Origin {
+            request_id: Some(id.to_owned()),
+            ..Origin::default()
+        }
+    }
+
     fn demo() -> State {
         State::from_seed(Seed::demo()).expect("demo seed is valid")
     }
@@ -577,7 +666,7 @@ mod tests {
     fn education_is_set_and_read_back_in_any_id_case() {
         let mut s = demo();
         assert_eq!(
-            s.set_qualification(&SCHOOL.to_uppercase(), "1", None, None),
+            s.set_qualification(&SCHOOL.to_uppercase(), "1", None, &Origin::default()),
             Ok(Qualification::Education)
         );
         assert_eq!(s.qualification(SCHOOL), Ok(Qualification::Education));
@@ -596,7 +685,7 @@ mod tests {
         );
         for body in ["\"Education\"", "7", "-1", "", "1.5"] {
             assert_eq!(
-                refusal(s.set_qualification(SCHOOL, body, None, None)),
+                refusal(s.set_qualification(SCHOOL, body, None, &Origin::default())),
                 (400, Some(error_codes::INVALID_PROPERTY)),
                 "{body}"
             );
@@ -607,7 +696,7 @@ mod tests {
             Qualification::StateOwnedEntity,
         ] {
             let body = refused.integer().to_string();
-            let text = description(s.set_qualification(SCHOOL, &body, None, None));
+            let text = description(s.set_qualification(SCHOOL, &body, None, &Origin::default()));
             assert!(text.contains(refused.name()), "{text}");
         }
     }
@@ -617,36 +706,39 @@ mod tests {
         let mut s = demo();
         let single = DEMO_SINGLE_USE_VALIDATION_CODE;
         assert_eq!(
-            description(s.set_qualification(AGENCY, "3", None, None)),
+            description(s.set_qualification(AGENCY, "3", None, &Origin::default())),
             "GovernmentCommunityCloud requires a validation code in the code query parameter."
         );
         assert_eq!(
-            description(s.set_qualification(AGENCY, "3", Some("wrong"), None)),
+            description(s.set_qualification(AGENCY, "3", Some("wrong"), &Origin::default())),
             "The validation code is not one of this partner's validation codes."
         );
         assert_eq!(
-            s.set_qualification(AGENCY, "3", Some(single), None),
+            s.set_qualification(AGENCY, "3", Some(single), &Origin::default()),
             Ok(Qualification::GovernmentCommunityCloud)
         );
         assert_eq!(remaining(&s, single), 0);
         // Again, by PUT or POST: idempotent, nothing consumed, though the code is now spent.
         assert_eq!(
-            s.set_qualification(AGENCY, "3", Some(single), None),
+            s.set_qualification(AGENCY, "3", Some(single), &Origin::default()),
             Ok(Qualification::GovernmentCommunityCloud)
         );
-        assert!(s.post_qualification(AGENCY, gcc(single), None).is_ok());
+        assert!(
+            s.post_qualification(AGENCY, gcc(single), &Origin::default())
+                .is_ok()
+        );
         // The spent code cannot qualify another customer, by either contract.
         let spent = "The validation code has no remaining creates.";
         assert_eq!(
-            description(s.set_qualification(SCHOOL, "3", Some(single), None)),
+            description(s.set_qualification(SCHOOL, "3", Some(single), &Origin::default())),
             spent
         );
         assert_eq!(
-            description(s.post_qualification(SCHOOL, gcc(single), None)),
+            description(s.post_qualification(SCHOOL, gcc(single), &Origin::default())),
             spent
         );
         assert_eq!(
-            description(s.post_qualification(SCHOOL, gcc(""), None)),
+            description(s.post_qualification(SCHOOL, gcc(""), &Origin::default())),
             "GovernmentCommunityCloud requires a validation code as validationCode."
         );
     }
@@ -654,10 +746,10 @@ mod tests {
     #[test]
     fn a_retried_request_id_is_answered_without_applying_twice() {
         let mut s = demo();
-        let first = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), Some("req-1"));
-        s.force_qualification(AGENCY, Qualification::None)
+        let first = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), &request("req-1"));
+        s.force_qualification(AGENCY, Qualification::None, &Origin::default())
             .expect("guid");
-        let retry = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), Some("req-1"));
+        let retry = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), &request("req-1"));
         assert_eq!(first, retry);
         assert_eq!(
             s.qualification(AGENCY),
@@ -666,10 +758,10 @@ mod tests {
         );
         assert_eq!(remaining(&s, DEMO_VALIDATION_CODE), 9);
 
-        let posted = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), Some("req-2"));
-        s.force_qualification(SCHOOL, Qualification::None)
+        let posted = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), &request("req-2"));
+        s.force_qualification(SCHOOL, Qualification::None, &Origin::default())
             .expect("guid");
-        let retried = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), Some("req-2"));
+        let retried = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), &request("req-2"));
         assert_eq!(posted, retried);
         assert_eq!(
             s.qualification(SCHOOL),
@@ -679,11 +771,11 @@ mod tests {
         assert_eq!(remaining(&s, DEMO_VALIDATION_CODE), 8);
         // The same id for another kind of change is another request.
         assert_eq!(
-            s.set_qualification(SCHOOL, "1", None, Some("req-2")),
+            s.set_qualification(SCHOOL, "1", None, &request("req-2")),
             Ok(Qualification::Education)
         );
         assert_eq!(s.accepted()[SCHOOL]["req-2"], 2);
-        s.set_qualification(SCHOOL, "1", None, None)
+        s.set_qualification(SCHOOL, "1", None, &Origin::default())
             .expect("accepted");
         assert_eq!(s.accepted()[SCHOOL][""], 1, "without an id");
         s.reset_accepted();
@@ -694,7 +786,7 @@ mod tests {
     fn a_customer_holds_state_owned_entity_beside_its_qualification() {
         let mut s = demo();
         let posted = s
-            .post_qualification(SCHOOL, Requested::StateOwnedEntity, None)
+            .post_qualification(SCHOOL, Requested::StateOwnedEntity, &Origin::default())
             .expect("accepted");
         assert_eq!(
             posted.set,
@@ -709,7 +801,7 @@ mod tests {
             "the legacy GET"
         );
         let posted = s
-            .post_qualification(SCHOOL, Requested::Education, None)
+            .post_qualification(SCHOOL, Requested::Education, &Origin::default())
             .expect("accepted");
         let review = posted.set.vetting.expect("Education is vetted");
         assert_eq!((review.status.as_str(), review.reason), ("InReview", None));
@@ -731,7 +823,7 @@ mod tests {
         );
         assert_eq!(s.qualification(SCHOOL), Ok(Qualification::Education));
         // The legacy PUT replaces the other qualification only.
-        s.set_qualification(SCHOOL, "3", Some(DEMO_VALIDATION_CODE), None)
+        s.set_qualification(SCHOOL, "3", Some(DEMO_VALIDATION_CODE), &Origin::default())
             .expect("accepted");
         assert_eq!(
             held(&s, SCHOOL),
@@ -768,7 +860,7 @@ mod tests {
                 qualification: "None"
             })
         );
-        s.set_qualification(SCHOOL, "1", None, None)
+        s.set_qualification(SCHOOL, "1", None, &Origin::default())
             .expect("accepted");
         let reason = "Not an Education Customer";
         s.set_vetting(SCHOOL, "Denied".to_owned(), Some(reason.to_owned()))
@@ -780,9 +872,9 @@ mod tests {
             ("Denied", Some(reason))
         );
         // Setting it again by either contract is no new review.
-        s.set_qualification(SCHOOL, "1", None, None)
+        s.set_qualification(SCHOOL, "1", None, &Origin::default())
             .expect("accepted");
-        s.post_qualification(SCHOOL, Requested::Education, None)
+        s.post_qualification(SCHOOL, Requested::Education, &Origin::default())
             .expect("accepted");
         assert_eq!(
             s.qualifications(SCHOOL).expect("customer")[0].vetting,
@@ -797,20 +889,124 @@ mod tests {
     #[test]
     fn drift_and_removal() {
         let mut s = demo();
-        s.force_qualification(SCHOOL, Qualification::Nonprofit)
+        s.force_qualification(SCHOOL, Qualification::Nonprofit, &Origin::default())
             .expect("guid");
         assert_eq!(s.qualification(SCHOOL), Ok(Qualification::Nonprofit));
         assert_eq!(held(&s, SCHOOL), [(Qualification::Nonprofit, None)]);
         let new = "22222222-2222-4222-8222-222222222222";
-        s.force_qualification(new, Qualification::Education)
+        s.force_qualification(new, Qualification::Education, &Origin::default())
             .expect("guid");
         assert_eq!(s.qualification(new), Ok(Qualification::Education));
         assert_eq!(
-            s.force_qualification("bad", Qualification::Education),
+            s.force_qualification("bad", Qualification::Education, &Origin::default()),
             Err(AdminRefusal::NotAGuid("bad".to_owned()))
         );
         assert!(s.remove_customer(new));
         assert_eq!(refusal(s.qualification(new)).0, 404);
+    }
+
+    /// The value a record gives for a set of qualifications.
+    fn held_value(held: &[Qualification]) -> Option<String> {
+        Some(crate::seed::qualifications_value(held))
+    }
+
+    #[test]
+    fn every_change_is_recorded_once() {
+        let mut s = demo();
+        let alice = Origin {
+            request_id: Some("req-1".to_owned()),
+            correlation_id: Some("corr-1".to_owned()),
+            actor: Actor::user("alice@contoso.com").through("app-1"),
+            at: None,
+        };
+        s.set_qualification(SCHOOL, "1", None, &alice).expect("set");
+        s.set_qualification(SCHOOL, "1", None, &alice)
+            .expect("a retry");
+        let placed = time::OffsetDateTime::now_utc() - time::Duration::days(40);
+        let bob = Origin {
+            actor: Actor::application("portal"),
+            at: Some(placed),
+            ..Origin::default()
+        };
+        s.post_qualification(SCHOOL, Requested::StateOwnedEntity, &bob)
+            .expect("posted");
+        s.force_qualification(SCHOOL, Qualification::Nonprofit, &Origin::default())
+            .expect("drift");
+        assert_eq!(
+            s.remove_qualification(SCHOOL, Qualification::Education),
+            Ok(false),
+            "not held: nothing changed, nothing recorded"
+        );
+        s.remove_qualification(SCHOOL, Qualification::StateOwnedEntity)
+            .expect("removed");
+        let records = s.audit_log().records();
+        let summary: Vec<(Option<String>, Option<String>, Option<String>)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.user_principal_name.clone(),
+                    r.resource_old_value.clone(),
+                    r.resource_new_value.clone(),
+                )
+            })
+            .collect();
+        use Qualification::{Education, Nonprofit, StateOwnedEntity};
+        assert_eq!(
+            summary,
+            [
+                (
+                    Some("alice@contoso.com".to_owned()),
+                    held_value(&[]),
+                    held_value(&[Education])
+                ),
+                (
+                    None,
+                    held_value(&[Education]),
+                    held_value(&[Education, StateOwnedEntity])
+                ),
+                (
+                    None,
+                    held_value(&[Education, StateOwnedEntity]),
+                    held_value(&[Nonprofit, StateOwnedEntity])
+                ),
+                (
+                    None,
+                    held_value(&[Nonprofit, StateOwnedEntity]),
+                    held_value(&[Nonprofit])
+                ),
+            ]
+        );
+        let first = &records[0];
+        assert_eq!(
+            (
+                first.customer_name.as_deref(),
+                first.application_id.as_deref(),
+                first.original_correlation_id.as_deref(),
+                first.operation_type.as_str(),
+                first.operation_status.as_str(),
+                first.resource_type.as_str()
+            ),
+            (
+                Some("Contoso School District"),
+                Some("app-1"),
+                Some("corr-1"),
+                "update_customer_qualification",
+                "succeeded",
+                "customer"
+            )
+        );
+        assert_eq!(records[1].application_id.as_deref(), Some("portal"));
+        assert_eq!(
+            records[1].operation_date,
+            crate::audit::rfc3339(placed),
+            "placed in time"
+        );
+        let again = State::from_seed(s.to_seed()).expect("valid");
+        assert_eq!(
+            again.audit_log().records(),
+            records,
+            "kept in the state file"
+        );
     }
 
     #[test]
@@ -840,9 +1036,9 @@ mod tests {
         assert_eq!(held(&s, SCHOOL), [(Qualification::StateOwnedEntity, None)]);
 
         let mut s = demo();
-        s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), None)
+        s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), &Origin::default())
             .expect("valid");
-        s.post_qualification(AGENCY, Requested::StateOwnedEntity, None)
+        s.post_qualification(AGENCY, Requested::StateOwnedEntity, &Origin::default())
             .expect("valid");
         let again = State::from_seed(s.to_seed()).expect("valid");
         assert_eq!(again.to_seed(), s.to_seed());

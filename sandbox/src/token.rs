@@ -7,16 +7,14 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 // Tokio's clock, so that tests on paused time can let tokens expire without waiting.
 use tokio::time::Instant;
 
-use crate::wire::PARTNER_CENTER_RESOURCE;
-
-use crate::App;
-use crate::seed::{AppRegistration, Seed};
+use crate::seed::{Actor, AppRegistration, Seed};
+use crate::wire::{Cloud, EntraError};
+use crate::{App, lock};
 
 /// Issued tokens, app registrations and the token settings of the seed.
 #[derive(Debug)]
@@ -24,10 +22,24 @@ pub(crate) struct Tokens {
     lifetime: Duration,
     rotate_refresh_tokens: bool,
     static_tokens: HashSet<String>,
+    /// Who the static tokens stand for.
+    static_identity: Actor,
     apps: Vec<AppRegistration>,
-    /// Access token → expiry and what kind of sign-in it stands for.
-    issued: HashMap<String, (Instant, Access)>,
+    /// Access token → expiry and whom it stands for.
+    issued: HashMap<String, (Instant, Caller)>,
 }
+
+/// Whom a bearer token stands for, and what it may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub(crate) access: Access,
+    /// The user (App+User) and the application, as the activity log names them.
+    pub(crate) actor: Actor,
+}
+
+/// The `resource` a token request named, put on its answer for the request log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RequestedResource(pub(crate) String);
 
 /// What a bearer token may do: Partner Center lets only App+User tokens change a customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,13 +63,6 @@ pub(crate) struct TokenForm {
     resource: Option<String>,
 }
 
-/// A refused token request: HTTP 400 with AAD's `{"error","error_description"}`.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct OAuthFailure {
-    error: &'static str,
-    description: String,
-}
-
 #[derive(Debug)]
 pub(crate) struct Granted {
     access_token: String,
@@ -67,13 +72,6 @@ pub(crate) struct Granted {
 
 /// Above this many issued tokens, expired ones are dropped when a new one is issued.
 const PRUNE_THRESHOLD: usize = 1024;
-
-fn failure(error: &'static str, description: impl Into<String>) -> OAuthFailure {
-    OAuthFailure {
-        error,
-        description: description.into(),
-    }
-}
 
 /// Every access token the sandbox issues starts with this, so that tests can look for leaks.
 pub const ACCESS_TOKEN_PREFIX: &str = "sandbox-at-";
@@ -90,9 +88,16 @@ impl Tokens {
             lifetime: Duration::from_secs(seed.token_lifetime_secs).min(MAX_LIFETIME),
             rotate_refresh_tokens: seed.rotate_refresh_tokens,
             static_tokens: seed.static_tokens.iter().cloned().collect(),
+            static_identity: seed.static_token_identity.clone(),
             apps: seed.apps.clone(),
             issued: HashMap::new(),
         }
+    }
+
+    /// The partner's first app registration: its tenant is the partner's, the one Partner
+    /// Center's and Entra's errors name.
+    pub(crate) fn first_app(&self) -> Option<&AppRegistration> {
+        self.apps.first()
     }
 
     /// Puts the settings and registrations (with any rotated refresh token) into a seed.
@@ -101,24 +106,28 @@ impl Tokens {
         seed.rotate_refresh_tokens = self.rotate_refresh_tokens;
         seed.static_tokens = self.static_tokens.iter().cloned().collect();
         seed.static_tokens.sort();
+        seed.static_token_identity = self.static_identity.clone();
         seed.apps = self.apps.clone();
     }
 
-    /// What the token in an `Authorization` header may do now; `None` when it is missing,
+    /// Whom the token in an `Authorization` header stands for now; `None` when it is missing,
     /// unknown, expired or revoked.
-    pub(crate) fn access(&self, authorization: Option<&str>, now: Instant) -> Option<Access> {
+    pub(crate) fn caller(&self, authorization: Option<&str>, now: Instant) -> Option<Caller> {
         let (scheme, token) = authorization?.trim().split_once(' ')?;
         let token = token.trim();
         if !scheme.eq_ignore_ascii_case("bearer") {
             return None;
         }
         if self.static_tokens.contains(token) {
-            return Some(Access::AppUser);
+            return Some(Caller {
+                access: Access::AppUser,
+                actor: self.static_identity.clone(),
+            });
         }
         self.issued
             .get(token)
             .filter(|(expiry, _)| now < *expiry)
-            .map(|(_, access)| *access)
+            .map(|(_, caller)| caller.clone())
     }
 
     /// Forgets every issued access token, as a password reset or a revoked consent does:
@@ -127,19 +136,27 @@ impl Tokens {
         self.issued.clear();
     }
 
-    /// Checks a grant against the registrations and issues a token.
+    /// Checks a grant against the registrations and the cloud's resource, and issues a token.
     pub(crate) fn grant(
         &mut self,
         tenant_id: &str,
         form: &TokenForm,
+        cloud: Cloud,
         now: Instant,
-    ) -> Result<Granted, OAuthFailure> {
+    ) -> Result<Granted, EntraError> {
         let client_id = form.client_id.as_deref().unwrap_or_default();
         let secret = form.client_secret.as_deref().unwrap_or_default();
-        if form.resource.as_deref() != Some(PARTNER_CENTER_RESOURCE) {
-            return Err(failure(
+        let resource = form.resource.as_deref().unwrap_or_default();
+        if resource != cloud.resource() {
+            return Err(EntraError::new(
                 "invalid_resource",
-                format!("AADSTS500011: The resource must be {PARTNER_CENTER_RESOURCE}."),
+                500011,
+                format!(
+                    "The resource principal named {resource} was not found in the tenant named \
+                     {tenant_id}. This can happen if the application has not been installed by \
+                     the administrator of the tenant or consented to by any user in the tenant. \
+                     You might have sent your authentication request to the wrong tenant."
+                ),
             ));
         }
         let rotate = self.rotate_refresh_tokens;
@@ -148,37 +165,53 @@ impl Tokens {
             .iter_mut()
             .find(|a| a.tenant_id.eq_ignore_ascii_case(tenant_id) && a.client_id == client_id)
             .ok_or_else(|| {
-                failure(
+                EntraError::new(
                     "invalid_grant",
-                    format!(
-                        "AADSTS700016: Application {client_id} was not found in tenant {tenant_id}."
-                    ),
+                    700016,
+                    format!("Application {client_id} was not found in tenant {tenant_id}."),
                 )
             })?;
         if app.client_secret != secret {
-            return Err(failure(
+            return Err(EntraError::new(
                 "invalid_grant",
-                "AADSTS7000215: Invalid client secret provided.",
+                7000215,
+                "Invalid client secret provided.",
             ));
         }
-        let (access, refresh_token) = match form.grant_type.as_deref() {
-            Some("client_credentials") => (Access::AppOnly, None),
+        let application = Actor::application(app.client_id.clone());
+        let (caller, refresh_token) = match form.grant_type.as_deref() {
+            Some("client_credentials") => {
+                let caller = Caller {
+                    access: Access::AppOnly,
+                    actor: application,
+                };
+                (caller, None)
+            }
             Some("refresh_token") => {
                 if form.refresh_token.as_deref() != Some(app.refresh_token.as_str()) {
-                    return Err(failure(
+                    return Err(EntraError::new(
                         "invalid_grant",
-                        "AADSTS70000: The provided refresh token is invalid or has been used.",
+                        70000,
+                        "The provided refresh token is invalid or has been used.",
                     ));
                 }
                 if rotate {
                     app.refresh_token = new_token(REFRESH_TOKEN_PREFIX);
                 }
-                (Access::AppUser, Some(app.refresh_token.clone()))
+                let caller = Caller {
+                    access: Access::AppUser,
+                    actor: Actor {
+                        user_principal_name: app.user_principal_name.clone(),
+                        ..application
+                    },
+                };
+                (caller, Some(app.refresh_token.clone()))
             }
             _ => {
-                return Err(failure(
+                return Err(EntraError::new(
                     "unsupported_grant_type",
-                    "AADSTS70003: The grant type must be refresh_token or client_credentials.",
+                    70003,
+                    "The grant type must be refresh_token or client_credentials.",
                 ));
             }
         };
@@ -187,7 +220,7 @@ impl Tokens {
         }
         let access_token = new_token(ACCESS_TOKEN_PREFIX);
         self.issued
-            .insert(access_token.clone(), (now + self.lifetime, access));
+            .insert(access_token.clone(), (now + self.lifetime, caller));
         Ok(Granted {
             access_token,
             expires_in: self.lifetime.as_secs(),
@@ -196,29 +229,46 @@ impl Tokens {
     }
 }
 
-/// `POST /{tenant_id}/oauth2/token`, answering like AAD v1 (`expires_in` as a string).
+/// The `client-request-id` a token request sent, which Entra echoes as its correlation id.
+pub(crate) fn client_request_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// `POST /{tenant_id}/oauth2/token`, answering like AAD v1 (`expires_in` as a string). The
+/// answer carries the requested `resource` for the request log.
 pub(crate) async fn token(
     State(app): State<Arc<App>>,
     Path(tenant_id): Path<String>,
+    headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
+    let cloud = *lock(&app.cloud);
+    let refused = |error: EntraError| error.into_response(cloud, client_request_id(&headers));
     let Ok(Form(form)) = form else {
-        return oauth_error(&failure(
+        return refused(EntraError::new(
             "invalid_request",
-            "AADSTS900144: The request body must be a form.",
+            900144,
+            "The request body must be a form.",
         ));
     };
-    match app.mutate(|state| state.tokens.grant(&tenant_id, &form, Instant::now())) {
+    let outcome = app.mutate(|state| state.tokens.grant(&tenant_id, &form, cloud, Instant::now()));
+    let mut response = match outcome {
         Ok(granted) => Json(TokenAnswer {
             token_type: "Bearer",
             expires_in: granted.expires_in.to_string(),
-            resource: PARTNER_CENTER_RESOURCE,
+            resource: cloud.resource(),
             access_token: granted.access_token,
             refresh_token: granted.refresh_token,
         })
         .into_response(),
-        Err(refused) => oauth_error(&refused),
-    }
+        Err(error) => refused(error),
+    };
+    response
+        .extensions_mut()
+        .insert(RequestedResource(form.resource.unwrap_or_default()));
+    response
 }
 
 /// AAD v1's answer, in its order; `expires_in` is a string there.
@@ -233,15 +283,18 @@ struct TokenAnswer {
     refresh_token: Option<String>,
 }
 
-fn oauth_error(refused: &OAuthFailure) -> Response {
-    let body = json!({ "error": refused.error, "error_description": refused.description });
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID};
+    use crate::seed::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_TENANT_ID,
+        DEMO_USER_PRINCIPAL_NAME,
+    };
+    use crate::wire::PARTNER_CENTER_RESOURCE;
+
+    fn access(tokens: &Tokens, header: Option<&str>, now: Instant) -> Option<Access> {
+        tokens.caller(header, now).map(|caller| caller.access)
+    }
 
     fn form(grant: &str, secret: &str, refresh: Option<&str>) -> TokenForm {
         TokenForm {
@@ -265,24 +318,28 @@ mod tests {
             .grant(
                 DEMO_TENANT_ID,
                 &form("client_credentials", DEMO_CLIENT_SECRET, None),
+                Cloud::Public,
                 now,
             )
             .expect("granted");
         assert!(granted.refresh_token.is_none());
         let header = format!("Bearer {}", granted.access_token);
-        assert_eq!(tokens.access(Some(&header), now), Some(Access::AppOnly));
+        assert_eq!(access(&tokens, Some(&header), now), Some(Access::AppOnly));
         assert_eq!(
-            tokens.access(Some(&header), now + Duration::from_secs(3600)),
+            access(&tokens, Some(&header), now + Duration::from_secs(3600)),
             None
         );
         assert_eq!(
-            tokens.access(Some("bearer sandbox-access-token"), now),
+            access(&tokens, Some("bearer sandbox-access-token"), now),
             Some(Access::AppUser)
         );
-        assert_eq!(tokens.access(Some("Basic sandbox-access-token"), now), None);
-        assert_eq!(tokens.access(None, now), None);
+        assert_eq!(
+            access(&tokens, Some("Basic sandbox-access-token"), now),
+            None
+        );
+        assert_eq!(access(&tokens, None, now), None);
         tokens.revoke_issued();
-        assert_eq!(tokens.access(Some(&header), now), None);
+        assert_eq!(access(&tokens, Some(&header), now), None);
     }
 
     #[test]
@@ -292,10 +349,15 @@ mod tests {
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
         let granted = tokens
-            .grant(DEMO_TENANT_ID, &app_user_form(DEMO_REFRESH_TOKEN), now)
+            .grant(
+                DEMO_TENANT_ID,
+                &app_user_form(DEMO_REFRESH_TOKEN),
+                Cloud::Public,
+                now,
+            )
             .expect("granted");
         let header = format!("Bearer {}", granted.access_token);
-        assert_eq!(tokens.access(Some(&header), now), Some(Access::AppUser));
+        assert_eq!(access(&tokens, Some(&header), now), Some(Access::AppUser));
         assert_eq!(granted.expires_in, MAX_LIFETIME.as_secs());
     }
 
@@ -304,7 +366,7 @@ mod tests {
         let mut tokens = Tokens::from_seed(&Seed::demo());
         let now = Instant::now();
         let refused = |t: &mut Tokens, f: &TokenForm| {
-            t.grant(DEMO_TENANT_ID, f, now)
+            t.grant(DEMO_TENANT_ID, f, Cloud::Public, now)
                 .map(|_| ())
                 .map_err(|e| e.error)
         };
@@ -331,8 +393,70 @@ mod tests {
                 .grant(
                     "other-tenant",
                     &form("client_credentials", DEMO_CLIENT_SECRET, None),
+                    Cloud::Public,
                     now
                 )
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn callers_are_named_for_the_activity_log() {
+        let mut tokens = Tokens::from_seed(&Seed::demo());
+        let now = Instant::now();
+        let actor = |t: &mut Tokens, f: &TokenForm| {
+            let granted = t
+                .grant(DEMO_TENANT_ID, f, Cloud::Public, now)
+                .expect("granted");
+            let header = format!("Bearer {}", granted.access_token);
+            t.caller(Some(&header), now).expect("issued").actor
+        };
+        let user = Actor::user(DEMO_USER_PRINCIPAL_NAME).through(DEMO_CLIENT_ID);
+        assert_eq!(actor(&mut tokens, &app_user_form(DEMO_REFRESH_TOKEN)), user);
+        assert_eq!(
+            actor(
+                &mut tokens,
+                &form("client_credentials", DEMO_CLIENT_SECRET, None)
+            ),
+            Actor::application(DEMO_CLIENT_ID)
+        );
+        let static_caller = tokens.caller(Some("Bearer sandbox-access-token"), now);
+        assert_eq!(static_caller.map(|c| c.actor), Some(user));
+    }
+
+    #[test]
+    fn each_cloud_requires_its_resource() {
+        let mut tokens = Tokens::from_seed(&Seed::demo());
+        let now = Instant::now();
+        let china = "https://partner.partnercenterapi.microsoftonline.cn";
+        let mut china_form = app_user_form(DEMO_REFRESH_TOKEN);
+        china_form.resource = Some(china.to_owned());
+        assert!(
+            tokens
+                .grant(DEMO_TENANT_ID, &china_form, Cloud::China, now)
+                .is_ok()
+        );
+        let refused = tokens
+            .grant(DEMO_TENANT_ID, &china_form, Cloud::UsGovernment, now)
+            .map(|_| ())
+            .expect_err("the global resource is required");
+        assert_eq!((refused.error, refused.code), ("invalid_resource", 500011));
+        assert!(
+            refused.message.starts_with(&format!(
+                "The resource principal named {china} was not found"
+            )),
+            "{}",
+            refused.message
+        );
+        let global = app_user_form(DEMO_REFRESH_TOKEN);
+        assert!(
+            tokens
+                .grant(DEMO_TENANT_ID, &global, Cloud::UsGovernment, now)
+                .is_ok()
+        );
+        assert!(
+            tokens
+                .grant(DEMO_TENANT_ID, &global, Cloud::China, now)
                 .is_err()
         );
     }
@@ -344,13 +468,26 @@ mod tests {
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
         let first = tokens
-            .grant(DEMO_TENANT_ID, &app_user_form(DEMO_REFRESH_TOKEN), now)
+            .grant(
+                DEMO_TENANT_ID,
+                &app_user_form(DEMO_REFRESH_TOKEN),
+                Cloud::Public,
+                now,
+            )
             .expect("granted");
         let rotated = first.refresh_token.expect("rotated");
         assert_ne!(rotated, DEMO_REFRESH_TOKEN);
         let reuse = app_user_form(DEMO_REFRESH_TOKEN);
-        assert!(tokens.grant(DEMO_TENANT_ID, &reuse, now).is_err());
+        assert!(
+            tokens
+                .grant(DEMO_TENANT_ID, &reuse, Cloud::Public, now)
+                .is_err()
+        );
         let next = app_user_form(&rotated);
-        assert!(tokens.grant(DEMO_TENANT_ID, &next, now).is_ok());
+        assert!(
+            tokens
+                .grant(DEMO_TENANT_ID, &next, Cloud::Public, now)
+                .is_ok()
+        );
     }
 }

@@ -9,9 +9,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use crate::cases::CaseContext;
 use crate::faults::{self, Effect};
+use crate::token::RequestedResource;
 use crate::{App, lock};
 use crate::{ratelimit, wire};
+
+/// Names a partner or an application in a case's answer when the sandbox has no registration.
+const NO_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// What a request was for, as counted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +27,7 @@ enum Route {
     GetQualifications(String),
     GetValidations,
     GetCustomers,
+    GetAuditRecords,
     Token,
     Other,
 }
@@ -32,6 +38,7 @@ impl Route {
         match (method, segments.as_slice()) {
             ("GET", ["v1", "customers", "all", "validations"]) => Self::GetValidations,
             ("GET", ["v1", "customers"]) => Self::GetCustomers,
+            ("GET", ["v1", "auditrecords"]) => Self::GetAuditRecords,
             ("PUT", ["v1", "customers", id, "qualification"]) => {
                 Self::PutQualification(id.to_ascii_lowercase())
             }
@@ -57,6 +64,7 @@ impl Route {
             Self::GetQualifications(_) => "GET qualifications",
             Self::GetValidations => "GET validations",
             Self::GetCustomers => "GET customers",
+            Self::GetAuditRecords => "GET auditrecords",
             Self::Token => "POST token",
             Self::Other => "other",
         }
@@ -88,6 +96,8 @@ pub(crate) struct LogEntry {
     ms_correlationid: Option<String>,
     ms_contract_version: Option<String>,
     user_agent: Option<String>,
+    /// The `resource` a token request asked for, when it reached the token endpoint.
+    resource: Option<String>,
     /// Absent when the connection was dropped.
     status: Option<u16>,
     fault: Option<&'static str>,
@@ -110,6 +120,10 @@ pub struct Counters {
     /// answered again from the idempotency cache is not applied again, so more than one under
     /// an id is a change made twice.
     pub accepted: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Token requests that reached the token endpoint, by the `resource` they asked for (`""`
+    /// for none).
+    #[serde(default)]
+    pub token_resources: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -153,6 +167,11 @@ impl Counters {
     pub fn status(&self, status: u16) -> u64 {
         self.status.get(&status.to_string()).copied().unwrap_or(0)
     }
+
+    /// Token requests that asked for this `resource`.
+    pub fn token_resource(&self, resource: &str) -> u64 {
+        self.token_resources.get(resource).copied().unwrap_or(0)
+    }
 }
 
 /// How many requests the log keeps.
@@ -182,6 +201,12 @@ impl Traffic {
             Some(status) => *counters.status.entry(status.to_string()).or_default() += 1,
             None => counters.dropped += 1,
         }
+        if let Some(resource) = &entry.resource {
+            *counters
+                .token_resources
+                .entry(resource.clone())
+                .or_default() += 1;
+        }
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
         }
@@ -206,7 +231,8 @@ impl Traffic {
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A header's value, when it is text.
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -231,10 +257,26 @@ pub(crate) async fn middleware(
         ms_correlationid: header(headers, "ms-correlationid"),
         ms_contract_version: header(headers, "ms-contract-version"),
         user_agent: header(headers, "user-agent"),
+        resource: None,
         method,
         path,
         status: None,
         fault: None,
+    };
+    let client_request_id = header(headers, "client-request-id");
+    // What a named case's answer names, read only when a case strikes.
+    let case_answer = |effect: Effect| {
+        let cloud = *lock(&app.cloud);
+        let state = lock(&app.state);
+        let app_registration = state.tokens.first_app();
+        let context = CaseContext {
+            cloud,
+            customer_id: route.customer(),
+            partner_id: app_registration.map_or(NO_GUID, |a| a.tenant_id.as_str()),
+            client_id: app_registration.map_or(NO_GUID, |a| a.client_id.as_str()),
+            client_request_id: client_request_id.as_deref(),
+        };
+        faults::respond(effect, &context)
     };
     if route.is_api()
         && let Err(wait) = lock(&app.rate_limit).take(tokio::time::Instant::now())
@@ -253,10 +295,14 @@ pub(crate) async fn middleware(
     let (effect, response) = match decision.effect {
         Some(effect) => (
             Some((effect.label(false), effect.clone())),
-            faults::respond(effect),
+            case_answer(effect),
         ),
         None => {
             let served = next.run(request).await;
+            entry.resource = served
+                .extensions()
+                .get::<RequestedResource>()
+                .map(|r| r.0.clone());
             let after = decision.after;
             if !after.delay.is_zero() {
                 tokio::time::sleep(after.delay).await;
@@ -264,7 +310,7 @@ pub(crate) async fn middleware(
             match after.effect {
                 Some(effect) => (
                     Some((effect.label(true), effect.clone())),
-                    faults::respond(effect),
+                    case_answer(effect),
                 ),
                 None => (None, served),
             }
@@ -319,6 +365,7 @@ mod tests {
             ms_correlationid: None,
             ms_contract_version: None,
             user_agent: None,
+            resource: None,
             status,
             fault: None,
         };

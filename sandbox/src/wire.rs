@@ -6,10 +6,69 @@ use axum::Json;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// The `resource` a token request must name (AAD v1) to get a Partner Center token.
+/// The `resource` a token request must name (AAD v1) to get a token of the global (and the US
+/// Government) Partner Center.
 pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partnercenter.microsoft.com";
+
+/// The application id of the Partner Center API in Microsoft Entra, which Entra's errors name as
+/// the resource a sign-in was for.
+pub const PARTNER_CENTER_APP_ID: &str = "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd";
+
+/// The Partner Center a sandbox poses as (`--cloud`, `PUT /admin/cloud`): each cloud has its own
+/// token `resource` and sign-in authority
+/// (learn.microsoft.com/partner-center/developer/partner-center-rest-urls).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cloud {
+    /// The global Partner Center.
+    #[default]
+    #[serde(rename = "public")]
+    Public,
+    /// Partner Center for Microsoft Cloud for US Government.
+    #[serde(rename = "usgovernment")]
+    UsGovernment,
+    /// Partner Center operated by 21Vianet.
+    #[serde(rename = "china")]
+    China,
+}
+
+impl Cloud {
+    pub const ALL: [Self; 3] = [Self::Public, Self::UsGovernment, Self::China];
+
+    /// `public`, `usgovernment` or `china`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::UsGovernment => "usgovernment",
+            Self::China => "china",
+        }
+    }
+
+    /// The cloud of this name in any case.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|cloud| cloud.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The `resource` its token endpoint requires.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::Public | Self::UsGovernment => PARTNER_CENTER_RESOURCE,
+            Self::China => "https://partner.partnercenterapi.microsoftonline.cn",
+        }
+    }
+
+    /// Its sign-in authority, to whose error pages Entra's answers link.
+    pub fn authority(self) -> &'static str {
+        match self {
+            Self::Public => "https://login.microsoftonline.com",
+            Self::UsGovernment => "https://login.microsoftonline.us",
+            Self::China => "https://login.partner.microsoftonline.cn",
+        }
+    }
+}
 
 /// Partner Center's error codes (the `code` of an error body) that the sandbox answers.
 pub mod error_codes {
@@ -19,6 +78,22 @@ pub mod error_codes {
     pub const INVALID_TENANT_ID: u32 = 900118;
     /// A property of the request is invalid (HTTP 400).
     pub const INVALID_PROPERTY: u32 = 3000;
+    /// The caller's role may not perform the operation (HTTP 403).
+    pub const ACCESS_DENIED: u32 = 2032;
+    /// The partner has no commerce relationship with the customer (HTTP 403).
+    pub const NO_RELATIONSHIP: u32 = 20002;
+    /// The supplied role doesn't have the rights to perform the operation (HTTP 403).
+    pub const ROLE_MISSING: u32 = 900150;
+    /// An App+User token without a multi-factor sign-in, refused since April 2026 (HTTP 401).
+    pub const MFA_REQUIRED: u32 = 900421;
+}
+
+/// The `code` of an error body: documented as a string, answered as a number as often.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Code {
+    Number(u32),
+    Text(String),
 }
 
 /// Partner Center's error body, its fields in the documented order:
@@ -27,7 +102,7 @@ pub mod error_codes {
 pub(crate) struct ErrorBody {
     /// Absent where the sandbox knows of no code Partner Center uses.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) code: Option<u32>,
+    pub(crate) code: Option<Code>,
     pub(crate) description: String,
     /// Always empty here.
     pub(crate) data: [(); 0],
@@ -36,6 +111,10 @@ pub(crate) struct ErrorBody {
 
 impl ErrorBody {
     pub(crate) fn new(code: Option<u32>, description: impl Into<String>) -> Self {
+        Self::coded(code.map(Code::Number), description)
+    }
+
+    pub(crate) fn coded(code: Option<Code>, description: impl Into<String>) -> Self {
         Self {
             code,
             description: description.into(),
@@ -74,6 +153,156 @@ pub(crate) fn throttled(retry_after_secs: Option<u64>) -> Response {
             .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+/// An error of Microsoft Entra's token endpoint. It answers in the documented shape
+/// (learn.microsoft.com/entra/identity-platform/reference-error-codes): `{"error",
+/// "error_description":"AADSTS…: …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …",
+/// "error_codes":[…],"timestamp","trace_id","correlation_id","error_uri"}`, and `suberror` where
+/// Entra gives one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct EntraError {
+    /// The OAuth error, e.g. `invalid_grant`.
+    pub(crate) error: &'static str,
+    /// The AADSTS number.
+    pub(crate) code: u32,
+    /// The text after `AADSTS…: `.
+    pub(crate) message: String,
+    pub(crate) suberror: Option<&'static str>,
+}
+
+impl EntraError {
+    pub(crate) fn new(error: &'static str, code: u32, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            code,
+            message: message.into(),
+            suberror: None,
+        }
+    }
+
+    pub(crate) fn with_suberror(self, suberror: &'static str) -> Self {
+        Self {
+            suberror: Some(suberror),
+            ..self
+        }
+    }
+
+    /// HTTP 400, as Entra answers every error of a token request but a client's failed
+    /// authentication. The correlation id is the request's `client-request-id` when it sent
+    /// one, as Entra echoes it.
+    pub(crate) fn into_response(self, cloud: Cloud, client_request_id: Option<&str>) -> Response {
+        #[derive(Serialize)]
+        struct Body {
+            error: &'static str,
+            error_description: String,
+            error_codes: [u32; 1],
+            timestamp: String,
+            trace_id: String,
+            correlation_id: String,
+            error_uri: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            suberror: Option<&'static str>,
+        }
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+        let timestamp = time::OffsetDateTime::now_utc()
+            .format(&format)
+            .unwrap_or_default();
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let correlation_id = client_request_id
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .unwrap_or_else(uuid::Uuid::new_v4)
+            .to_string();
+        let body = Body {
+            error: self.error,
+            error_description: format!(
+                "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\n\
+                 Timestamp: {timestamp}",
+                self.code, self.message
+            ),
+            error_codes: [self.code],
+            timestamp,
+            trace_id,
+            correlation_id,
+            error_uri: format!("{}/error?code={}", cloud.authority(), self.code),
+            suberror: self.suberror,
+        };
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    }
+}
+
+/// `{"objectType":…}`, the `attributes` of Partner Center's resources.
+#[derive(Debug, Serialize)]
+pub(crate) struct ObjectType {
+    #[serde(rename = "objectType")]
+    pub(crate) object_type: &'static str,
+}
+
+impl ObjectType {
+    pub(crate) fn new(object_type: &'static str) -> Self {
+        Self { object_type }
+    }
+}
+
+/// A header a link asks the client to send, e.g. `MS-ContinuationToken`.
+#[derive(Debug, Serialize)]
+pub(crate) struct LinkHeader {
+    pub(crate) key: &'static str,
+    pub(crate) value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Link {
+    pub(crate) uri: String,
+    pub(crate) method: &'static str,
+    pub(crate) headers: Vec<LinkHeader>,
+}
+
+impl Link {
+    pub(crate) fn get(uri: String, headers: Vec<LinkHeader>) -> Self {
+        Self {
+            uri,
+            method: "GET",
+            headers,
+        }
+    }
+}
+
+/// The `links` of a collection: itself, and the next page while more follow.
+#[derive(Debug, Serialize)]
+pub(crate) struct Links {
+    #[serde(rename = "self")]
+    pub(crate) this: Link,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next: Option<Link>,
+}
+
+/// Partner Center's collection, paged by continuation: `totalCount` is the number of items on
+/// this page, `links.next` the way to the following one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Collection<T> {
+    pub(crate) total_count: usize,
+    pub(crate) items: Vec<T>,
+    pub(crate) links: Links,
+    pub(crate) attributes: ObjectType,
+}
+
+impl<T: Serialize> Collection<T> {
+    /// A page answered at `this_uri`, with `next` when more follow.
+    pub(crate) fn page(items: Vec<T>, this_uri: String, next: Option<Link>) -> Response {
+        Json(Self {
+            total_count: items.len(),
+            items,
+            links: Links {
+                this: Link::get(this_uri, Vec::new()),
+                next,
+            },
+            attributes: ObjectType::new("Collection"),
+        })
+        .into_response()
+    }
 }
 
 /// The CustomerQualification enum of the Partner Center REST reference; the PUT body carries its
