@@ -290,7 +290,7 @@ pub enum Error {
 pub(crate) fn causes<'a>(
     error: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
-    let unboxed = |error: &'a (dyn StdError + 'static)| -> &'a (dyn StdError + 'static) {
+    fn unboxed<'a>(error: &'a (dyn StdError + 'static)) -> &'a (dyn StdError + 'static) {
         if let Some(boxed) = error.downcast_ref::<Box<Error>>() {
             &**boxed
         } else if let Some(shared) = error.downcast_ref::<Arc<reqwest::Error>>() {
@@ -299,14 +299,13 @@ pub(crate) fn causes<'a>(
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
         {
-            inner
+            // hyper wraps a TLS failure in two of them.
+            unboxed(inner)
         } else {
             error
         }
-    };
-    std::iter::successors(Some(unboxed(error)), move |&error| {
-        error.source().map(unboxed)
-    })
+    }
+    std::iter::successors(Some(unboxed(error)), |&error| error.source().map(unboxed))
 }
 
 /// An error and its causes on one line.
@@ -429,6 +428,11 @@ impl Error {
     /// any other answer would be the same next time.
     pub(crate) fn retry_decision(&self) -> RetryDecision {
         let transient_status = |status: u16| matches!(status, 429 | 500 | 502 | 503 | 504);
+        // TLS refused (a certificate no trusted authority signed, a name that does not match):
+        // the same connection would be refused the same way.
+        if self.causes().any(|cause| cause.is::<rustls::Error>()) {
+            return RetryDecision::Stop;
+        }
         match self {
             Self::Api(api) if transient_status(api.status) => RetryDecision::Retry {
                 server_delay: api.retry_after,
@@ -448,8 +452,8 @@ impl Error {
                 source: AuthError::Transport { .. },
                 ..
             } => RetryDecision::Retry { server_delay: None },
-            // Connecting, sending and reading can fail once and work the next time; a TLS
-            // certificate, a redirect loop or an undecodable answer would fail the same way.
+            // Connecting, sending and reading can fail once and work the next time; a redirect
+            // loop or an undecodable answer would fail the same way.
             Self::Transport { source, .. }
                 if source.is_connect()
                     || source.is_timeout()

@@ -188,9 +188,9 @@ impl Remedy {
                  App management) and that environment names the cloud of your partner tenant."
                 .to_owned(),
             Self::NoRelationship => "The partner has no reseller relationship with this \
-                 customer, so Partner Center lets it change nothing for them: set one up (in \
-                 Partner Center, Customers, Request a reseller relationship, which the customer's \
-                 administrator accepts), or check customer_id."
+                 customer, which Partner Center requires: request one (in Partner Center, \
+                 Customers, Request a reseller relationship; the customer's administrator accepts \
+                 it), or check customer_id."
                 .to_owned(),
             Self::RoleMissing => format!(
                 "The signed-in user has no role in this customer's tenant that allows this: in \
@@ -263,12 +263,16 @@ impl Remedy {
     }
 }
 
-/// A short summary, the first sentence saying what to do where the failure says, and the full,
+/// A short summary, a first paragraph saying what to do where the failure says, and the full,
 /// secret-free error text as the rest of the detail.
 impl From<Error> for Diagnostics {
     fn from(error: Error) -> Self {
         if let Some(remedy) = Remedy::find(error.causes()) {
-            let detail = format!("{} {error}.", remedy.advice());
+            let detail = format!(
+                "{}\n\n{}.",
+                remedy.advice(),
+                capitalized(&error.to_string())
+            );
             return Diagnostic::error(remedy.summary(), detail).into();
         }
         let summary = match &error {
@@ -283,6 +287,15 @@ impl From<Error> for Diagnostics {
         };
         Diagnostic::error(summary, format!("{error}.")).into()
     }
+}
+
+/// `text` as a sentence begins.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A rule's refusal, pointing at the attribute it is about.
@@ -366,7 +379,7 @@ mod tests {
         };
         let d = diagnostic(error);
         assert!(d.summary.contains(summary), "{summary}: {}", d.summary);
-        let (first, rest) = d.detail.split_once(". ").expect("two sentences at least");
+        let (first, rest) = d.detail.split_once("\n\n").expect("two paragraphs");
         for word in advice {
             assert!(first.contains(word), "{summary}: {word:?} not in {first}");
         }
@@ -519,7 +532,8 @@ mod tests {
         }
     }
 
-    /// A transport error as reqwest nests it: the TLS error inside an `io::Error`.
+    /// A transport error as reqwest nests it: the TLS error inside an `io::Error` inside
+    /// another.
     #[derive(Debug)]
     struct Connect(std::io::Error);
 
@@ -538,10 +552,10 @@ mod tests {
     #[test]
     fn an_unknown_certificate_authority_is_found_inside_io_errors() {
         let tls = |error| {
-            Connect(std::io::Error::new(
+            Connect(std::io::Error::other(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 rustls::Error::InvalidCertificate(error),
-            ))
+            )))
         };
         let untrusted = tls(CertificateError::UnknownIssuer);
         assert_eq!(
