@@ -275,3 +275,48 @@ isolated_test! {
         });
     }
 }
+
+/// Anything but the three names is refused before any request, naming the attribute (at its
+/// line) or the variable, and the accepted values.
+#[test]
+fn an_unknown_environment_names_the_accepted_values() {
+    for_each_version(|version| {
+        let sandbox = Sandbox::start();
+        let accepted = "environment must be \"public\", \"usgovernment\" or \"china\"";
+        let mut workspace = Workspace::new(
+            version,
+            &format!(
+                "provider \"partnercenter\" {{\n  environment = \"AzureChinaCloud\"\n}}\n\n{}",
+                SCHOOL_EDUCATION.replace("SCHOOL", SCHOOL)
+            ),
+        );
+        workspace.use_sandbox(&sandbox);
+        workspace.init();
+        let output = workspace.run(&["validate", "-json"]);
+        let validated: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("validate -json prints JSON");
+        let diagnostic = validated["diagnostics"]
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["summary"] == "Invalid environment"))
+            .cloned()
+            .unwrap_or_else(|| panic!("{version}: {validated}"));
+        let detail = diagnostic["detail"].as_str().unwrap_or_default();
+        assert!(detail.starts_with(accepted), "{version}: {detail}");
+        workspace.assert_points_at(&diagnostic, "environment");
+
+        workspace.write_config(&config(&[SCHOOL_EDUCATION]));
+        workspace.set_env("PARTNERCENTER_ENVIRONMENT", "gcc");
+        let said = workspace.fails(&["plan", "-input=false", "-json"]);
+        let detail = diagnostics(&said)
+            .into_iter()
+            .find(|d| d["summary"] == "Invalid environment")
+            .map(|d| d["detail"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| panic!("{version}: {said}"));
+        assert_eq!(
+            detail,
+            format!("{accepted}; got \"gcc\" (from PARTNERCENTER_ENVIRONMENT)."),
+            "{version}"
+        );
+        assert_eq!(sandbox.counters().total, 0, "{version}: nothing sent");
+    });
+}
