@@ -151,11 +151,13 @@ impl Client {
     /// success or at a business failure (any 4xx but 429, never retried), so its retries keep
     /// the id: after no answer, and after 429 and 5xx, which are neither. That is also what
     /// makes a retried change safe: a gateway's 5xx can follow a change Partner Center applied,
-    /// and the same id lets it recognise the repeat instead of applying it twice. `cancel` (Terraform
-    /// said stop) ends every wait and keeps any attempt from starting, but a change already
-    /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
-    /// only its answer lets Terraform record that. A read changes nothing, so stop abandons it
-    /// at once, answer or not (a listing of thousands of customers ends promptly).
+    /// and the same id lets it recognise the repeat instead of applying it twice.
+    ///
+    /// `cancel` (Terraform said stop) ends every wait and keeps any attempt from starting, but a
+    /// change already sent runs to its answer (within its timeout): Partner Center may have
+    /// applied it, and only its answer lets Terraform record that. A read changes nothing, so
+    /// stop abandons it at once, answer or not (a listing of thousands of customers ends
+    /// promptly).
     pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()

@@ -11,11 +11,14 @@ use std::process::Command;
 /// Set in the re-run to the name of the test it runs.
 const INSIDE: &str = "PARTNERCENTER_E2E_NETNS";
 
-/// Runs `body` in a network namespace of its own. `test` is the test's path as
-/// `module_path!()` and the function name give it (`e2e::clouds::name`).
-pub(crate) fn isolated(test: &str, body: impl FnOnce()) {
-    // libtest names tests without the crate's name.
-    let name = test.split_once("::").map_or(test, |(_, path)| path);
+/// Runs `body`, the whole of the calling test, in a network namespace of its own.
+pub(crate) fn isolated(body: impl FnOnce()) {
+    // libtest runs each test on a thread named after it, `clouds::name`.
+    let thread = std::thread::current();
+    let name = thread
+        .name()
+        .filter(|name| name.contains("::"))
+        .expect("called on the test's own thread");
     if std::env::var(INSIDE).as_deref() == Ok(name) {
         bring_up_loopback();
         body();
@@ -61,19 +64,3 @@ fn bring_up_loopback() {
         .collect();
     assert_eq!(interfaces, ["lo"], "the namespace has more than loopback");
 }
-
-/// A test whose body runs in a network namespace of its own (see [`isolated`]).
-macro_rules! isolated_test {
-    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
-        $(#[$meta])*
-        #[test]
-        fn $name() {
-            $crate::clouds::netns::isolated(
-                concat!(module_path!(), "::", stringify!($name)),
-                || $body,
-            );
-        }
-    };
-}
-
-pub(crate) use isolated_test;
