@@ -381,7 +381,10 @@ mod tests {
             err.to_string(),
             "malformed msgpack: byte 6 is 0xc1, which msgpack reserves and never uses"
         );
-        assert!(decode(&unhex("c1"), &Type::Dynamic).is_err());
+        assert!(matches!(
+            decode(&unhex("c1"), &Type::Dynamic).unwrap_err().kind,
+            DecodeErrorKind::Msgpack(ReadError::Reserved { offset: 0 })
+        ));
         let err = decode(&unhex("81 a1 61 d5 07 00 00"), &ty).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -389,7 +392,10 @@ mod tests {
              values, as extension types 0 and 12"
         );
         // A refined unknown whose refinements are not a map.
-        assert!(decode(&unhex("d4 0c 01"), &Type::String).is_err());
+        assert!(matches!(
+            decode(&unhex("d4 0c 01"), &Type::String).unwrap_err().kind,
+            DecodeErrorKind::Msgpack(ReadError::Refinements { offset: 0, .. })
+        ));
     }
 
     #[test]
@@ -598,9 +604,10 @@ mod tests {
         .unwrap();
         assert!(decode(&good, &ty).is_ok());
         for end in 0..good.len() {
+            let err = decode(&good[..end], &ty).expect_err("truncated");
             assert!(
-                decode(&good[..end], &ty).is_err(),
-                "truncated at {end} decoded"
+                matches!(err.kind, DecodeErrorKind::Msgpack(ReadError::Truncated)),
+                "truncated at {end}: {err}"
             );
         }
         let mut trailing = good.clone();
@@ -609,16 +616,24 @@ mod tests {
             decode(&trailing, &ty).unwrap_err().kind,
             DecodeErrorKind::TrailingData
         ));
+        // Lengths far beyond the data: refused as truncations, before any allocation.
         for garbage in [
             "dd ff ff ff ff",
             "df ff ff ff ff",
             "db ff ff ff ff",
             "c9 ff ff ff ff 00",
-            "ff ff ff",
             "c7",
         ] {
-            assert!(decode(&unhex(garbage), &ty).is_err(), "{garbage} decoded");
+            let err = decode(&unhex(garbage), &ty).expect_err(garbage);
+            assert!(
+                matches!(err.kind, DecodeErrorKind::Msgpack(ReadError::Truncated)),
+                "{garbage}: {err}"
+            );
         }
+        assert!(matches!(
+            decode(&unhex("ff ff ff"), &ty).unwrap_err().kind,
+            DecodeErrorKind::TrailingData
+        ));
     }
 
     #[test]
