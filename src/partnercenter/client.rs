@@ -181,10 +181,13 @@ impl Client {
         url: &Url,
         call: &CallContext,
     ) -> Result<Answer, Error> {
-        let deadline = Instant::now() + self.inner.deadline;
+        let budget = request.budget.map_or(self.inner.deadline, |budget| {
+            budget.min(self.inner.deadline)
+        });
+        let deadline = Instant::now() + budget;
         let deadline_exceeded = |attempts, last: Option<Error>| Error::DeadlineExceeded {
             call: Box::new(call.clone()),
-            deadline: self.inner.deadline,
+            deadline: budget,
             attempts,
             last: last.map(Box::new),
         };
