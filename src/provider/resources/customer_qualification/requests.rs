@@ -12,7 +12,7 @@ use crate::provider::values::known;
 use crate::quote::{PROSE_CHARS, excerpt, quote};
 
 use super::rules::requested;
-use super::{NAMES, State};
+use super::{NAMES, State, drift};
 
 /// One request that sets `state`'s qualification, carrying `code`. The new state is what
 /// Partner Center answered (in the user's spelling when it agrees); the write-only code is
@@ -47,7 +47,8 @@ pub(super) async fn set(
 
 /// One read of what Partner Center holds for the customer. The resource is found while its
 /// qualification is among them; otherwise the state records what the customer holds instead,
-/// which the next plan shows as drift.
+/// which the next plan shows as drift, with a warning that says who made it (one more request,
+/// only then, unless `explain_drift` is off).
 pub(super) async fn refresh(
     client: &Context,
     state: State,
@@ -70,18 +71,31 @@ pub(super) async fn refresh(
     };
     let wanted = state.qualification.as_str().and_then(|q| q.parse().ok());
     let found = wanted.and_then(|w| listed.iter().find(|e| e.kind() == Some(w)));
-    let state = match found {
-        Some(entry) => with_vetting(state, Some(entry)),
-        // Drift (or a fresh import): record what Partner Center says.
-        None => State {
-            qualification: Attr::Known(instead(wanted, &listed)),
-            ..with_vetting(state, None)
-        },
+    let (state, drifted) = match found {
+        // Whatever its vetting (InReview, Denied), the qualification is the state's.
+        Some(entry) => (with_vetting(state, Some(entry)), false),
+        // Drift (or a fresh import, which records a qualification for the first time): record
+        // what Partner Center says.
+        None => {
+            let held = instead(wanted, &listed);
+            let drifted = state
+                .qualification
+                .as_str()
+                .is_some_and(|recorded| !recorded.eq_ignore_ascii_case(&held));
+            let state = State {
+                qualification: Attr::Known(held),
+                ..with_vetting(state, None)
+            };
+            (state, drifted)
+        }
     };
-    let warnings = found
+    let mut warnings: Vec<Diagnostic> = found
         .and_then(|entry| denied(&customer_id, entry))
         .into_iter()
         .collect();
+    if drifted && client.explain_drift() {
+        warnings.push(drift::explain(client, &customer_id).await);
+    }
     Ok(Refreshed::Found {
         state: State {
             id: Attr::Known(customer_id),
