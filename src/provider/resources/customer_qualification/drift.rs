@@ -93,7 +93,7 @@ fn changed_by(customer_id: &str, change: &QualificationChange) -> Diagnostic {
         (Some(user), None) => (user, String::new()),
         (None, Some(application)) => (application, String::new()),
         (None, None) => (
-            "Someone".to_owned(),
+            "someone".to_owned(),
             " (the record names no user and no application)".to_owned(),
         ),
     };
@@ -103,18 +103,16 @@ fn changed_by(customer_id: &str, change: &QualificationChange) -> Diagnostic {
         (Some(old), None) => format!(", from {}", shown(old)),
         (None, None) => String::new(),
     };
+    let when = when(change);
     Diagnostic::warning(
         format!(
-            "{who} changed the qualification of customer {}",
+            "Qualification of customer {} last changed by {who} on {when}",
             name(customer_id)
         ),
         format!(
-            "Partner Center's activity log records that {who}{through} changed the qualification \
-             of customer {} on {}{values}. It is the newest qualification change of the last {} \
-             days: the change made outside Terraform that the plan shows.",
-            name(customer_id),
-            when(change),
-            HistoryDays::ONE_REQUEST.get()
+            "According to Partner Center's activity log, the newest change of this customer's \
+             qualification in the last {} days was made by {who}{through} on {when}{values}.",
+            HistoryDays::ONE_REQUEST.get(),
         ),
     )
 }
@@ -171,17 +169,17 @@ mod tests {
         assert!(!warning.is_error());
         assert_eq!(
             warning.summary,
-            format!("bob@contoso.com changed the qualification of customer {CUSTOMER}")
+            format!(
+                "Qualification of customer {CUSTOMER} last changed by bob@contoso.com on \
+                 2026-05-01T10:00:00Z"
+            )
         );
         assert_eq!(
             warning.detail,
-            format!(
-                "Partner Center's activity log records that bob@contoso.com through application \
-                 portal changed the qualification of customer {CUSTOMER} on \
-                 2026-05-01T10:00:00Z, from {{\"Qualifications\":[\"Education\"]}} to \
-                 {{\"Qualifications\":[\"Nonprofit\"]}}. It is the newest qualification change \
-                 of the last 30 days: the change made outside Terraform that the plan shows."
-            )
+            "According to Partner Center's activity log, the newest change of this customer's \
+             qualification in the last 30 days was made by bob@contoso.com through application \
+             portal on 2026-05-01T10:00:00Z, from {\"Qualifications\":[\"Education\"]} to \
+             {\"Qualifications\":[\"Nonprofit\"]}."
         );
     }
 
@@ -193,9 +191,17 @@ mod tests {
             ..change()
         };
         let warning = changed_by(CUSTOMER, &by_app);
-        assert!(warning.summary.starts_with("application portal changed"));
         assert!(
-            warning.detail.contains("2026-05-01T10:00:00Z, to {"),
+            warning
+                .summary
+                .ends_with("by application portal on 2026-05-01T10:00:00Z"),
+            "{}",
+            warning.summary
+        );
+        assert!(
+            warning
+                .detail
+                .ends_with("2026-05-01T10:00:00Z, to {\"Qualifications\":[\"Nonprofit\"]}."),
             "{}",
             warning.detail
         );
@@ -209,14 +215,15 @@ mod tests {
             ..change()
         };
         let warning = changed_by(CUSTOMER, &nobody);
-        assert!(warning.summary.starts_with("Someone changed"));
         assert!(
-            warning.detail.contains(
-                "(the record names no user and no application) changed the qualification"
-            )
+            warning.summary.ends_with("by someone on \"last Tuesday\""),
+            "{}",
+            warning.summary
         );
         assert!(
-            warning.detail.contains("on \"last Tuesday\". It is"),
+            warning.detail.ends_with(
+                "made by someone (the record names no user and no application) on \"last Tuesday\"."
+            ),
             "{}",
             warning.detail
         );
