@@ -7,7 +7,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::common::{Sandbox, Workspace, assert_no_secret, diagnostic, diagnostics};
+use crate::common::{
+    Sandbox, Workspace, assert_no_secret, diagnostic, diagnostics, for_each_version,
+};
 use partnercenter_sandbox::{
     Actor, AuditOrder, AuditSettings, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, Qualification,
     SeedAuditRecord,
@@ -204,21 +206,22 @@ fn names_who_and_when(version: &'static str, contract: Contract) {
     sandbox.assert_requests(&[(LOOKUPS, 0)], &format!("{version}: restored"));
 }
 
-crate::each_version!(legacy_names_who_and_when => legacy_names_who_and_when_under);
-
-fn legacy_names_who_and_when_under(version: &'static str) {
-    names_who_and_when(version, Contract::Legacy);
+#[test]
+fn legacy_names_who_and_when() {
+    for_each_version(|version| names_who_and_when(version, Contract::Legacy));
 }
 
-crate::each_version!(async_names_who_and_when => async_names_who_and_when_under);
-
-fn async_names_who_and_when_under(version: &'static str) {
-    names_who_and_when(version, Contract::Async);
+#[test]
+fn async_names_who_and_when() {
+    for_each_version(|version| names_who_and_when(version, Contract::Async));
 }
-
-crate::each_version!(vetting_is_no_drift => vetting_is_no_drift_under);
 
 /// A vetting that moves (InReview, then Denied) is no drift: no lookup.
+#[test]
+fn vetting_is_no_drift() {
+    for_each_version(vetting_is_no_drift_under);
+}
+
 fn vetting_is_no_drift_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = workspace(version, &sandbox, &config(Contract::Async, "", &[SCHOOL]));
@@ -293,10 +296,13 @@ fn history(sandbox: &Sandbox) -> SystemTime {
     bob_at
 }
 
-crate::each_version!(the_newest_change_is_named => the_newest_change_is_named_under);
-
 /// The newest change is named whatever the order of the answer, and however many pages it
 /// takes: one request per page, and more only while an answer says more follow.
+#[test]
+fn the_newest_change_is_named() {
+    for_each_version(the_newest_change_is_named_under);
+}
+
 fn the_newest_change_is_named_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let bob_at = history(&sandbox);
@@ -338,11 +344,14 @@ fn the_newest_change_is_named_under(version: &'static str) {
     }
 }
 
-crate::each_version!(a_failing_lookup_leaves_the_drift => a_failing_lookup_leaves_the_drift_under);
-
 /// A plan whose lookup is refused, throttled past its retries or its budget, failing, or finds
 /// no record still succeeds and shows the drift, with a warning that says why nobody is named
 /// and repeats no secret.
+#[test]
+fn a_failing_lookup_leaves_the_drift() {
+    for_each_version(a_failing_lookup_leaves_the_drift_under);
+}
+
 fn a_failing_lookup_leaves_the_drift_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = workspace(
@@ -402,10 +411,13 @@ fn a_failing_lookup_leaves_the_drift_under(version: &'static str) {
     }
 }
 
-crate::each_version!(an_unrecorded_drift_says_so => an_unrecorded_drift_says_so_under);
-
 /// A drift the activity log has no record of in the last 30 days: the customer was imported,
 /// and changed 40 days ago.
+#[test]
+fn an_unrecorded_drift_says_so() {
+    for_each_version(an_unrecorded_drift_says_so_under);
+}
+
 fn an_unrecorded_drift_says_so_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = imported_school(version, &sandbox, 60 * DAY);
@@ -422,10 +434,13 @@ fn an_unrecorded_drift_says_so_under(version: &'static str) {
     );
 }
 
-crate::each_version!(explain_drift_off_makes_no_lookup => explain_drift_off_makes_no_lookup_under);
-
 /// `explain_drift = false`, in the block or the environment: the drift shows, nothing is
 /// looked up.
+#[test]
+fn explain_drift_off_makes_no_lookup() {
+    for_each_version(explain_drift_off_makes_no_lookup_under);
+}
+
 fn explain_drift_off_makes_no_lookup_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let mut workspace = workspace(

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::common::{Sandbox, Workspace};
+use crate::common::{Sandbox, Workspace, for_each_version};
 use partnercenter_sandbox::{
     Actor, AuditOrder, AuditSettings, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, Qualification,
     SeedAuditRecord,
@@ -73,7 +73,10 @@ output "everyone" {
 }
 "#;
 
-crate::each_version!(lists_qualification_changes => lists_qualification_changes_under);
+#[test]
+fn lists_qualification_changes() {
+    for_each_version(lists_qualification_changes_under);
+}
 
 fn lists_qualification_changes_under(version: &'static str) {
     assert!(CONFIG.contains(SCHOOL));
@@ -147,7 +150,10 @@ fn lists_qualification_changes_under(version: &'static str) {
     );
 }
 
-crate::each_version!(invalid_arguments_point_at_their_attribute => invalid_arguments_under);
+#[test]
+fn invalid_arguments_point_at_their_attribute() {
+    for_each_version(invalid_arguments_under);
+}
 
 fn invalid_arguments_under(version: &'static str) {
     let sandbox = Sandbox::start();
