@@ -74,20 +74,7 @@ pub(super) async fn refresh(
     let (state, drifted) = match found {
         // Whatever its vetting (InReview, Denied), the qualification is the state's.
         Some(entry) => (with_vetting(state, Some(entry)), false),
-        // Drift (or a fresh import, which records a qualification for the first time): record
-        // what Partner Center says.
-        None => {
-            let held = instead(wanted, &listed);
-            let drifted = state
-                .qualification
-                .as_str()
-                .is_some_and(|recorded| !recorded.eq_ignore_ascii_case(&held));
-            let state = State {
-                qualification: Attr::Known(held),
-                ..with_vetting(state, None)
-            };
-            (state, drifted)
-        }
+        None => held_instead(state, wanted, &listed),
     };
     let mut warnings: Vec<Diagnostic> = found
         .and_then(|entry| denied(&customer_id, entry))
@@ -103,6 +90,26 @@ pub(super) async fn refresh(
         },
         warnings,
     })
+}
+
+/// The state that records what the customer holds in place of the resource's qualification,
+/// and whether that is drift: a recorded qualification replaced by another. A fresh import
+/// records one for the first time, and a state that already recorded the change is no drift.
+fn held_instead(
+    state: State,
+    wanted: Option<Qualification>,
+    listed: &[VettedQualification],
+) -> (State, bool) {
+    let held = instead(wanted, listed);
+    let drifted = state
+        .qualification
+        .as_str()
+        .is_some_and(|recorded| !recorded.eq_ignore_ascii_case(&held));
+    let state = State {
+        qualification: Attr::Known(held),
+        ..with_vetting(state, None)
+    };
+    (state, drifted)
 }
 
 /// `state` with the vetting of `entry`, null where it has none (always, under the legacy
@@ -189,6 +196,34 @@ mod tests {
                 ..VettedQualification::unvetted(Qualification::None)
             })
             .collect()
+    }
+
+    #[test]
+    fn drift_is_a_recorded_qualification_replaced() {
+        use Qualification::{Education, None as Nothing};
+        let recorded = |qualification: Attr<String>| State {
+            qualification,
+            ..State::default()
+        };
+        let text = |q: &str| Attr::Known(q.to_owned());
+        let drifted =
+            |state, wanted, listed: &[VettedQualification]| held_instead(state, wanted, listed).1;
+        assert!(drifted(
+            recorded(text("Education")),
+            Some(Education),
+            &held(&["Nonprofit"])
+        ));
+        assert!(drifted(recorded(text("education")), Some(Education), &[]));
+        assert!(
+            !drifted(recorded(Attr::Null), None, &held(&["Education"])),
+            "an import"
+        );
+        assert!(
+            !drifted(recorded(text("None")), Some(Nothing), &[]),
+            "a change the state already recorded (apply -refresh-only)"
+        );
+        let (state, _) = held_instead(recorded(text("Education")), Some(Education), &[]);
+        assert_eq!(state.qualification, text("None"));
     }
 
     #[test]
