@@ -92,6 +92,9 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// The contract qualifications are set and read with.
     pub qualification_api: QualificationApi,
+    /// Whether the provider reads the activity log to say who made a drift. The client sends
+    /// nothing because of it: it is the provider's choice, carried with the client it configures.
+    pub explain_drift: bool,
 }
 
 impl ClientConfig {
@@ -108,6 +111,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             user_agent,
             qualification_api: QualificationApi::default(),
+            explain_drift: true,
         }
     }
 }
