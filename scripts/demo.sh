@@ -66,11 +66,14 @@ step "5/8 terraform apply (one PUT per qualification)"
 "$TERRAFORM" apply -input=false -no-color -auto-approve
 
 step "6/8 Someone changes the school's qualification in Partner Center, outside Terraform"
-# The sandbox's admin route plays the colleague who clicked in the Partner Center portal.
+# The sandbox's admin route plays the colleague who clicked in the Partner Center portal; its
+# activity log records who that was, as Partner Center's does.
 # (Python, which the Terraform install needs anyway, makes the call: curl may be missing.)
 python3 - "$URL/admin/customers/0c39d6d5-c70d-4c55-bc02-f620844f3fd1/qualification" <<'PY'
 import sys, urllib.request
-request = urllib.request.Request(sys.argv[1], data=b'{"qualification":"Nonprofit"}',
+change = b'{"qualification":"Nonprofit","userPrincipalName":"bob@contosopartner.onmicrosoft.com",' \
+         b'"applicationId":"Partner Center portal"}'
+request = urllib.request.Request(sys.argv[1], data=change,
                                  headers={"Content-Type": "application/json"}, method="POST")
 print(urllib.request.urlopen(request).read().decode())
 PY
@@ -91,8 +94,10 @@ cat <<'EXPLAIN'
 
 What you just saw: each plan refreshed every qualification with one GET to Partner Center.
 The refresh-only plan reported that the school is now "Nonprofit" although Terraform last
-set it to "Education": a change made outside of Terraform. The normal plan then proposed one
-in-place update to put "Education" back, since that is what the configuration declares.
+set it to "Education": a change made outside of Terraform. Its warning named who made it and
+when, from Partner Center's activity log (one more request, made only because something
+drifted). The normal plan then proposed one in-place update to put "Education" back, since
+that is what the configuration declares.
 Nothing was changed by either plan; `terraform apply` would restore it with one PUT.
 The sandbox is stopped now; its state and the Terraform workspace are in .work/demo.
 EXPLAIN

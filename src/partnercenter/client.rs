@@ -49,6 +49,7 @@ struct Inner {
     throttle: Throttle,
     cancel: CancellationToken,
     qualification_api: QualificationApi,
+    explain_drift: bool,
 }
 
 /// A successful answer and the call it belongs to (for errors found while decoding it).
@@ -92,6 +93,7 @@ impl Client {
                 throttle: Throttle::default(),
                 cancel,
                 qualification_api: config.qualification_api,
+                explain_drift: config.explain_drift,
             }),
         })
     }
@@ -100,6 +102,12 @@ impl Client {
     /// rules (`rules.rs`) before it asks for anything.
     pub fn qualification_api(&self) -> QualificationApi {
         self.inner.qualification_api
+    }
+
+    /// Whether a refresh that finds drift asks the activity log who made it
+    /// ([`Client::qualification_changes`]).
+    pub fn explain_drift(&self) -> bool {
+        self.inner.explain_drift
     }
 
     /// Sets a customer's qualification with one request of the configured contract, sending
@@ -205,13 +213,16 @@ impl Client {
         url: &Url,
         call: &CallContext,
     ) -> Result<Answer, Error> {
-        let deadline = Instant::now() + self.inner.deadline;
+        let budget = request.budget.map_or(self.inner.deadline, |budget| {
+            budget.min(self.inner.deadline)
+        });
+        let deadline = Instant::now() + budget;
         // The request in flight, or the last one sent: its correlation id changes per request.
         let mut call = call.clone();
         let deadline_exceeded =
             |call: &CallContext, attempts, last: Option<Error>| Error::DeadlineExceeded {
                 call: Box::new(call.clone()),
-                deadline: self.inner.deadline,
+                deadline: budget,
                 attempts,
                 last: last.map(Box::new),
             };

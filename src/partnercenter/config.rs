@@ -117,6 +117,9 @@ pub struct ClientConfig {
     pub qualification_api: QualificationApi,
     /// The proxy variables, read from the process by [`ClientConfig::new`].
     pub proxy: ProxyEnv,
+    /// Whether the provider reads the activity log to say who made a drift. The client sends
+    /// nothing because of it: it is the provider's choice, carried with the client it configures.
+    pub explain_drift: bool,
 }
 
 impl ClientConfig {
@@ -137,6 +140,7 @@ impl ClientConfig {
             user_agent,
             qualification_api: QualificationApi::default(),
             proxy: ProxyEnv::from_process(),
+            explain_drift: true,
         }
     }
 

@@ -2,6 +2,8 @@
 //! requests and answers, kept in one place; [`ApiRequest`] is shared with the asynchronous
 //! contract in `async_contract.rs`.
 
+use std::time::Duration;
+
 use reqwest::Method;
 
 use super::config::Secret;
@@ -27,6 +29,9 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) headers: Vec<(&'static str, String)>,
     /// A JSON body.
     pub(crate) body: Option<String>,
+    /// A budget shorter than the client's deadline, retries and waits included, for a call
+    /// whose answer is a nicety that must not hold up the run (the drift lookup).
+    pub(crate) budget: Option<Duration>,
 }
 
 /// `PUT /v1/customers/{id}/qualification[?code=…]` with the enum's integer as body and the

@@ -7,6 +7,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
 
 use super::client::Client;
+use super::collection::{Collection, next_token};
 use super::contract::ApiRequest;
 use super::error::{Error, describe_json_error};
 
@@ -49,14 +50,12 @@ impl Client {
                     Cursor::Done => return Ok::<_, Error>(None),
                 };
                 let page = client.call(request).await?.decode(decode_page)?;
-                let next = match page.continuation {
-                    // A server that hands back the token it was given would page forever.
-                    Some(token) if matches!(&cursor, Cursor::Next(t) if *t == token) => {
-                        Cursor::Done
-                    }
-                    Some(token) if !page.customers.is_empty() => Cursor::Next(token),
-                    _ => Cursor::Done,
+                let sent = match &cursor {
+                    Cursor::Next(token) => Some(token.as_str()),
+                    _ => None,
                 };
+                let next = next_token(sent, page.continuation, page.customers.is_empty())
+                    .map_or(Cursor::Done, Cursor::Next);
                 Ok(Some((page.customers, next)))
             }
         });
@@ -87,17 +86,6 @@ fn next_page(token: String) -> ApiRequest<'static> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Collection {
-    #[serde(default)]
-    items: Vec<Item>,
-    #[serde(default)]
-    continuation_token: Option<String>,
-    #[serde(default)]
-    links: Links,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Item {
     id: String,
     #[serde(default)]
@@ -113,43 +101,12 @@ struct CompanyProfile {
     domain: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-struct Links {
-    #[serde(default)]
-    next: Option<Link>,
-}
-
-#[derive(Deserialize)]
-struct Link {
-    #[serde(default)]
-    headers: Vec<Header>,
-}
-
-#[derive(Deserialize)]
-struct Header {
-    key: String,
-    value: String,
-}
-
-/// A page of the customer collection. The continuation token is the collection's
-/// `continuationToken`, or the `MS-ContinuationToken` header of its `links.next`.
+/// A page of the customer collection.
 fn decode_page(body: &[u8]) -> Result<Page, String> {
-    let collection: Collection =
+    let collection: Collection<Item> =
         serde_json::from_slice(body).map_err(|e| describe_json_error(&e))?;
-    let from_link = || {
-        collection.links.next.as_ref().and_then(|next| {
-            next.headers
-                .iter()
-                .find(|h| h.key.eq_ignore_ascii_case("MS-ContinuationToken"))
-                .map(|h| h.value.clone())
-        })
-    };
-    let continuation = collection
-        .continuation_token
-        .clone()
-        .or_else(from_link)
-        .filter(|token| !token.is_empty());
     Ok(Page {
+        continuation: collection.continuation(),
         customers: collection
             .items
             .into_iter()
@@ -159,7 +116,6 @@ fn decode_page(body: &[u8]) -> Result<Page, String> {
                 domain: item.company_profile.domain.unwrap_or_default(),
             })
             .collect(),
-        continuation,
     })
 }
 
@@ -205,21 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn the_continuation_comes_from_the_body_or_the_next_link() {
-        let token = |body: &str| decode_page(body.as_bytes()).unwrap().continuation;
-        assert_eq!(
-            token(r#"{"items":[],"continuationToken":"abc"}"#).as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            token(
-                r#"{"items":[],"links":{"next":{"uri":"/v1/customers?seekOperation=Next",
-                    "method":"GET","headers":[{"key":"MS-ContinuationToken","value":"xyz"}]}}}"#
-            )
-            .as_deref(),
-            Some("xyz")
-        );
-        assert_eq!(token(r#"{"items":[],"continuationToken":""}"#), None);
+    fn a_customer_needs_an_id() {
         assert!(decode_page(br#"{"items":[{"name":"no id"}]}"#).is_err());
     }
 

@@ -1,8 +1,10 @@
 //! Partner Center client: credentials, token cache, retries and typed errors; no Terraform types.
 
 mod async_contract;
+mod audit_records;
 mod auth;
 mod client;
+mod collection;
 mod config;
 pub(crate) mod contract;
 mod customers;
@@ -15,6 +17,7 @@ pub(crate) mod retry;
 mod rules;
 mod throttle;
 
+pub use audit_records::{HistoryDays, HistoryQuery, QualificationChange};
 pub use client::Client;
 pub use config::{Caller, ClientConfig, Credentials, Secret, user_agent};
 pub use customers::Customer;

@@ -65,6 +65,14 @@ crate::object! {
             as the PUT's successor and which also sets `StateOwnedEntity`. \
             Environment: `PARTNERCENTER_QUALIFICATION_API`."
         ),
+        explain_drift: bool => Optional(
+            "Whether a drift warning says who changed the qualification outside Terraform, \
+            and when: on a refresh that finds a qualification other than the state's, the \
+            provider reads that customer's last 30 days of Partner Center's activity log \
+            (`GET /v1/auditrecords`, one lookup per drifted resource, none without drift). \
+            Defaults to `true`; `false` skips the lookup. Environment: \
+            `PARTNERCENTER_EXPLAIN_DRIFT`."
+        ),
         environment: String => Optional(
             "The Partner Center the partner belongs to, which sets the API root, the sign-in \
             authority and the token resource together: `public` (the default, the global Partner \
@@ -188,6 +196,11 @@ const ENVIRONMENT: Rule<String, Environment> = Rule {
 const CONTRACT: Rule<String, QualificationApi> = Rule {
     must_be: "\"legacy\" or \"async\"",
     read: |text| text.parse().ok(),
+};
+
+const SWITCH: Rule<bool, bool> = Rule {
+    must_be: "true or false",
+    read: as_is,
 };
 
 /// Where a value came from. Displayed, it is the note an error about the value ends with.
@@ -343,6 +356,7 @@ fn client_config(
         &config.qualification_api,
         &CONTRACT,
     );
+    let explain_drift = read.setting(NAMES.explain_drift, &config.explain_drift, &SWITCH);
     let credentials = credentials(&mut read, config);
     let mut problems = read.problems;
     let credentials = match credentials {
@@ -381,6 +395,9 @@ fn client_config(
     }
     if let Some(api) = qualification_api {
         client.qualification_api = api;
+    }
+    if let Some(explain) = explain_drift {
+        client.explain_drift = explain;
     }
     Ok(client)
 }
@@ -574,6 +591,30 @@ mod tests {
         env.insert("PARTNERCENTER_ENVIRONMENT", "gcc");
         let err = resolve(&Config::default(), &env).unwrap_err();
         ends(&err.0[0], "got \"gcc\" (from PARTNERCENTER_ENVIRONMENT).");
+    }
+
+    #[test]
+    fn explain_drift_from_block_or_environment() {
+        let explains =
+            |block: &Config, env: &HashMap<_, _>| resolve(block, env).map(|c| c.explain_drift);
+        assert_eq!(explains(&Config::default(), &app_user_env()), Ok(true));
+        let mut env = app_user_env();
+        env.insert("PARTNERCENTER_EXPLAIN_DRIFT", "false");
+        assert_eq!(explains(&Config::default(), &env), Ok(false));
+        let from_block = Config {
+            explain_drift: Attr::Known(true),
+            ..Config::default()
+        };
+        assert_eq!(explains(&from_block, &env), Ok(true));
+
+        env.insert("PARTNERCENTER_EXPLAIN_DRIFT", "no");
+        let err = resolve(&Config::default(), &env).unwrap_err();
+        assert_eq!(err.0[0].summary, "Invalid explain_drift");
+        assert_eq!(err.0[0].path, Some(path("explain_drift")));
+        ends(
+            &err.0[0],
+            "must be true or false; got \"no\" (from PARTNERCENTER_EXPLAIN_DRIFT).",
+        );
     }
 
     #[test]

@@ -54,6 +54,7 @@ impl Provider for PartnerCenterProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<Context>>> {
         vec![
             Arc::new(data_sources::customer_qualification::CustomerQualification),
+            Arc::new(data_sources::qualification_history::QualificationHistory),
             Arc::new(data_sources::validation_codes::ValidationCodes),
         ]
     }

@@ -26,6 +26,16 @@ pub(crate) fn known<'a>(value: &'a Attr<String>, name: &str) -> Result<&'a str, 
     }
 }
 
+/// The attribute path of each diagnostic as text (empty without one), for tests to compare.
+#[cfg(test)]
+pub(crate) fn paths(diagnostics: &crate::protocol::Diagnostics) -> Vec<String> {
+    diagnostics
+        .0
+        .iter()
+        .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect()
+}
+
 /// The error for a `customer_id` that is not a GUID, pointing at the attribute.
 pub(crate) fn check_customer_id(customer_id: &str) -> Option<Diagnostic> {
     parse_customer_id(customer_id).is_none().then(|| {

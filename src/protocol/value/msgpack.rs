@@ -1,10 +1,10 @@
-//! msgpack values, Terraform's usual DynamicValue encoding, as go-cty's `cty/msgpack` has them.
+//! msgpack values, Terraform's usual DynamicValue encoding, as go-cty's `cty/msgpack` has them:
+//! read through the walk of [`super::walk`] over an [`Item`] tree, and written back.
 
-use std::collections::BTreeMap;
-
+use super::walk::{self, Extra, Node};
 use super::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, MAX_DEPTH, Number, PathStep, Type,
-    Value, walk,
+    Value,
 };
 
 mod read;
@@ -23,7 +23,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     if used != bytes.len() {
         return Err(DecodeError::new(DecodeErrorKind::TrailingData));
     }
-    from_tree(&tree, ty)
+    walk::decode(&tree, ty, Extra::Refuse)
 }
 
 /// Encodes a value of type `ty` as go-cty would: unknowns as `d4 00 00`, integers in their
@@ -39,126 +39,112 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, EncodeError> {
 
 // ---- decoding ----
 
-fn from_tree(tree: &Item<'_>, ty: &Type) -> Result<Value, DecodeError> {
-    let mismatch = || {
-        DecodeError::new(DecodeErrorKind::Mismatch {
-            expected: ty.kind(),
-            found: kind(tree),
-        })
-    };
-    Ok(match (ty, tree) {
-        (_, Item::Unknown) => Value::Unknown,
-        (_, Item::Nil) => Value::Null,
-        (Type::Dynamic, Item::Array(items)) => dynamic_from_tree(items)?,
-        (Type::String, _) => Value::String(text(tree)?.ok_or_else(mismatch)?.to_owned()),
-        (Type::Number, Item::Int(i)) => Value::number(*i),
-        (Type::Number, Item::UInt(u)) => Value::number(*u),
-        (Type::Number, Item::F32(f)) => float(f64::from(*f))?,
-        (Type::Number, Item::F64(f)) => float(*f)?,
-        (Type::Number, _) => {
-            let text = text(tree)?.ok_or_else(mismatch)?;
-            Value::Number(text.parse().map_err(DecodeError::new)?)
+impl Node for Item<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Item::Nil => "null",
+            Item::Bool(_) => "bool",
+            Item::Int(_) | Item::UInt(_) | Item::F32(_) | Item::F64(_) => "number",
+            Item::Str(_) => "string",
+            Item::Bin(_) => "binary",
+            Item::Array(_) => "array",
+            Item::Map(_) => "map",
+            Item::Unknown => "unknown",
         }
-        (Type::Bool, Item::Bool(b)) => Value::Bool(*b),
-        (Type::List(element), Item::Array(items)) => {
-            Value::List(walk::elements(items, element, from_tree)?)
-        }
-        (Type::Set(element), Item::Array(items)) => {
-            Value::Set(walk::elements(items, element, from_tree)?)
-        }
-        (Type::Tuple(types), Item::Array(items)) => {
-            if items.len() != types.len() {
-                return Err(DecodeError::new(DecodeErrorKind::TupleLength {
-                    expected: types.len(),
-                    found: items.len(),
-                }));
-            }
-            let mut values = Vec::with_capacity(items.len());
-            for (i, (item, ty)) in items.iter().zip(types).enumerate() {
-                values.push(from_tree(item, ty).map_err(|e| e.under(PathStep::index(i)))?);
-            }
-            Value::Tuple(values)
-        }
-        (Type::Map(element), Item::Map(pairs)) => {
-            let mut map = BTreeMap::new();
-            for (key, item) in pairs {
-                let key = map_key(key)?;
-                let value = from_tree(item, element)
-                    .map_err(|e| e.under(PathStep::ElementKeyString(key.to_owned())))?;
-                if map.insert(key.to_owned(), value).is_some() {
-                    return Err(DecodeError::new(DecodeErrorKind::DuplicateKey(
-                        key.to_owned(),
-                    )));
-                }
-            }
-            Value::Map(map)
-        }
-        (Type::Object { attrs, .. }, Item::Map(pairs)) => walk::object(
-            pairs.iter().map(|(key, item)| Ok((map_key(key)?, item))),
-            attrs,
-            from_tree,
-        )?,
-        _ => return Err(mismatch()),
-    })
-}
+    }
 
-/// `[type JSON, value]`: go-cty writes the JSON as bin and reads bin or str.
-fn dynamic_from_tree(items: &[Item<'_>]) -> Result<Value, DecodeError> {
-    let [type_json, value] = items else {
-        return Err(DecodeError::new(DecodeErrorKind::Dynamic(
-            "expected a [type, value] array",
-        )));
-    };
-    let type_json = match type_json {
-        Item::Bin(bytes) | Item::Str(bytes) => *bytes,
-        _ => {
+    fn null_or_unknown(&self) -> Option<Value> {
+        match self {
+            Item::Nil => Some(Value::Null),
+            Item::Unknown => Some(Value::Unknown),
+            _ => None,
+        }
+    }
+
+    fn string(&self) -> Result<Option<String>, DecodeError> {
+        Ok(self.text()?.map(str::to_owned))
+    }
+
+    /// Any integer or float form, or decimal text (go-cty's form for what neither holds).
+    fn number(&self) -> Result<Option<Number>, DecodeError> {
+        Ok(Some(match *self {
+            Item::Int(i) => Number::from(i),
+            Item::UInt(u) => Number::from(u),
+            Item::F32(f) => float(f64::from(f))?,
+            Item::F64(f) => float(f)?,
+            _ => match self.text()? {
+                Some(text) => text.parse().map_err(DecodeError::new)?,
+                None => return Ok(None),
+            },
+        }))
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        match self {
+            Item::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn elements(&self) -> Option<&[Self]> {
+        match self {
+            Item::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn members(&self) -> Option<impl Iterator<Item = Result<(&str, &Self), DecodeError>>> {
+        match self {
+            Item::Map(pairs) => Some(pairs.iter().map(|(key, item)| {
+                let name = key
+                    .text()?
+                    .ok_or_else(|| DecodeError::new(DecodeErrorKind::NonStringKey))?;
+                Ok((name, item))
+            })),
+            _ => None,
+        }
+    }
+
+    /// `[type JSON, value]`: go-cty writes the JSON as bin and reads bin or str.
+    fn dynamic(&self) -> Result<Option<(Type, &Self)>, DecodeError> {
+        let Item::Array(items) = self else {
+            return Ok(None);
+        };
+        let [type_json, value] = &items[..] else {
+            return Err(DecodeError::new(DecodeErrorKind::Dynamic(
+                "expected a [type, value] array",
+            )));
+        };
+        let (Item::Bin(type_json) | Item::Str(type_json)) = type_json else {
             return Err(DecodeError::new(DecodeErrorKind::Dynamic(
                 "the type must be JSON bytes",
             )));
-        }
-    };
-    let ty = Type::from_json(type_json).map_err(DecodeError::new)?;
-    let value = from_tree(value, &ty)?;
-    Ok(Value::Dynamic {
-        ty,
-        value: Box::new(value),
-    })
-}
-
-/// The text of a str, or of a bin (which go-cty's decoder also takes where it wants a string).
-fn text<'a>(tree: &Item<'a>) -> Result<Option<&'a str>, DecodeError> {
-    match *tree {
-        Item::Str(bytes) | Item::Bin(bytes) => std::str::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
-        _ => Ok(None),
+        };
+        let ty = Type::from_json(type_json).map_err(DecodeError::new)?;
+        Ok(Some((ty, value)))
     }
 }
 
-fn map_key<'a>(key: &Item<'a>) -> Result<&'a str, DecodeError> {
-    text(key)?.ok_or_else(|| DecodeError::new(DecodeErrorKind::NonStringKey))
+impl<'a> Item<'a> {
+    /// The text of a str, or of a bin (which go-cty's decoder also takes where it wants a
+    /// string).
+    fn text(&self) -> Result<Option<&'a str>, DecodeError> {
+        match *self {
+            Item::Str(bytes) | Item::Bin(bytes) => std::str::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
+            _ => Ok(None),
+        }
+    }
 }
 
-fn float(f: f64) -> Result<Value, DecodeError> {
-    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+fn float(f: f64) -> Result<Number, DecodeError> {
+    Number::from_f64(f).ok_or_else(|| {
         DecodeError::new(DecodeErrorKind::Mismatch {
             expected: "number",
             found: "NaN",
         })
     })
-}
-
-fn kind(tree: &Item<'_>) -> &'static str {
-    match tree {
-        Item::Nil => "null",
-        Item::Bool(_) => "bool",
-        Item::Int(_) | Item::UInt(_) | Item::F32(_) | Item::F64(_) => "number",
-        Item::Str(_) => "string",
-        Item::Bin(_) => "binary",
-        Item::Array(_) => "array",
-        Item::Map(_) => "map",
-        Item::Unknown => "unknown",
-    }
 }
 
 // ---- encoding ----
@@ -395,7 +381,10 @@ mod tests {
             err.to_string(),
             "malformed msgpack: byte 6 is 0xc1, which msgpack reserves and never uses"
         );
-        assert!(decode(&unhex("c1"), &Type::Dynamic).is_err());
+        assert!(matches!(
+            decode(&unhex("c1"), &Type::Dynamic).unwrap_err().kind,
+            DecodeErrorKind::Msgpack(ReadError::Reserved { offset: 0 })
+        ));
         let err = decode(&unhex("81 a1 61 d5 07 00 00"), &ty).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -403,7 +392,10 @@ mod tests {
              values, as extension types 0 and 12"
         );
         // A refined unknown whose refinements are not a map.
-        assert!(decode(&unhex("d4 0c 01"), &Type::String).is_err());
+        assert!(matches!(
+            decode(&unhex("d4 0c 01"), &Type::String).unwrap_err().kind,
+            DecodeErrorKind::Msgpack(ReadError::Refinements { offset: 0, .. })
+        ));
     }
 
     #[test]
@@ -612,9 +604,10 @@ mod tests {
         .unwrap();
         assert!(decode(&good, &ty).is_ok());
         for end in 0..good.len() {
+            let err = decode(&good[..end], &ty).expect_err("truncated");
             assert!(
-                decode(&good[..end], &ty).is_err(),
-                "truncated at {end} decoded"
+                matches!(err.kind, DecodeErrorKind::Msgpack(ReadError::Truncated)),
+                "truncated at {end}: {err}"
             );
         }
         let mut trailing = good.clone();
@@ -623,16 +616,24 @@ mod tests {
             decode(&trailing, &ty).unwrap_err().kind,
             DecodeErrorKind::TrailingData
         ));
+        // Lengths far beyond the data: refused as truncations, before any allocation.
         for garbage in [
             "dd ff ff ff ff",
             "df ff ff ff ff",
             "db ff ff ff ff",
             "c9 ff ff ff ff 00",
-            "ff ff ff",
             "c7",
         ] {
-            assert!(decode(&unhex(garbage), &ty).is_err(), "{garbage} decoded");
+            let err = decode(&unhex(garbage), &ty).expect_err(garbage);
+            assert!(
+                matches!(err.kind, DecodeErrorKind::Msgpack(ReadError::Truncated)),
+                "{garbage}: {err}"
+            );
         }
+        assert!(matches!(
+            decode(&unhex("ff ff ff"), &ty).unwrap_err().kind,
+            DecodeErrorKind::TrailingData
+        ));
     }
 
     #[test]

@@ -363,13 +363,32 @@ mod tests {
         assert_eq!(Number::from_f64(f64::NAN), None);
     }
 
+    /// Each refused text beside a near miss that is a number, so that a parser refusing
+    /// everything fails here too.
     #[test]
     fn rejects_what_is_not_a_number() {
-        for bad in [
-            "", "-", ".", "e5", "1e", "1e+", "1.2.3", "0x10", "1_000", " 1", "1 ", "NaN",
-            "1e99999", "١",
+        for (bad, good) in [
+            ("", "0"),
+            ("-", "-1"),
+            (".", ".5"),
+            ("e5", "1e5"),
+            ("1e", "1e0"),
+            ("1e+", "1e+1"),
+            ("1.2.3", "1.23"),
+            ("0x10", "010"),
+            ("1_000", "1000"),
+            (" 1", "+1"),
+            ("1 ", "1."),
+            ("NaN", "Inf"),
+            ("1e99999", "1e4096"),
+            ("1e-4097", "1e-4096"),
+            ("١", "1"),
         ] {
             assert!(bad.parse::<Number>().is_err(), "{bad:?} parsed");
+            assert!(
+                good.parse::<Number>().is_ok(),
+                "{good:?} (beside {bad:?}) refused"
+            );
         }
         assert_eq!(
             "x".parse::<Number>().unwrap_err().to_string(),
@@ -398,12 +417,34 @@ mod tests {
             prop_assert_eq!(u.to_string().parse::<Number>().unwrap(), Number::from(u));
         }
 
+        /// Text in and around the grammar: what fits it parses, as the value Rust's own
+        /// float parser rounds it to and displaying as text that parses back to it; the rest is
+        /// refused.
         #[test]
-        fn parsed_text_displays_as_the_same_number(
-            text in "[-+]?[0-9]{0,30}(\\.[0-9]{0,30})?([eE][-+]?[0-9]{0,6})?",
+        fn parses_exactly_decimal_text_and_displays_it_back(
+            sign in "[-+]?",
+            int in "[0-9]{0,30}",
+            frac in proptest::option::of("[0-9]{0,30}"),
+            exp in proptest::option::of(("[eE][-+]?", "[0-9]{0,5}")),
         ) {
-            if let Ok(n) = text.parse::<Number>() {
-                prop_assert_eq!(n.to_string().parse::<Number>().unwrap(), n);
+            let mut text = format!("{sign}{int}");
+            if let Some(frac) = &frac {
+                text += &format!(".{frac}");
+            }
+            if let Some((e, digits)) = &exp {
+                text += &format!("{e}{digits}");
+            }
+            let digits = int.len() + frac.as_ref().map_or(0, String::len);
+            let exponent_fits = exp.as_ref().is_none_or(|(_, digits)| {
+                digits.parse::<i64>().is_ok_and(|e| e <= MAX_EXPONENT)
+            });
+            match text.parse::<Number>() {
+                Ok(n) => {
+                    prop_assert!(digits > 0 && exponent_fits, "{text:?} parsed");
+                    prop_assert_eq!(n.as_f64(), text.parse::<f64>().unwrap(), "{}", text);
+                    prop_assert_eq!(n.to_string().parse::<Number>().unwrap(), n);
+                }
+                Err(_) => prop_assert!(digits == 0 || !exponent_fits, "{text:?} refused"),
             }
         }
     }

@@ -307,33 +307,63 @@ mod tests {
         );
     }
 
+    /// Each refusal names its own reason, so none passes by failing on something else.
     #[test]
     fn rejects_what_go_cty_rejects() {
-        for bad in [
-            &b""[..],
-            b"string",
-            br#""int""#,
-            br#"["list"]"#,
-            br#"["list","string","string"]"#,
-            br#"["object"]"#,
-            br#"["object",{"a":"string"},["b"]]"#,
-            br#"["object",{"a":"string","a":"bool"}]"#,
-            br#"["tuple","string"]"#,
-            br#"["array","string"]"#,
-            br#"[1,"string"]"#,
-            br#""string" "string""#,
-            br#"{"list":"string"}"#,
+        let malformed = |what| format!("malformed type description: {what}");
+        let one_element = malformed("a collection type needs exactly one element type");
+        for (bad, message) in [
+            (
+                &b""[..],
+                "invalid JSON at byte 0: unexpected end of input".to_owned(),
+            ),
+            (
+                b"string",
+                "invalid JSON at byte 0: unexpected character".to_owned(),
+            ),
+            (br#""int""#, r#"unknown type name "int""#.to_owned()),
+            (br#"["list"]"#, one_element.clone()),
+            (br#"["list","string","string"]"#, one_element),
+            (
+                br#"["object"]"#,
+                malformed("an object type needs an attribute map, then optionally a list of names"),
+            ),
+            (
+                br#"["object",{"a":"string"},["b"]]"#,
+                r#"optional attribute "b" is not an attribute of the object"#.to_owned(),
+            ),
+            (
+                br#"["object",{"a":"string","a":"bool"}]"#,
+                r#"duplicate object attribute "a""#.to_owned(),
+            ),
+            (
+                br#"["tuple","string"]"#,
+                malformed("a tuple type needs a list of element types"),
+            ),
+            (
+                br#"["array","string"]"#,
+                r#"unknown type kind "array""#.to_owned(),
+            ),
+            (
+                br#"[1,"string"]"#,
+                malformed("a complex type must start with its kind name"),
+            ),
+            (
+                br#""string" "string""#,
+                "invalid JSON at byte 9: unexpected data after the value".to_owned(),
+            ),
+            (
+                br#"{"list":"string"}"#,
+                malformed("expected a type name or a [kind, ...] array"),
+            ),
         ] {
-            assert!(
-                Type::from_json(bad).is_err(),
-                "{} parsed",
+            assert_eq!(
+                Type::from_json(bad).map_err(|e| e.to_string()),
+                Err(message),
+                "{}",
                 String::from_utf8_lossy(bad)
             );
         }
-        assert_eq!(
-            Type::from_json(br#""int""#).unwrap_err().to_string(),
-            r#"unknown type name "int""#
-        );
     }
 
     #[test]

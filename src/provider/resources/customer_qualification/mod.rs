@@ -1,11 +1,13 @@
 //! `partnercenter_customer_qualification`: a customer's qualification, declared and kept.
 //!
 //! Create and update are one request each (the legacy PUT or the asynchronous POST, see
-//! [`requests`]) and the state comes from its answer; refresh is one GET. What a configuration
+//! [`requests`]) and the state comes from its answer; refresh is one GET, and on drift one look
+//! at the activity log for who made it ([`drift`]). What a configuration
 //! may say, and when a request is sent, is in [`rules`]. Partner Center cannot unset a
 //! qualification, so destroy only forgets the resource, and says so when the destroy is
 //! planned.
 
+mod drift;
 mod requests;
 mod rules;
 
@@ -258,6 +260,7 @@ mod tests {
     use super::*;
     use crate::framework::{AttrValue, DynResource, Object};
     use crate::partnercenter::{Qualification, QualificationApi, SETTABLE, Secret};
+    use crate::provider::values::paths;
 
     /// `rules::requested` under the legacy contract, for the qualification alone.
     fn legacy(state: &State, code: &Attr<String>) -> Result<Qualification, Diagnostics> {
@@ -278,14 +281,6 @@ mod tests {
             validation_code: code,
             ..State::default()
         }
-    }
-
-    fn paths(diagnostics: &Diagnostics) -> Vec<String> {
-        diagnostics
-            .0
-            .iter()
-            .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
-            .collect()
     }
 
     fn validate(state: &State) -> Diagnostics {

@@ -12,7 +12,7 @@ use crate::provider::values::known;
 use crate::quote::{PROSE_CHARS, excerpt, quote};
 
 use super::rules::requested;
-use super::{NAMES, State};
+use super::{NAMES, State, drift};
 
 /// One request that sets `state`'s qualification, carrying `code`. The new state is what
 /// Partner Center answered (in the user's spelling when it agrees); the write-only code is
@@ -47,7 +47,8 @@ pub(super) async fn set(
 
 /// One read of what Partner Center holds for the customer. The resource is found while its
 /// qualification is among them; otherwise the state records what the customer holds instead,
-/// which the next plan shows as drift.
+/// which the next plan shows as drift, with a warning that says who made it (one more request,
+/// only then, unless `explain_drift` is off).
 pub(super) async fn refresh(
     client: &Context,
     state: State,
@@ -70,18 +71,18 @@ pub(super) async fn refresh(
     };
     let wanted = state.qualification.as_str().and_then(|q| q.parse().ok());
     let found = wanted.and_then(|w| listed.iter().find(|e| e.kind() == Some(w)));
-    let state = match found {
-        Some(entry) => with_vetting(state, Some(entry)),
-        // Drift (or a fresh import): record what Partner Center says.
-        None => State {
-            qualification: Attr::Known(instead(wanted, &listed)),
-            ..with_vetting(state, None)
-        },
+    let (state, drifted) = match found {
+        // Whatever its vetting (InReview, Denied), the qualification is the state's.
+        Some(entry) => (with_vetting(state, Some(entry)), false),
+        None => held_instead(state, wanted, &listed),
     };
-    let warnings = found
+    let mut warnings: Vec<Diagnostic> = found
         .and_then(|entry| denied(&customer_id, entry))
         .into_iter()
         .collect();
+    if drifted && client.explain_drift() {
+        warnings.push(drift::explain(client, &customer_id).await);
+    }
     Ok(Refreshed::Found {
         state: State {
             id: Attr::Known(customer_id),
@@ -89,6 +90,26 @@ pub(super) async fn refresh(
         },
         warnings,
     })
+}
+
+/// The state that records what the customer holds in place of the resource's qualification,
+/// and whether that is drift: a recorded qualification replaced by another. A fresh import
+/// records one for the first time, and a state that already recorded the change is no drift.
+fn held_instead(
+    state: State,
+    wanted: Option<Qualification>,
+    listed: &[VettedQualification],
+) -> (State, bool) {
+    let held = instead(wanted, listed);
+    let drifted = state
+        .qualification
+        .as_str()
+        .is_some_and(|recorded| !recorded.eq_ignore_ascii_case(&held));
+    let state = State {
+        qualification: Attr::Known(held),
+        ..with_vetting(state, None)
+    };
+    (state, drifted)
 }
 
 /// `state` with the vetting of `entry`, null where it has none (always, under the legacy
@@ -175,6 +196,34 @@ mod tests {
                 ..VettedQualification::unvetted(Qualification::None)
             })
             .collect()
+    }
+
+    #[test]
+    fn drift_is_a_recorded_qualification_replaced() {
+        use Qualification::{Education, None as Nothing};
+        let recorded = |qualification: Attr<String>| State {
+            qualification,
+            ..State::default()
+        };
+        let text = |q: &str| Attr::Known(q.to_owned());
+        let drifted =
+            |state, wanted, listed: &[VettedQualification]| held_instead(state, wanted, listed).1;
+        assert!(drifted(
+            recorded(text("Education")),
+            Some(Education),
+            &held(&["Nonprofit"])
+        ));
+        assert!(drifted(recorded(text("education")), Some(Education), &[]));
+        assert!(
+            !drifted(recorded(Attr::Null), None, &held(&["Education"])),
+            "an import"
+        );
+        assert!(
+            !drifted(recorded(text("None")), Some(Nothing), &[]),
+            "a change the state already recorded (apply -refresh-only)"
+        );
+        let (state, _) = held_instead(recorded(text("Education")), Some(Education), &[]);
+        assert_eq!(state.qualification, text("None"));
     }
 
     #[test]
