@@ -4,7 +4,7 @@
 //! A failure a partner can act on (a sign-in without multi-factor authentication, an expired
 //! refresh token, a missing reseller relationship or GDAP role, …) is recognised by its typed
 //! parts anywhere in the error's chain: the HTTP status and Partner Center's code, Entra ID's
-//! `error_codes`, a TLS error. Its diagnostic says in its summary and first sentence what is
+//! `error_codes`, a TLS error. Its diagnostic says in its summary and first paragraph what is
 //! wrong and what to do; the client error follows, with Partner Center's or Entra's own text
 //! (bounded) and the ids of the request that failed.
 
@@ -174,7 +174,7 @@ impl Remedy {
         }
     }
 
-    /// The first sentence of the detail: what is wrong, and what to do.
+    /// The first paragraph of the detail: what is wrong, and what to do.
     fn advice(self) -> String {
         match self {
             Self::MfaRequired => format!(
@@ -369,7 +369,7 @@ mod tests {
         diagnostics.remove(0)
     }
 
-    /// Asserts that `error`'s diagnostic has `summary`, says `advice` in its first sentence,
+    /// Asserts that `error`'s diagnostic has `summary`, says `advice` in its first paragraph,
     /// and then quotes `quoted` and names the ids of the request that failed.
     #[track_caller]
     fn says(error: Error, summary: &str, advice: &[&str], quoted: &str) {

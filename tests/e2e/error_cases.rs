@@ -1,7 +1,7 @@
 //! The failures partners meet in the field, one test per case, under every Terraform version:
 //! the sandbox answers as Microsoft does (its named error cases, and what it answers an app-only
 //! caller, a dead token or another cloud's token request); the diagnostic's summary and first
-//! sentence say what is wrong and what to do, Microsoft's own text follows with the ids of the
+//! paragraph say what is wrong and what to do, Microsoft's own text follows with the ids of the
 //! request that failed, nothing secret shows, and nothing is retried.
 
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, ErrorCase};
@@ -26,7 +26,7 @@ enum Setup {
 struct Expected {
     /// Part of the summary.
     summary: &'static str,
-    /// Words of the detail's first sentence: what to do.
+    /// Words of the detail's first paragraph: what to do.
     advice: &'static [&'static str],
     /// Microsoft's (or Entra's) own text, quoted after it.
     quoted: &'static str,
