@@ -64,10 +64,17 @@ impl fmt::Debug for ProxyEnv {
 }
 
 /// A proxy and the variable that named it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Proxy {
     url: Url,
     variable: &'static str,
+}
+
+/// Without the credentials the URL may hold.
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
 }
 
 impl Proxy {
@@ -402,6 +409,8 @@ mod tests {
         assert_eq!(proxy.shown(), "http://proxy.corp:8080 (HTTPS_PROXY)");
         let env = env(&[("HTTPS_PROXY", "http://user:hunter2@proxy.corp:8080")]);
         assert!(!format!("{env:?}").contains("hunter2"), "{env:?}");
+        let rule = ProxyRule::new(&env).expect("a proxy");
+        assert!(!format!("{rule:?}").contains("hunter2"), "{rule:?}");
         let error = ProxyRule::new(&self::env(&[("HTTPS_PROXY", "socks5://u:hunter2@p:1")]))
             .expect_err("socks");
         assert!(!error.to_string().contains("hunter2"), "{error}");
