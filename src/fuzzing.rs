@@ -10,7 +10,7 @@ use crate::framework::{Object as _, Provider as _};
 use crate::partnercenter::contract::{decode_qualification, decode_validation_codes};
 use crate::partnercenter::error::ErrorBody;
 use crate::partnercenter::retry::{parse_retry_after, retry_after_from_message};
-use crate::partnercenter::{ApiError, CallContext, Error, RequestIds, Secret};
+use crate::partnercenter::{ApiError, CallContext, Caller, Error, RequestIds, Secret};
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::{Number, json, msgpack};
 use crate::protocol::{Diagnostics, Type, Value, dynamic};
@@ -142,6 +142,7 @@ pub fn partner_center_answer(data: &[u8]) {
                 request_id: "request".to_owned(),
                 correlation_id: "correlation".into(),
             },
+            caller: Caller::AppUser,
         },
         retry_after: decoded.retry_after(),
     }));

@@ -149,7 +149,7 @@ async fn api_errors_are_typed_and_quotable() {
         "code 1000",
         UNKNOWN,
         request_id,
-        client.correlation_id(),
+        missing.correlation_id().expect("correlation id"),
     ] {
         assert!(text.contains(part), "{part:?} missing from {text}");
     }
@@ -297,11 +297,12 @@ async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
         "{error:?}"
     );
     let text = error.to_string();
+    let last_correlation_id = error.correlation_id().expect("correlation id").to_owned();
     for part in [
         "after 3 attempts",
         "HTTP 503",
         "MS-RequestId",
-        client.correlation_id(),
+        &last_correlation_id,
     ] {
         assert!(text.contains(part), "{part:?} missing from {text}");
     }
@@ -327,8 +328,17 @@ async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
         request_id.as_str(),
         "a new call, a new id"
     );
+    // A new correlation id for every request, retries included; the error names the last.
+    let correlation_ids: std::collections::HashSet<_> = api_calls
+        .iter()
+        .map(|e| e["ms_correlationid"].as_str().expect("sent"))
+        .collect();
+    assert_eq!(correlation_ids.len(), 4, "{api_calls:?}");
+    assert_eq!(
+        api_calls[2]["ms_correlationid"],
+        last_correlation_id.as_str()
+    );
     for entry in &api_calls {
-        assert_eq!(entry["ms_correlationid"], client.correlation_id());
         assert_eq!(entry["ms_contract_version"], "v1");
         assert_eq!(
             entry["user_agent"],

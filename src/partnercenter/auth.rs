@@ -1,5 +1,6 @@
 //! The access-token cache: one token request at a time, reused until shortly before it expires.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -8,8 +9,8 @@ use tokio::sync::Mutex;
 // Tokio's clock, like the retry waits, so that a test on paused time sees tokens expire.
 use tokio::time::Instant;
 
-use super::config::{Credentials, PARTNER_CENTER_RESOURCE, Secret};
-use super::error::{AuthError, ConfigError, describe_json_error, source_chain};
+use super::config::{Credentials, Secret};
+use super::error::{AuthError, ConfigError, EntraRefusal, describe_json_error, source_chain};
 use super::response;
 
 /// Supplies the bearer token of each attempt.
@@ -30,6 +31,8 @@ enum Mode {
 #[derive(Debug)]
 struct Exchange {
     endpoint: Url,
+    /// The audience of the tokens: the configured Partner Center's.
+    resource: String,
     client_id: String,
     client_secret: Secret,
     grant: Grant,
@@ -76,10 +79,37 @@ struct TokenAnswer {
     refresh_token: Option<Secret>,
 }
 
+/// An OAuth refusal; Entra ID adds its own fields, of which the numeric `error_codes` say what
+/// happened (learn.microsoft.com/entra/identity-platform/reference-error-codes).
 #[derive(serde::Deserialize)]
 struct OAuthError {
     error: String,
     error_description: Option<String>,
+    #[serde(default)]
+    error_codes: Vec<serde_json::Value>,
+    trace_id: Option<String>,
+}
+
+impl OAuthError {
+    /// Entra's codes; where an answer lists none, the AADSTS number its description starts
+    /// with ("AADSTS50076: Due to …"), as Entra documents the description.
+    fn codes(&self) -> Vec<u32> {
+        let listed: Vec<u32> = self
+            .error_codes
+            .iter()
+            .filter_map(|code| u32::try_from(code.as_u64()?).ok())
+            .collect();
+        if !listed.is_empty() {
+            return listed;
+        }
+        self.error_description
+            .as_deref()
+            .and_then(|d| d.strip_prefix("AADSTS"))
+            .and_then(|d| d.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|digits| digits.parse().ok())
+            .into_iter()
+            .collect()
+    }
 }
 
 /// Lifetime assumed when the authority names none: AAD's usual hour, minus a little.
@@ -123,11 +153,17 @@ fn token_endpoint(authority_url: &str, tenant_id: &str) -> Result<Url, ConfigErr
 }
 
 impl TokenSource {
-    pub(crate) fn new(credentials: &Credentials, authority_url: &str) -> Result<Self, ConfigError> {
+    /// Tokens for `resource`, from the authority at `authority_url`.
+    pub(crate) fn new(
+        credentials: &Credentials,
+        authority_url: &str,
+        resource: &str,
+    ) -> Result<Self, ConfigError> {
         let exchange =
             |tenant_id: &str, client_id: &str, client_secret: &Secret, grant, refresh| {
                 Ok::<_, ConfigError>(Mode::Exchange(Box::new(Exchange {
                     endpoint: token_endpoint(authority_url, tenant_id)?,
+                    resource: resource.to_owned(),
                     client_id: client_id.to_owned(),
                     client_secret: client_secret.clone(),
                     grant,
@@ -240,23 +276,30 @@ impl Exchange {
         refresh_token: Option<&Secret>,
     ) -> Result<TokenAnswer, AuthError> {
         let endpoint = self.endpoint.to_string();
+        // Entra logs it as the request's correlation id and names it in its refusals.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut form = vec![
             ("grant_type", self.grant.name()),
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose()),
-            ("resource", PARTNER_CENTER_RESOURCE),
+            ("resource", self.resource.as_str()),
         ];
         if let Some(refresh_token) = refresh_token {
             form.push(("refresh_token", refresh_token.expose()));
         }
-        tracing::debug!(grant = self.grant.name(), %endpoint, "requesting an access token");
-        let transport = |e: reqwest::Error| AuthError::Transport {
-            endpoint: endpoint.clone(),
-            detail: source_chain(&e.without_url()),
+        let transport = |e: reqwest::Error| {
+            tracing::debug!(%endpoint, %client_request_id, "token request failed: {}", source_chain(&e));
+            AuthError::Transport {
+                endpoint: endpoint.clone(),
+                source: Arc::new(e.without_url()),
+                client_request_id: client_request_id.clone(),
+            }
         };
         let response = http
             .post(self.endpoint.clone())
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("client-request-id", &client_request_id)
+            .header("return-client-request-id", "true")
             .form(&form)
             .send()
             .await
@@ -267,34 +310,54 @@ impl Exchange {
             .await
             .map_err(transport)?
             .bytes;
-        tracing::debug!(status, %endpoint, "token endpoint answered");
+        tracing::debug!(
+            method = "POST",
+            %endpoint,
+            grant = self.grant.name(),
+            resource = %self.resource,
+            status,
+            %client_request_id,
+            "token endpoint answered"
+        );
         let redact = |text: &str| {
             let text = self.client_secret.redact_from(text);
             refresh_token.map_or(text.clone(), |rt| rt.redact_from(&text))
         };
         if !(200..300).contains(&status) {
-            return Err(match serde_json::from_slice::<OAuthError>(&body) {
-                Ok(oauth) => AuthError::Rejected {
-                    endpoint,
-                    status,
-                    error: redact(&oauth.error),
-                    description: oauth.error_description.as_deref().map(redact),
-                    retry_after,
-                },
-                Err(_) => AuthError::Rejected {
-                    endpoint,
-                    status,
-                    error: "unexpected answer".to_owned(),
-                    description: Some(redact(String::from_utf8_lossy(&body).trim()))
-                        .filter(|d| !d.is_empty()),
-                    retry_after,
-                },
+            let (error, description, error_codes, trace_id) =
+                match serde_json::from_slice::<OAuthError>(&body) {
+                    Ok(oauth) => (
+                        redact(&oauth.error),
+                        oauth.error_description.as_deref().map(redact),
+                        oauth.codes(),
+                        oauth.trace_id.as_deref().map(redact),
+                    ),
+                    Err(_) => (
+                        "unexpected answer".to_owned(),
+                        Some(redact(String::from_utf8_lossy(&body).trim()))
+                            .filter(|d| !d.is_empty()),
+                        Vec::new(),
+                        None,
+                    ),
+                };
+            return Err(AuthError::Rejected {
+                endpoint,
+                status,
+                error,
+                description,
+                retry_after,
+                entra: Box::new(EntraRefusal {
+                    error_codes,
+                    trace_id,
+                    client_request_id,
+                }),
             });
         }
         serde_json::from_slice(&body).map_err(|e| AuthError::InvalidResponse {
             endpoint,
             status,
             detail: describe_json_error(&e),
+            client_request_id,
         })
     }
 }
@@ -330,6 +393,31 @@ mod tests {
             t0 + Duration::from_secs(3)
         );
         assert_eq!(refresh_at(t0, Duration::ZERO), t0);
+    }
+
+    #[test]
+    fn entra_codes_from_the_list_or_the_description() {
+        let codes = |json: &str| {
+            serde_json::from_str::<OAuthError>(json)
+                .expect("an OAuth error")
+                .codes()
+        };
+        assert_eq!(
+            codes(
+                r#"{"error":"invalid_grant","error_description":"AADSTS70008: x","error_codes":[70008]}"#
+            ),
+            [70008]
+        );
+        assert_eq!(
+            codes(r#"{"error":"invalid_grant","error_description":"AADSTS50076: Due to"}"#),
+            [50076]
+        );
+        assert_eq!(
+            codes(r#"{"error":"invalid_grant","error_codes":["x",-1,50173]}"#),
+            [50173]
+        );
+        assert!(codes(r#"{"error":"invalid_client","error_description":"AADSTSx"}"#).is_empty());
+        assert!(codes(r#"{"error":"invalid_client"}"#).is_empty());
     }
 
     #[test]

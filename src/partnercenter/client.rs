@@ -11,12 +11,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::async_contract;
 use super::auth::TokenSource;
-use super::config::{ClientConfig, Secret};
+use super::config::{Caller, ClientConfig, Secret};
 use super::contract::{self, ApiRequest, CONTRACT_VERSION};
+use super::environment::Environment;
 use super::error::{
     ApiError, CallContext, ConfigError, Error, ErrorBody, RequestIds, RetryDecision, source_chain,
 };
 use super::model::{QualificationApi, QualificationRequest, ValidationCode, VettedQualification};
+use super::proxy::ProxyRule;
 use super::response;
 use super::retry::RetryPolicy;
 use super::throttle::Throttle;
@@ -28,7 +30,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_MAX_IDLE_PER_HOST: usize = 64;
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A Partner Center API client. Cheap to clone: clones share the pool, token cache and ids.
+/// A Partner Center API client. Cheap to clone: clones share the pool and the token cache.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -38,8 +40,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
+    environment: Environment,
     tokens: TokenSource,
-    correlation_id: Arc<str>,
+    caller: Caller,
     max_retries: u32,
     deadline: Duration,
     retry: RetryPolicy,
@@ -60,22 +63,30 @@ impl Client {
     /// Builds the client; `cancel` (Terraform's StopProvider, Ctrl-C) ends any wait at once.
     pub fn new(config: ClientConfig, cancel: CancellationToken) -> Result<Self, Error> {
         let base_url = parse_base_url(&config.base_url)?;
-        let tokens = TokenSource::new(&config.credentials, &config.authority_url)?;
-        let http = reqwest::Client::builder()
+        let tokens = TokenSource::new(
+            &config.credentials,
+            &config.authority_url,
+            &config.token_resource,
+        )?;
+        let builder = reqwest::Client::builder()
             .user_agent(config.user_agent)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(config.request_timeout)
             .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .tcp_nodelay(true)
+            .tcp_nodelay(true);
+        // Token requests included: they share this client.
+        let http = ProxyRule::new(&config.proxy)?
+            .install(builder)?
             .build()
             .map_err(|e| ConfigError::Http(source_chain(&e)))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                environment: config.environment,
                 tokens,
-                correlation_id: uuid::Uuid::new_v4().to_string().into(),
+                caller: config.credentials.caller(),
                 max_retries: config.max_retries,
                 deadline: config.deadline,
                 retry: config.retry,
@@ -85,11 +96,6 @@ impl Client {
                 explain_drift: config.explain_drift,
             }),
         })
-    }
-
-    /// The `MS-CorrelationId` sent with every call of this client (one per provider process).
-    pub fn correlation_id(&self) -> &str {
-        &self.inner.correlation_id
     }
 
     /// The contract this client sets and reads qualifications with; the provider checks its
@@ -131,18 +137,35 @@ impl Client {
             .decode(contract.decode)
     }
 
-    /// Lists the partner's Government Community Cloud validation codes.
+    /// Lists the partner's Government Community Cloud validation codes. Only the Partner
+    /// Center of the US Government documents the call; 21Vianet's is not asked, having no
+    /// Government Community Cloud.
     pub async fn list_validation_codes(&self) -> Result<Vec<ValidationCode>, Error> {
+        let environment = self.inner.environment;
+        if !environment.may_have_validation_codes() {
+            return Err(Error::NoValidationCodes { environment });
+        }
         self.call(contract::list_validation_codes())
             .await?
             .decode(contract::decode_validation_codes)
     }
 
-    /// One logical call: a new `MS-RequestId`, retried within the deadline. `cancel` (Terraform
-    /// said stop) ends every wait and keeps any attempt from starting, but a change already
-    /// sent runs to its answer (within its timeout): Partner Center may have applied it, and
-    /// only its answer lets Terraform record that. A read changes nothing, so stop abandons it
-    /// at once, answer or not (a listing of thousands of customers ends promptly).
+    /// One logical call: a new `MS-RequestId`, retried within the deadline.
+    ///
+    /// Microsoft's headers page (learn.microsoft.com/partner-center/developer/headers) asks for
+    /// an `MS-CorrelationId` reset "for every call", so every request gets a new one, retries
+    /// included; and for an `MS-RequestId` kept when a call is retried after a timeout and reset
+    /// "upon receiving a response (success or business failure)". A logical call ends at its
+    /// success or at a business failure (any 4xx but 429, never retried), so its retries keep
+    /// the id: after no answer, and after 429 and 5xx, which are neither. That is also what
+    /// makes a retried change safe: a gateway's 5xx can follow a change Partner Center applied,
+    /// and the same id lets it recognise the repeat instead of applying it twice.
+    ///
+    /// `cancel` (Terraform said stop) ends every wait and keeps any attempt from starting, but a
+    /// change already sent runs to its answer (within its timeout): Partner Center may have
+    /// applied it, and only its answer lets Terraform record that. A read changes nothing, so
+    /// stop abandons it at once, answer or not (a listing of thousands of customers ends
+    /// promptly).
     pub(super) async fn call(&self, request: ApiRequest<'_>) -> Result<Answer, Error> {
         let mut url = self.inner.base_url.clone();
         url.path_segments_mut()
@@ -154,8 +177,9 @@ impl Client {
             path: url.path().to_owned(),
             ids: RequestIds {
                 request_id: uuid::Uuid::new_v4().to_string(),
-                correlation_id: Arc::clone(&self.inner.correlation_id),
+                correlation_id: new_correlation_id(),
             },
+            caller: self.inner.caller,
         };
         let calling = self.with_retries(&request, &url, &call);
         if request.method == Method::GET {
@@ -193,23 +217,26 @@ impl Client {
             budget.min(self.inner.deadline)
         });
         let deadline = Instant::now() + budget;
-        let deadline_exceeded = |attempts, last: Option<Error>| Error::DeadlineExceeded {
-            call: Box::new(call.clone()),
-            deadline: budget,
-            attempts,
-            last: last.map(Box::new),
-        };
+        // The request in flight, or the last one sent: its correlation id changes per request.
+        let mut call = call.clone();
+        let deadline_exceeded =
+            |call: &CallContext, attempts, last: Option<Error>| Error::DeadlineExceeded {
+                call: Box::new(call.clone()),
+                deadline: budget,
+                attempts,
+                last: last.map(Box::new),
+            };
         let mut last = None;
         let mut attempt = 0;
         loop {
-            let error =
-                match tokio::time::timeout_at(deadline, self.attempt(request, url, call, attempt))
-                    .await
-                {
-                    Ok(Ok(answer)) => return Ok(answer),
-                    Ok(Err(error)) => error,
-                    Err(_elapsed) => return Err(deadline_exceeded(attempt + 1, last)),
-                };
+            let attempted =
+                tokio::time::timeout_at(deadline, self.attempt(request, url, &mut call, attempt))
+                    .await;
+            let error = match attempted {
+                Ok(Ok(answer)) => return Ok(answer),
+                Ok(Err(error)) => error,
+                Err(_elapsed) => return Err(deadline_exceeded(&call, attempt + 1, last)),
+            };
             let RetryDecision::Retry { server_delay } = error.retry_decision() else {
                 return Err(error);
             };
@@ -234,7 +261,7 @@ impl Client {
                 .delay(attempt, server_delay, rand::random());
             // Waiting past the deadline would only end in the same error, later.
             if Instant::now() + delay >= deadline {
-                return Err(deadline_exceeded(attempt + 1, Some(error)));
+                return Err(deadline_exceeded(&call, attempt + 1, Some(error)));
             }
             tracing::debug!(
                 method = %call.method,
@@ -242,23 +269,27 @@ impl Client {
                 attempt,
                 delay_ms = delay.as_millis(),
                 request_id = %call.ids.request_id,
+                correlation_id = %call.ids.correlation_id,
                 "retrying after: {error}"
             );
-            self.unless_stopped(call, tokio::time::sleep(delay)).await?;
+            self.unless_stopped(&call, tokio::time::sleep(delay))
+                .await?;
             last = Some(error);
             attempt += 1;
         }
     }
 
     /// One HTTP attempt. It waits out a `Retry-After` window another call was told about, and
-    /// its slot of the rate estimated from Partner Center's 429s; it renews a token the API refused
-    /// once: an issued token can be revoked before it expires (a password reset, a restarted
-    /// sandbox), and that is not the user's mistake.
+    /// its slot of the rate estimated from Partner Center's 429s; it renews a token the API
+    /// refused once: an issued token can be revoked before it expires (a password reset, a
+    /// restarted sandbox), and that is not the user's mistake. A token refused for want of a
+    /// multi-factor sign-in is not renewed: the same refresh token would give the same token.
+    /// `call` takes the correlation id of each request sent.
     async fn attempt(
         &self,
         request: &ApiRequest<'_>,
         url: &Url,
-        call: &CallContext,
+        call: &mut CallContext,
         attempt: u32,
     ) -> Result<Answer, Error> {
         self.unless_stopped(call, self.inner.throttle.wait())
@@ -278,16 +309,17 @@ impl Client {
                     call: Box::new(call.clone()),
                 });
             }
+            call.ids.correlation_id = new_correlation_id();
             let sent = Instant::now();
             let response = self.send(request, url, call, &token).await?;
-            if response.status() == StatusCode::UNAUTHORIZED
-                && !renewed
-                && self.inner.tokens.forget(&token).await
-            {
+            let outcome = self.answer(response, request, call, attempt, sent).await;
+            let renewable = matches!(&outcome, Err(Error::Api(api))
+                if api.status == StatusCode::UNAUTHORIZED.as_u16() && !api.is_mfa_required());
+            if renewable && !renewed && self.inner.tokens.forget(&token).await {
                 renewed = true;
                 continue;
             }
-            return self.answer(response, request, call, attempt, sent).await;
+            return outcome;
         }
     }
 
@@ -346,6 +378,7 @@ impl Client {
             status = status.as_u16(),
             attempt,
             request_id = %call.ids.request_id,
+            correlation_id = %call.ids.correlation_id,
             "Partner Center answered"
         );
         if status.is_success() {
@@ -413,10 +446,24 @@ impl Contract {
 /// A failure to send or to read, tied to its call and stripped of the URL, whose query could
 /// carry a validation code.
 fn transport(call: &CallContext, error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    tracing::debug!(
+        method = %call.method,
+        path = %call.path,
+        request_id = %call.ids.request_id,
+        correlation_id = %call.ids.correlation_id,
+        "Partner Center did not answer: {}",
+        source_chain(&error)
+    );
     Error::Transport {
         call: Box::new(call.clone()),
-        source: error.without_url(),
+        source: error,
     }
+}
+
+/// A new `MS-CorrelationId`, for one request.
+fn new_correlation_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 impl Answer {

@@ -3,15 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::environment::Environment;
 use super::model::QualificationApi;
+use super::proxy::ProxyEnv;
 use super::retry::RetryPolicy;
-
-/// The production Partner Center API.
-pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
-/// The Entra ID (Azure AD) authority that issues Partner Center tokens.
-pub const DEFAULT_AUTHORITY_URL: &str = "https://login.microsoftonline.com";
-/// The audience (`resource` form field) of a Partner Center token, whatever the base URL.
-pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partnercenter.microsoft.com";
 
 /// A string that must never be printed: a token, a client secret, a validation code.
 ///
@@ -72,13 +67,41 @@ pub enum Credentials {
     },
 }
 
+impl Credentials {
+    /// Whose credentials these are.
+    pub fn caller(&self) -> Caller {
+        match self {
+            Self::AccessToken(_) => Caller::ReadyToken,
+            Self::RefreshToken { .. } => Caller::AppUser,
+            Self::ClientCredentials { .. } => Caller::AppOnly,
+        }
+    }
+}
+
+/// Whose credentials a request carries, which decides what Partner Center lets it do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A ready access token, whoever it was issued to.
+    ReadyToken,
+    /// A user signed in through the application: its refresh token.
+    AppUser,
+    /// The application alone (client credentials): enough for reads only.
+    AppOnly,
+}
+
 /// Everything [`super::Client::new`] needs. Build it with [`ClientConfig::new`] and adjust fields.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// Partner Center API root, e.g. [`DEFAULT_BASE_URL`] or a sandbox's `http://127.0.0.1:PORT`.
+    /// The Partner Center the partner belongs to; [`ClientConfig::set_environment`] sets it
+    /// with the three fields below.
+    pub environment: Environment,
+    /// Partner Center API root, e.g. [`Environment::api_root`] or a sandbox's
+    /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     /// Token authority root; the token endpoint is `{authority_url}/{tenant_id}/oauth2/token`.
     pub authority_url: String,
+    /// The audience of the tokens asked for (the `resource` form field).
+    pub token_resource: String,
     pub credentials: Credentials,
     /// Retries after the first attempt of a logical call (0 = a single attempt).
     pub max_retries: u32,
@@ -92,17 +115,22 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// The contract qualifications are set and read with.
     pub qualification_api: QualificationApi,
+    /// The proxy variables, read from the process by [`ClientConfig::new`].
+    pub proxy: ProxyEnv,
     /// Whether the provider reads the activity log to say who made a drift. The client sends
     /// nothing because of it: it is the provider's choice, carried with the client it configures.
     pub explain_drift: bool,
 }
 
 impl ClientConfig {
-    /// Production endpoints and the default retry behaviour.
+    /// The global Partner Center and the default retry behaviour.
     pub fn new(credentials: Credentials, user_agent: String) -> Self {
+        let environment = Environment::default();
         Self {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            authority_url: DEFAULT_AUTHORITY_URL.to_owned(),
+            environment,
+            base_url: environment.api_root().to_owned(),
+            authority_url: environment.authority().to_owned(),
+            token_resource: environment.token_resource().to_owned(),
             credentials,
             max_retries: 5,
             // Long enough for two of Partner Center's "try again in 57 seconds" answers.
@@ -111,8 +139,18 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             user_agent,
             qualification_api: QualificationApi::default(),
+            proxy: ProxyEnv::from_process(),
             explain_drift: true,
         }
+    }
+
+    /// Points the client at `environment`'s Partner Center: its API root, its authority and
+    /// its token resource, all three.
+    pub fn set_environment(&mut self, environment: Environment) {
+        self.environment = environment;
+        self.base_url = environment.api_root().to_owned();
+        self.authority_url = environment.authority().to_owned();
+        self.token_resource = environment.token_resource().to_owned();
     }
 }
 
@@ -151,6 +189,29 @@ mod tests {
         let s = Secret::new("abc");
         assert_eq!(s.redact_from("abc and abc"), "(sensitive) and (sensitive)");
         assert_eq!(Secret::new("").redact_from("text"), "text");
+    }
+
+    #[test]
+    fn an_environment_sets_all_three_endpoints() {
+        let mut config = ClientConfig::new(
+            Credentials::AccessToken(Secret::new("t")),
+            user_agent("0.1.0", "1.15.5"),
+        );
+        assert_eq!(config.environment, Environment::Public);
+        assert_eq!(config.token_resource, Environment::Public.token_resource());
+        config.set_environment(Environment::China);
+        assert_eq!(
+            (
+                config.base_url.as_str(),
+                config.authority_url.as_str(),
+                config.token_resource.as_str()
+            ),
+            (
+                Environment::China.api_root(),
+                Environment::China.authority(),
+                Environment::China.token_resource()
+            )
+        );
     }
 
     #[test]

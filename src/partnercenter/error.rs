@@ -10,8 +10,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::config::Caller;
+use super::environment::Environment;
 use super::retry::retry_after_from_message;
-use crate::quote::{PROSE_CHARS, excerpt, quote};
+use crate::quote::{PROSE_CHARS, QUOTED_CHARS, excerpt, quote};
 
 /// Partner Center's error codes that the client and the sandbox act on.
 pub mod codes {
@@ -23,15 +25,24 @@ pub mod codes {
     pub const INVALID_PROPERTY: u32 = 3000;
     /// The customer id is not a valid tenant id (HTTP 400).
     pub const INVALID_CUSTOMER_ID: u32 = 900118;
+    /// The partner has no commerce (reseller) relationship with the customer (HTTP 403).
+    pub const NO_RELATIONSHIP: u32 = 20002;
+    /// The caller's role may not do this; with GDAP, a role is missing (HTTP 403).
+    pub const ROLE_MISSING: u32 = 900150;
+    /// Access denied: the caller's role may not do this (HTTP 403).
+    pub const ACCESS_DENIED: u32 = 2032;
+    /// The App+User token does not come from a multi-factor sign-in (HTTP 401), enforced for
+    /// App+User calls since 1 April 2026.
+    pub const MFA_REQUIRED: u32 = 900421;
 }
 
-/// The identifiers Microsoft support asks for.
+/// The identifiers Microsoft support asks for, of one HTTP request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestIds {
     /// `MS-RequestId`: one per logical call, the same on each of its retries.
     pub request_id: String,
-    /// `MS-CorrelationId`: one per provider process.
-    pub correlation_id: Arc<str>,
+    /// `MS-CorrelationId`: new for every request, retries included.
+    pub correlation_id: String,
 }
 
 impl fmt::Display for RequestIds {
@@ -44,13 +55,15 @@ impl fmt::Display for RequestIds {
     }
 }
 
-/// Which logical call an error belongs to.
+/// Which request an error belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallContext {
     pub method: reqwest::Method,
     /// The request path, never its query (which may hold a validation code).
     pub path: String,
     pub ids: RequestIds,
+    /// Whose credentials the request carried.
+    pub caller: Caller,
 }
 
 impl fmt::Display for CallContext {
@@ -101,28 +114,53 @@ impl fmt::Display for ApiError {
 
 impl StdError for ApiError {}
 
-/// A failure to obtain an access token from the authority.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+impl ApiError {
+    /// Partner Center's error code as a number, when it is one (it comes as either).
+    pub fn numeric_code(&self) -> Option<u32> {
+        self.code.as_deref()?.trim().parse().ok()
+    }
+
+    /// The token does not come from a multi-factor sign-in: 401 with code 900421 (Microsoft
+    /// documents the status and the code, not the description).
+    pub fn is_mfa_required(&self) -> bool {
+        self.status == 401 && self.numeric_code() == Some(codes::MFA_REQUIRED)
+    }
+}
+
+/// A failure to obtain an access token from the authority. Each names the token request's
+/// `client-request-id`, which Entra ID logs as its correlation id.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("the token endpoint {} refused the request with HTTP {status}: {}{}", excerpt(.endpoint, PROSE_CHARS), excerpt(.error, PROSE_CHARS), describe(.description))]
+    #[error("the token endpoint {} refused the request with HTTP {status}: {}{} ({entra})", excerpt(.endpoint, PROSE_CHARS), excerpt(.error, PROSE_CHARS), describe(.description))]
     Rejected {
         endpoint: String,
         status: u16,
         /// The OAuth error, e.g. `invalid_grant`.
         error: String,
+        /// Entra's `error_description`: "AADSTS…: …", its trace and correlation ids, a time.
         description: Option<String>,
         retry_after: Option<Duration>,
+        /// Boxed: a refusal is rare, and every call's result carries room for one.
+        entra: Box<EntraRefusal>,
     },
-    #[error("could not reach the token endpoint {}: {detail}", excerpt(.endpoint, PROSE_CHARS))]
-    Transport { endpoint: String, detail: String },
+    #[error("could not reach the token endpoint {}: {} (client-request-id {client_request_id})", excerpt(.endpoint, PROSE_CHARS), source_chain(.source))]
+    Transport {
+        endpoint: String,
+        /// Stripped of its URL. Shared: one failed token request answers every call waiting
+        /// for it.
+        #[source]
+        source: Arc<reqwest::Error>,
+        client_request_id: String,
+    },
     #[error(
-        "the token endpoint {} answered HTTP {status} without a usable token: {detail}",
+        "the token endpoint {} answered HTTP {status} without a usable token: {detail} (client-request-id {client_request_id})",
         excerpt(.endpoint, PROSE_CHARS)
     )]
     InvalidResponse {
         endpoint: String,
         status: u16,
         detail: String,
+        client_request_id: String,
     },
 }
 
@@ -132,6 +170,34 @@ impl AuthError {
     pub(crate) fn is_permanent(&self) -> bool {
         matches!(self, Self::Rejected { status, .. }
             if (400..500).contains(status) && !matches!(status, 408 | 429))
+    }
+
+    /// Whether Entra ID refused with the error `code` (AADSTS`code`).
+    pub fn has_code(&self, code: u32) -> bool {
+        matches!(self, Self::Rejected { entra, .. } if entra.error_codes.contains(&code))
+    }
+}
+
+/// What Entra ID says of a refused token request besides the OAuth error, and the ids its
+/// support asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntraRefusal {
+    /// Entra's `error_codes`, e.g. `[50076]` (or the AADSTS number the description starts
+    /// with, where an answer has no such list).
+    pub error_codes: Vec<u32>,
+    /// Entra's `trace_id`.
+    pub trace_id: Option<String>,
+    /// The `client-request-id` the request carried, which Entra logs as its correlation id.
+    pub client_request_id: String,
+}
+
+impl fmt::Display for EntraRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client-request-id {}", self.client_request_id)?;
+        if let Some(trace_id) = &self.trace_id {
+            write!(f, ", trace ID {}", excerpt(trace_id, QUOTED_CHARS))?;
+        }
+        Ok(())
     }
 }
 
@@ -147,6 +213,18 @@ fn describe(description: &Option<String>) -> String {
 pub enum ConfigError {
     #[error("{name} {} is not an http(s) URL", quote(.value))]
     InvalidUrl { name: &'static str, value: String },
+    /// The value is not quoted: a proxy URL may carry a password.
+    #[error(
+        "the environment variable {variable} does not name a proxy the provider can use: set it \
+         to http://host:port (or https://host:port, with user:password@ before the host if the \
+         proxy asks for them)"
+    )]
+    ProxyUrl { variable: &'static str },
+    #[error(
+        "the environment variable {variable} names a SOCKS proxy, which the provider does not \
+         support: set it to an HTTP proxy (http://host:port)"
+    )]
+    SocksProxy { variable: &'static str },
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
 }
@@ -162,7 +240,9 @@ pub enum Error {
         #[source]
         last: Box<Error>,
     },
-    #[error("could not get a Partner Center access token for {call}: {source} ({})", .call.ids)]
+    /// The API request waited for the token and was not sent: the token request's own ids
+    /// are in `source`.
+    #[error("could not get a Partner Center access token for {call}: {source}")]
     Auth {
         call: Box<CallContext>,
         #[source]
@@ -191,8 +271,41 @@ pub enum Error {
         status: u16,
         detail: String,
     },
+    /// Asked of a Partner Center that does not offer it; nothing was sent.
+    #[error(
+        "{} (environment = \"{environment}\") has no Government Community Cloud validation \
+         codes, so the provider did not ask for them: only Partner Center for Microsoft Cloud \
+         for US Government issues them. Remove partnercenter_validation_codes from this \
+         configuration, or set environment = \"usgovernment\" if your partner account is there",
+        .environment.title()
+    )]
+    NoValidationCodes { environment: Environment },
     #[error("invalid Partner Center client configuration: {0}")]
     Config(#[from] ConfigError),
+}
+
+/// `error` and its causes, outermost first. Where a cause is a box of another error, the
+/// boxed error itself: `Box`, `Arc` and `io::Error` pass `source()` on to what their content
+/// wraps, which would skip the content (an `Error::Api`, a `rustls::Error`).
+pub(crate) fn causes<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    fn unboxed<'a>(error: &'a (dyn StdError + 'static)) -> &'a (dyn StdError + 'static) {
+        if let Some(boxed) = error.downcast_ref::<Box<Error>>() {
+            &**boxed
+        } else if let Some(shared) = error.downcast_ref::<Arc<reqwest::Error>>() {
+            &**shared
+        } else if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            // hyper wraps a TLS failure in two of them.
+            unboxed(inner)
+        } else {
+            error
+        }
+    }
+    std::iter::successors(Some(unboxed(error)), |&error| error.source().map(unboxed))
 }
 
 /// An error and its causes on one line.
@@ -286,12 +399,13 @@ impl Error {
         self.context().map(|c| c.ids.request_id.as_str())
     }
 
-    /// The `MS-CorrelationId` of the process.
+    /// The `MS-CorrelationId` of the request that failed last.
     pub fn correlation_id(&self) -> Option<&str> {
-        self.context().map(|c| &*c.ids.correlation_id)
+        self.context().map(|c| c.ids.correlation_id.as_str())
     }
 
-    fn context(&self) -> Option<&CallContext> {
+    /// The request that failed last, if one was meant to be sent.
+    pub fn context(&self) -> Option<&CallContext> {
         match self {
             Self::Api(api) => Some(&api.call),
             Self::RetriesExhausted { last, .. } => last.context(),
@@ -300,14 +414,25 @@ impl Error {
             | Self::Cancelled { call }
             | Self::DeadlineExceeded { call, .. }
             | Self::InvalidResponse { call, .. } => Some(call),
-            Self::Config(_) => None,
+            Self::NoValidationCodes { .. } | Self::Config(_) => None,
         }
+    }
+
+    /// This error and its causes, outermost first, including what an `io::Error` wraps
+    /// (its own `source` skips it): where a TLS or a proxy failure is found.
+    pub fn causes(&self) -> impl Iterator<Item = &(dyn StdError + 'static)> {
+        causes(self)
     }
 
     /// 429 and 500/502/503/504 are transient, as are failures to connect or to read an answer;
     /// any other answer would be the same next time.
     pub(crate) fn retry_decision(&self) -> RetryDecision {
         let transient_status = |status: u16| matches!(status, 429 | 500 | 502 | 503 | 504);
+        // TLS refused (a certificate no trusted authority signed, a name that does not match):
+        // the same connection would be refused the same way.
+        if self.causes().any(|cause| cause.is::<rustls::Error>()) {
+            return RetryDecision::Stop;
+        }
         match self {
             Self::Api(api) if transient_status(api.status) => RetryDecision::Retry {
                 server_delay: api.retry_after,
@@ -327,8 +452,8 @@ impl Error {
                 source: AuthError::Transport { .. },
                 ..
             } => RetryDecision::Retry { server_delay: None },
-            // Connecting, sending and reading can fail once and work the next time; a TLS
-            // certificate, a redirect loop or an undecodable answer would fail the same way.
+            // Connecting, sending and reading can fail once and work the next time; a redirect
+            // loop or an undecodable answer would fail the same way.
             Self::Transport { source, .. }
                 if source.is_connect()
                     || source.is_timeout()
@@ -423,6 +548,22 @@ mod tests {
                 request_id: "req-1".into(),
                 correlation_id: "corr-1".into(),
             },
+            caller: Caller::AppUser,
+        }
+    }
+
+    fn rejected(status: u16, error: &str, codes: &[u32]) -> AuthError {
+        AuthError::Rejected {
+            endpoint: "https://login/t/oauth2/token".into(),
+            status,
+            error: error.into(),
+            description: Some(format!("AADSTS{}: refused", codes.first().unwrap_or(&0))),
+            retry_after: None,
+            entra: Box::new(EntraRefusal {
+                error_codes: codes.to_vec(),
+                trace_id: Some("trace-1".into()),
+                client_request_id: "client-1".into(),
+            }),
         }
     }
 
@@ -498,6 +639,10 @@ mod tests {
             error: huge.clone(),
             description: Some(huge.clone()),
             retry_after: None,
+            entra: Box::new(EntraRefusal {
+                trace_id: Some(huge.clone()),
+                ..EntraRefusal::default()
+            }),
         };
         assert!(rejected.to_string().len() < 4 * PROSE_CHARS);
         let invalid = ConfigError::InvalidUrl {
@@ -529,13 +674,7 @@ mod tests {
         assert!(!api(404, "<html>Not Found</html>").is_not_found());
         let token_404 = Error::Auth {
             call: Box::new(call()),
-            source: AuthError::Rejected {
-                endpoint: "https://login/t/oauth2/token".into(),
-                status: 404,
-                error: "unexpected answer".into(),
-                description: None,
-                retry_after: None,
-            },
+            source: rejected(404, "unexpected answer", &[]),
         };
         assert!(!token_404.is_not_found());
     }
@@ -575,26 +714,23 @@ mod tests {
 
     #[test]
     fn auth_errors_retry_only_when_transient() {
-        let rejected = |status| Error::Auth {
+        let refused = |status| Error::Auth {
             call: Box::new(call()),
-            source: AuthError::Rejected {
-                endpoint: "https://login/t/oauth2/token".into(),
-                status,
-                error: "invalid_grant".into(),
-                description: Some("AADSTS70000".into()),
-                retry_after: None,
-            },
+            source: rejected(status, "invalid_grant", &[70000]),
         };
-        assert_eq!(rejected(400).retry_decision(), RetryDecision::Stop);
+        assert_eq!(refused(400).retry_decision(), RetryDecision::Stop);
         assert!(matches!(
-            rejected(503).retry_decision(),
+            refused(503).retry_decision(),
             RetryDecision::Retry { .. }
         ));
+        // The API request was not sent: the token request's own ids are the ones to quote.
         assert_eq!(
-            rejected(400).to_string(),
+            refused(400).to_string(),
             "could not get a Partner Center access token for GET /v1/customers/abc/qualification: \
              the token endpoint https://login/t/oauth2/token refused the request with HTTP 400: \
-             invalid_grant (AADSTS70000) (MS-RequestId req-1, MS-CorrelationId corr-1)"
+             invalid_grant (AADSTS70000: refused) (client-request-id client-1, trace ID trace-1)"
         );
+        assert!(rejected(400, "invalid_grant", &[50076, 50079]).has_code(50079));
+        assert!(!rejected(400, "invalid_grant", &[50076]).has_code(70000));
     }
 }

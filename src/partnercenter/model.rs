@@ -79,7 +79,7 @@ impl fmt::Display for Qualification {
 }
 
 /// The one of `all` whose name is `text`, trimmed, in any case.
-fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
+pub(super) fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
     let trimmed = text.trim();
     all.iter()
         .copied()

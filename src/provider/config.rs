@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::framework::{Attr, AttrValue};
-use crate::partnercenter::{ClientConfig, Credentials, QualificationApi, Secret};
+use crate::partnercenter::{ClientConfig, Credentials, Environment, QualificationApi, Secret};
 use crate::protocol::value::Number;
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::provider::values::path;
@@ -25,8 +25,9 @@ crate::object! {
     /// The provider block; each description names the attribute's [`variable`].
     pub struct Config {
         base_url: String => Optional(
-            "The Partner Center API root. Defaults to `https://api.partnercenter.microsoft.com`; \
-            set it for a sovereign cloud or a local sandbox. Environment: `PARTNERCENTER_BASE_URL`."
+            "The Partner Center API root. Defaults to the one of `environment` \
+            (`https://api.partnercenter.microsoft.com` for `public`); set it for a local sandbox. \
+            Environment: `PARTNERCENTER_BASE_URL`."
         ),
         access_token: String => Optional(
             "A ready Partner Center access token. When set, it is used as is and the other \
@@ -47,7 +48,8 @@ crate::object! {
             Environment: `PARTNERCENTER_REFRESH_TOKEN`."
         ).sensitive(),
         authority_url: String => Optional(
-            "The token authority. Defaults to `https://login.microsoftonline.com`. \
+            "The token authority. Defaults to the one of `environment` \
+            (`https://login.microsoftonline.com` for `public`). \
             Environment: `PARTNERCENTER_AUTHORITY_URL`."
         ),
         max_retries: Number => Optional(
@@ -70,6 +72,13 @@ crate::object! {
             (`GET /v1/auditrecords`, one lookup per drifted resource, none without drift). \
             Defaults to `true`; `false` skips the lookup. Environment: \
             `PARTNERCENTER_EXPLAIN_DRIFT`."
+        ),
+        environment: String => Optional(
+            "The Partner Center the partner belongs to, which sets the API root, the sign-in \
+            authority and the token resource together: `public` (the default, the global Partner \
+            Center), `usgovernment` (Partner Center for Microsoft Cloud for US Government) or \
+            `china` (Partner Center operated by 21Vianet). `base_url` and `authority_url` still \
+            override their part. Environment: `PARTNERCENTER_ENVIRONMENT`."
         ),
     }
 }
@@ -177,6 +186,11 @@ const MAX_RETRIES: Rule<Number, u32> = Rule {
         let n = u32::try_from(number.as_i64()?).ok()?;
         (n <= MAX_RETRIES_LIMIT).then_some(n)
     },
+};
+
+const ENVIRONMENT: Rule<String, Environment> = Rule {
+    must_be: "\"public\", \"usgovernment\" or \"china\"",
+    read: |text| text.parse().ok(),
 };
 
 const CONTRACT: Rule<String, QualificationApi> = Rule {
@@ -333,6 +347,7 @@ fn client_config(
         env,
         problems: Diagnostics::default(),
     };
+    let environment = read.setting(NAMES.environment, &config.environment, &ENVIRONMENT);
     let base_url = read.setting(NAMES.base_url, &config.base_url, &URL);
     let authority_url = read.setting(NAMES.authority_url, &config.authority_url, &URL);
     let max_retries = read.setting(NAMES.max_retries, &config.max_retries, &MAX_RETRIES);
@@ -365,6 +380,10 @@ fn client_config(
     };
     problems.into_result()?;
     let mut client = ClientConfig::new(credentials, user_agent);
+    // Before the URLs, which override their part of it.
+    if let Some(environment) = environment {
+        client.set_environment(environment);
+    }
     if let Some(base_url) = base_url {
         client.base_url = base_url;
     }
@@ -517,6 +536,61 @@ mod tests {
         let diagnostics = validate(&bad_block);
         assert_eq!(diagnostics.0[0].path, Some(path("qualification_api")));
         ends(&diagnostics.0[0], "got \"put\".");
+    }
+
+    #[test]
+    fn environment_sets_the_cloud_and_the_urls_override_their_part() {
+        let endpoints = |config: &ClientConfig| {
+            (
+                config.environment,
+                config.base_url.clone(),
+                config.authority_url.clone(),
+                config.token_resource.clone(),
+            )
+        };
+        let mut env = app_user_env();
+        env.insert("PARTNERCENTER_ENVIRONMENT", "china");
+        let china = resolve(&Config::default(), &env).unwrap();
+        let mut expected = ClientConfig::new(china.credentials.clone(), "test".to_owned());
+        expected.set_environment(Environment::China);
+        assert_eq!(endpoints(&china), endpoints(&expected));
+
+        let block = Config {
+            environment: text("UsGovernment"),
+            authority_url: text("http://127.0.0.1:1"),
+            ..Config::default()
+        };
+        let config = resolve(&block, &env).unwrap();
+        assert_eq!(
+            endpoints(&config),
+            (
+                Environment::UsGovernment,
+                Environment::UsGovernment.api_root().to_owned(),
+                "http://127.0.0.1:1".to_owned(),
+                Environment::UsGovernment.token_resource().to_owned(),
+            ),
+            "the block wins, and authority_url overrides only the authority"
+        );
+    }
+
+    #[test]
+    fn a_wrong_environment_names_the_accepted_values() {
+        let block = Config {
+            environment: text("azurechinacloud"),
+            ..Config::default()
+        };
+        let diagnostics = validate(&block);
+        assert_eq!(diagnostics.0.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics.0[0].summary, "Invalid environment");
+        assert_eq!(diagnostics.0[0].path, Some(path("environment")));
+        ends(
+            &diagnostics.0[0],
+            "environment must be \"public\", \"usgovernment\" or \"china\"; got \"azurechinacloud\".",
+        );
+        let mut env = app_user_env();
+        env.insert("PARTNERCENTER_ENVIRONMENT", "gcc");
+        let err = resolve(&Config::default(), &env).unwrap_err();
+        ends(&err.0[0], "got \"gcc\" (from PARTNERCENTER_ENVIRONMENT).");
     }
 
     #[test]

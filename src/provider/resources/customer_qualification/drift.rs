@@ -146,7 +146,7 @@ fn when(change: &QualificationChange) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partnercenter::{ApiError, CallContext, RequestIds};
+    use crate::partnercenter::{ApiError, CallContext, Caller, RequestIds};
 
     const CUSTOMER: &str = "0c39d6d5-c70d-4c55-bc02-f620844f3fd1";
 
@@ -258,6 +258,7 @@ mod tests {
                 request_id: "request-1".to_owned(),
                 correlation_id: "correlation-1".into(),
             },
+            caller: Caller::AppUser,
         }
     }
 
