@@ -35,24 +35,24 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
         let name = resource.type_name();
         let dir = format!("resources/{name}");
         let identity = resource.identity_schema();
-        let mut examples = vec![
+        let mut examples = vec![(
+            "Example Usage",
+            "terraform",
+            read(&format!("{dir}/resource.tf"))?,
+        )];
+        // A resource shows these further uses when it has them: no other resource needs to.
+        for (file, heading) in [
             (
-                "Example Usage",
-                "terraform",
-                read(&format!("{dir}/resource.tf"))?,
-            ),
-            (
+                "write-only.tf",
                 "Example Usage: a write-only validation code",
-                "terraform",
-                read(&format!("{dir}/write-only.tf"))?,
             ),
-            (
-                "Example Usage: the asynchronous contract",
-                "terraform",
-                read(&format!("{dir}/async.tf"))?,
-            ),
-            ("Import", "shell", read(&format!("{dir}/import.sh"))?),
-        ];
+            ("async.tf", "Example Usage: the asynchronous contract"),
+        ] {
+            if let Some(example) = optional(read(&format!("{dir}/{file}")))? {
+                examples.push((heading, "terraform", example));
+            }
+        }
+        examples.push(("Import", "shell", read(&format!("{dir}/import.sh"))?));
         if identity.is_some() {
             examples.push((
                 "Import by identity",
@@ -117,6 +117,15 @@ pub fn write_all(docs_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         written.push(path);
     }
     Ok(written)
+}
+
+/// An example file that a type may leave out.
+fn optional(read: std::io::Result<String>) -> std::io::Result<Option<String>> {
+    match read {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The Registry names pages without the provider prefix.
@@ -317,5 +326,46 @@ mod tests {
             list.contains("### Optional\n\n- `qualification` (String)"),
             "{list}"
         );
+    }
+
+    #[test]
+    fn a_resource_without_further_examples_gets_its_page() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let copy = tempfile::tempdir().unwrap();
+        copy_tree(&root, copy.path());
+        let dir = copy
+            .path()
+            .join("resources/partnercenter_customer_qualification");
+        std::fs::remove_file(dir.join("write-only.tf")).unwrap();
+        std::fs::remove_file(dir.join("async.tf")).unwrap();
+        let written = pages(copy.path()).expect("the required examples are there");
+        let resource = written
+            .iter()
+            .find(|p| p.path.ends_with("resources/customer_qualification.md"))
+            .unwrap();
+        assert!(
+            resource.text.contains("## Example Usage\n"),
+            "{}",
+            resource.text
+        );
+        assert!(!resource.text.contains("write-only validation code"));
+        assert!(!resource.text.contains("asynchronous contract\n"));
+        // A required example is still required.
+        std::fs::remove_file(dir.join("import.sh")).unwrap();
+        let missing = pages(copy.path()).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    fn copy_tree(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                copy_tree(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
     }
 }
