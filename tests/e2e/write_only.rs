@@ -2,9 +2,7 @@
 //! state (Terraform 1.11+), and Terraform versions without write-only attributes get a clear
 //! error instead of a stored secret.
 
-mod common;
-
-use common::{Sandbox, Workspace, diagnostics, text};
+use crate::common::{Sandbox, Workspace, diagnostics, text};
 use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_SINGLE_USE_VALIDATION_CODE as SECOND_CODE,
     DEMO_VALIDATION_CODE as FIRST_CODE, Qualification,

@@ -2,11 +2,9 @@
 //! validated, applied against the sandbox, and the resource's `import.sh` is run as a user
 //! would run it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Sandbox, VERSIONS, Workspace, repo_root, required_providers, terraform, text};
+use crate::common::{Sandbox, VERSIONS, Workspace, repo_root, required_providers, terraform, text};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 const IMPORT_SCRIPT: &str = "resources/partnercenter_customer_qualification/import.sh";

@@ -4,13 +4,11 @@
 //! configured, and no PUT is applied twice: a retry of a PUT whose answer was lost is recognised
 //! by its MS-RequestId. `scripts/bench.py` runs the long one (1,000 resources).
 
-mod common;
-
-use common::bulk::{
+use crate::common::bulk::{
     add_fault, applied_customers, changes_per_customer, counters, generated_ids,
     generated_resources, sandbox_with_customers, state_customers,
 };
-use common::{Workspace, text};
+use crate::common::{Workspace, text};
 use serde_json::{Value as Json, json};
 
 const RESOURCES: usize = 100;

@@ -4,11 +4,9 @@
 //! and GovernmentCommunityCloud customers with imports and no change. (Terraform 1.0.3 has no
 //! `terraform query`; tests/acceptance.rs covers it.)
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Sandbox, Workspace, repo_root, text};
+use crate::common::{Sandbox, Workspace, repo_root, text};
 use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_NONPROFIT as NONPROFIT, DEMO_SCHOOL as SCHOOL,
     DEMO_STATE_DEPARTMENT as STATE_DEPARTMENT, DEMO_UNIVERSITY as UNIVERSITY, Qualification,

@@ -1,8 +1,6 @@
 //! Real Terraform (each pinned version) loads the provider and reads its schema.
 
-mod common;
-
-use common::{PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace};
+use crate::common::{PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

@@ -2,13 +2,12 @@
 //! (their contents, sums and signature), and the README's CLI configurations, verbatim, with a
 //! real Terraform (both pinned versions) installing from those artifacts or the build folder.
 
-mod common;
-mod gpg;
+use crate::common::gpg;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{
+use crate::common::{
     PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, provider_binary, repo_root, temp_dir, text,
 };
 use partnercenter_sandbox::DEMO_SCHOOL;

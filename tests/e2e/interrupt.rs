@@ -3,16 +3,14 @@
 //! of them must reach Terraform's state, and the next apply must finish the rest without
 //! sending any customer's PUT again.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::bulk::{
+use crate::common::bulk::{
     Background, Finished, add_fault, answered_puts, applied_customers, changes_per_customer,
     clear_faults, counters, generated_ids, generated_resources, sandbox_with_customers,
     slow_answers_to_puts, state_customers,
 };
-use common::{Sandbox, Workspace};
+use crate::common::{Sandbox, Workspace};
 use serde_json::json;
 
 /// Enough resources for several rounds at parallelism 10, few enough to stay well under a

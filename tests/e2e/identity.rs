@@ -1,9 +1,7 @@
 //! Resource identity under real Terraform: 1.15.5 stores it, imports by it and shows it; a state
 //! written by Terraform 1.0.3, which knows nothing of identities, keeps working under 1.15.5.
 
-mod common;
-
-use common::{Sandbox, Workspace, text};
+use crate::common::{Sandbox, Workspace, text};
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, Qualification};
 use serde_json::{Value as Json, json};
 

@@ -1,9 +1,7 @@
 //! `partnercenter_customer_qualification` and the data sources under real Terraform (both
 //! pinned versions), against the sandbox over real sockets.
 
-mod common;
-
-use common::{Sandbox, Workspace, diagnostics, text};
+use crate::common::{Sandbox, Workspace, diagnostics, text};
 use partnercenter_sandbox::{
     ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_SECRET,
     DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE, Qualification,
@@ -391,7 +389,7 @@ fn lifecycle(version: &'static str) {
 fn answer_destroy_prompt(workspace: &Workspace, answer: &str) -> String {
     use std::io::Write as _;
     let mut child = workspace
-        .command(common::terraform(workspace.version))
+        .command(crate::common::terraform(workspace.version))
         .args(["destroy", "-no-color"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -402,7 +400,7 @@ fn answer_destroy_prompt(workspace: &Workspace, answer: &str) -> String {
     writeln!(stdin, "{answer}").expect("answer the question");
     drop(stdin);
     let output = child.wait_with_output().expect("terraform destroy");
-    common::text(&output)
+    crate::common::text(&output)
 }
 
 #[test]

@@ -3,9 +3,7 @@
 //! denial, drift and its repair, import, StateOwnedEntity beside Education, the plan-time
 //! errors, every documented answer shape, the request counts, and no secret in the logs.
 
-mod common;
-
-use common::{Sandbox, VERSIONS, Workspace, diagnostics, text};
+use crate::common::{Sandbox, VERSIONS, Workspace, diagnostics, text};
 use partnercenter_sandbox::{
     AnswerShapes, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE as CODE,
     DateField, GetShape, PostShape, Qualification,

@@ -5,9 +5,7 @@
 // Helpers here are test code: a panic is how they fail the test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{HANG_GUARD, KillOnDrop};
+use crate::common::{HANG_GUARD, KillOnDrop};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -197,10 +195,10 @@ fn plugin_command() -> Command {
 /// The provider started through `wrapper`, a command that ends by exec'ing its arguments.
 fn plugin_command_via(wrapper: &[&str]) -> Command {
     let mut command = match wrapper {
-        [] => Command::new(common::provider_binary()),
+        [] => Command::new(crate::common::provider_binary()),
         [program, args @ ..] => {
             let mut command = Command::new(program);
-            command.args(args).arg(common::provider_binary());
+            command.args(args).arg(crate::common::provider_binary());
             command
         }
     };
@@ -731,7 +729,7 @@ async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
     }
     let reattach: serde_json::Value =
         serde_json::from_str(&reattach.expect("reattach line")).unwrap();
-    let entry = &reattach[common::PROVIDER_ADDRESS];
+    let entry = &reattach[crate::common::PROVIDER_ADDRESS];
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Addr"]["Network"], "unix");
     let socket = entry["Addr"]["String"].as_str().unwrap().to_owned();

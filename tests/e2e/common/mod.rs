@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different part of the harness
 
 pub mod bulk;
+pub mod gpg;
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
