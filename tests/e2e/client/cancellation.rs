@@ -1,0 +1,70 @@
+//! Terraform's StopProvider (Ctrl-C) reaching a call: every wait ends at once, a read on its
+//! way is abandoned, and a change already sent is not (Partner Center may have applied it).
+
+use std::time::Duration;
+
+use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, Seed};
+use serde_json::json;
+use terraform_provider_partnercenter::partnercenter::{Client, Error, RetryPolicy};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{app_user, config, count, start, with_customers};
+
+/// Terraform's StopProvider, `after` from now.
+fn cancel_after(cancel: CancellationToken, after: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        cancel.cancel();
+    })
+}
+
+/// Cancelled 200 ms into a 30 s `Retry-After` wait, the call ends as cancelled. Had the wait
+/// ignored the cancellation, the call would have gone on to its 120 s deadline and ended
+/// `DeadlineExceeded` after more attempts.
+#[tokio::test(start_paused = true)]
+async fn cancellation_ends_a_wait_at_once() {
+    let sandbox = start(Seed::demo()).await;
+    sandbox
+        .admin()
+        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 30}))
+        .await
+        .expect("fault");
+    let mut patient = config(&sandbox, app_user());
+    patient.retry = RetryPolicy::default();
+    patient.deadline = Duration::from_secs(120);
+    let cancel = CancellationToken::new();
+    let client = Client::new(patient, cancel.clone()).expect("client");
+
+    let stopper = cancel_after(cancel, Duration::from_millis(200));
+    let error = client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("cancelled");
+    stopper.await.expect("stopper");
+    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert!(error.request_id().is_some());
+    assert_eq!(count(&sandbox, "GET qualification").await, 1);
+}
+
+/// Stop abandons a read already on its way (a read changes nothing, so nothing is lost): a
+/// listing ends at once rather than when a slow answer comes. Had the read been left to run,
+/// it would have ended at its 10 s deadline, the sandbox holding the answer for 60 s.
+#[tokio::test(start_paused = true)]
+async fn stop_abandons_a_read_in_flight() {
+    let (sandbox, client, stop) = with_customers(0).await;
+    sandbox
+        .admin()
+        .add_fault(json!({ "kind": "latency", "millis": 60_000, "method": "GET" }))
+        .await
+        .expect("fault");
+    let stopper = cancel_after(stop, Duration::from_millis(200));
+    let started = Instant::now();
+    let error = client
+        .get_qualification(SCHOOL)
+        .await
+        .expect_err("cancelled");
+    stopper.await.expect("stopper");
+    assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_millis(200));
+}
