@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::Duration;
 
 use partnercenter_sandbox::{Counters, Qualification, SandboxConfig, generated_customer_id};
 use serde_json::json;
 
-use super::{Sandbox, Workspace, terraform};
+use super::{Sandbox, Workspace, terraform, wait_until};
 
 /// A sandbox with `count` generated customers, its faults' dice seeded with `fault_seed`.
 pub(crate) fn sandbox_with_customers(count: usize, fault_seed: Option<u64>) -> Sandbox {
@@ -132,20 +131,23 @@ impl Background {
         }
     }
 
-    /// Polls `condition` while Terraform runs; Terraform ending first fails the test.
+    /// Polls `condition` while Terraform runs; Terraform ending first fails the test, and so
+    /// does a hang.
     pub(crate) fn wait_for(&mut self, what: &str, mut condition: impl FnMut() -> bool) {
-        loop {
+        let mut ended = None;
+        wait_until(&format!("{what} while {} runs", self.label), || {
             if condition() {
-                return;
+                return true;
             }
-            if let Some(status) = self.child.try_wait().expect("poll terraform") {
-                panic!(
-                    "{} ended ({status}) before {what}:\n{}",
-                    self.label,
-                    self.output(status).text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            ended = self.child.try_wait().expect("poll terraform");
+            ended.is_some()
+        });
+        if let Some(status) = ended {
+            panic!(
+                "{} ended ({status}) before {what}:\n{}",
+                self.label,
+                self.output(status).text()
+            );
         }
     }
 
