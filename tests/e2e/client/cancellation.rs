@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, Seed};
 use serde_json::json;
-use terraform_provider_partnercenter::partnercenter::{Client, Error, RetryPolicy};
+use terraform_provider_partnercenter::partnercenter::{Client, Error, Qualification, RetryPolicy};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -19,15 +19,19 @@ fn cancel_after(cancel: CancellationToken, after: Duration) -> tokio::task::Join
     })
 }
 
-/// Cancelled 200 ms into a 30 s `Retry-After` wait, the call ends as cancelled. Had the wait
-/// ignored the cancellation, the call would have gone on to its 120 s deadline and ended
-/// `DeadlineExceeded` after more attempts.
+/// Cancelled 200 ms into the 30 s `Retry-After` wait after a PUT's 429, the call ends as
+/// cancelled at that moment, without another attempt. A PUT, because a change already sent
+/// runs to its answer: only the waits around it end at a stop, so the retry wait is what
+/// stops the call here (a read is abandoned whatever it waits for, which would hide the wait).
+/// Had the wait ignored the cancellation, the call would have ended 30 s later.
 #[tokio::test(start_paused = true)]
 async fn cancellation_ends_a_wait_at_once() {
     let sandbox = start(Seed::demo()).await;
     sandbox
         .admin()
-        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 30}))
+        .add_fault(
+            json!({"kind": "status", "status": 429, "retry_after_secs": 30, "method": "PUT"}),
+        )
         .await
         .expect("fault");
     let mut patient = config(&sandbox, app_user());
@@ -37,14 +41,21 @@ async fn cancellation_ends_a_wait_at_once() {
     let client = Client::new(patient, cancel.clone()).expect("client");
 
     let stopper = cancel_after(cancel, Duration::from_millis(200));
+    let started = Instant::now();
     let error = client
-        .get_qualification(SCHOOL)
+        .set_qualification(SCHOOL, Qualification::Education, None)
         .await
         .expect_err("cancelled");
+    let took = started.elapsed();
     stopper.await.expect("stopper");
     assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");
     assert!(error.request_id().is_some());
-    assert_eq!(count(&sandbox, "GET qualification").await, 1);
+    assert_eq!(
+        took,
+        Duration::from_millis(200),
+        "the call ended {took:?} after it began, not at the stop"
+    );
+    assert_eq!(count(&sandbox, "PUT qualification").await, 1);
 }
 
 /// Stop abandons a read already on its way (a read changes nothing, so nothing is lost): a
