@@ -46,9 +46,14 @@ fn app_user() -> Credentials {
 
 /// Short waits, so that retry tests take milliseconds; a 1 s `Retry-After` still fits.
 fn config(sandbox: &RunningSandbox, credentials: Credentials) -> ClientConfig {
+    config_at(&sandbox.url(), credentials)
+}
+
+/// [`config`] for a server at `url`, which is both the API and the token authority.
+fn config_at(url: &str, credentials: Credentials) -> ClientConfig {
     let mut config = ClientConfig::new(credentials, user_agent("0.1.0", "1.15.5"));
-    config.base_url = sandbox.url();
-    config.authority_url = sandbox.url();
+    config.base_url = url.to_owned();
+    config.authority_url = url.to_owned();
     config.max_retries = 3;
     config.deadline = Duration::from_secs(10);
     config.retry =

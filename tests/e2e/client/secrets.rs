@@ -1,19 +1,22 @@
-//! No secret of the client (a validation code, a client secret, a refresh or access token) in
-//! any error's text.
+//! Where the client's secrets go: the validation code only into the PUT's query, as Partner
+//! Center's contract asks, and no secret into any error's text.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partnercenter_sandbox::{
-    ACCESS_TOKEN_PREFIX, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID, DEMO_SCHOOL as SCHOOL,
-    DEMO_TENANT_ID, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
+    ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID,
+    DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
 };
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
     Client, ClientConfig, Credentials, Error, Qualification, Secret,
 };
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::{client, config, start};
+use super::{client, config, config_at, start};
 
 #[tokio::test(start_paused = true)]
 async fn no_secret_in_any_error_text() {
@@ -105,10 +108,105 @@ async fn no_secret_in_any_error_text() {
             }
         }
     }
-    // The request log keeps paths without their query.
-    let log = admin.requests().await.expect("log");
-    assert!(
-        log.iter()
-            .all(|e| !e["path"].as_str().unwrap_or_default().contains('?'))
-    );
+}
+
+/// A validation code with a character that means something in a query: sent raw, it would
+/// end the `code` parameter and start another.
+const CODE_WITH_AMPERSAND: &str = "GCC-7f3a&9b2e";
+/// The same code as a query must carry it.
+const ENCODED_CODE: &str = "GCC-7f3a%269b2e";
+
+/// What the client sends, read off the wire by a server of our own (the sandbox keeps no
+/// query in its log, so it cannot tell): the validation code travels once, percent-encoded,
+/// in the PUT's `code` parameter, and in nothing else, not the headers, not the body, not the
+/// read that follows.
+#[tokio::test]
+async fn the_code_leaves_the_client_only_in_the_puts_query() {
+    let recorder = Recorder::start().await;
+    let client = client(config_at(
+        &recorder.url,
+        Credentials::AccessToken(Secret::new(DEMO_ACCESS_TOKEN)),
+    ));
+    let code = Secret::new(CODE_WITH_AMPERSAND);
+    client
+        .set_qualification(AGENCY, Qualification::GovernmentCommunityCloud, Some(&code))
+        .await
+        .expect("set");
+    client.get_qualification(AGENCY).await.expect("read");
+
+    let requests = recorder.requests();
+    let [put, get] = &requests[..] else {
+        panic!("two requests expected: {requests:?}")
+    };
+    let put_line =
+        format!("PUT /v1/customers/{AGENCY}/qualification?code={ENCODED_CODE} HTTP/1.1\r\n");
+    assert!(put.starts_with(&put_line), "{put}");
+    assert_eq!(put.matches(ENCODED_CODE).count(), 1, "{put}");
+    let get_line = format!("GET /v1/customers/{AGENCY}/qualification HTTP/1.1\r\n");
+    assert!(get.starts_with(&get_line), "{get}");
+    assert!(!get.contains(ENCODED_CODE), "{get}");
+    for request in [put, get] {
+        assert!(!request.contains(CODE_WITH_AMPERSAND), "{request}");
+    }
+}
+
+/// A plain HTTP/1.1 server on loopback that keeps each request as it came off the wire and
+/// answers every one `200 "governmentcommunitycloud"`, one request per connection.
+struct Recorder {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    const ANSWER: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                          Content-Length: 26\r\nConnection: close\r\n\r\n\
+                          \"governmentcommunitycloud\"";
+
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&requests);
+        tokio::spawn(async move {
+            loop {
+                let (mut stream, _) = listener.accept().await.expect("accept");
+                let request = read_request(&mut stream).await;
+                kept.lock().expect("requests").push(request);
+                stream
+                    .write_all(Self::ANSWER.as_bytes())
+                    .await
+                    .expect("answer");
+            }
+        });
+        Self { url, requests }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("requests").clone()
+    }
+}
+
+/// One request, head and body (as long as its `Content-Length` says).
+async fn read_request(stream: &mut tokio::net::TcpStream) -> String {
+    let mut raw = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        let read = stream.read(&mut buffer).await.expect("read the request");
+        assert_ne!(read, 0, "the connection closed mid-request: {raw:?}");
+        raw.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().expect("a length"))
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return text.into_owned();
+            }
+        }
+    }
 }
