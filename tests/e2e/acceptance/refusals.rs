@@ -55,10 +55,20 @@ fn faults_and_refusals_under(version: &'static str) {
         all.contains("Partner Center refused the request"),
         "{version}: {all}"
     );
-    assert!(
-        all.contains("MS-RequestId"),
-        "{version}: the error names the request id: {all}"
-    );
+    // Each refused PUT's error names the MS-RequestId the sandbox received with it.
+    let refused: Vec<String> = sandbox
+        .admin(sandbox.client.requests())
+        .iter()
+        .filter(|entry| entry["route"] == "PUT qualification" && entry["status"] == 400)
+        .filter_map(|entry| entry["ms_requestid"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(refused.len(), 2, "{version}: one refused PUT each");
+    for request_id in &refused {
+        assert!(
+            all.contains(request_id.as_str()),
+            "{version}: the error does not name the request id {request_id}: {all}"
+        );
+    }
     assert!(
         !all.contains("NO-SUCH-CODE"),
         "{version}: the validation code leaked: {all}"
