@@ -2,7 +2,11 @@
 //! state (Terraform 1.11+), and Terraform versions without write-only attributes get a clear
 //! error instead of a stored secret.
 
-use crate::common::{NEWEST, OLDEST, Sandbox, Workspace, diagnostic};
+use std::path::Path;
+
+use base64::Engine as _;
+
+use crate::common::{NEWEST, OLDEST, Sandbox, Workspace, diagnostic, temp_dir, zip};
 use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_SINGLE_USE_VALIDATION_CODE as SECOND_CODE,
     DEMO_VALIDATION_CODE as FIRST_CODE, Qualification,
@@ -30,6 +34,25 @@ fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str, code: &s
     workspace
 }
 
+/// A saved plan is a zip of compressed entries (the plan, the configuration, the state): none
+/// of them, decompressed, may hold a code.
+fn assert_plan_file_holds_no_code(plan: &Path) {
+    let unpacked = temp_dir("tfpc-plan");
+    let entries = zip::extract(plan, unpacked.path());
+    assert!(
+        entries.iter().any(|entry| entry.ends_with("tfplan")),
+        "no plan in the plan file: {entries:?}"
+    );
+    for entry in &entries {
+        let contents = std::fs::read(entry).expect("a plan file entry");
+        assert!(
+            !holds_a_code(&contents),
+            "{} of the plan file holds a code",
+            entry.display()
+        );
+    }
+}
+
 /// How many more qualifications the sandbox lets `code` create: spending one proves a
 /// request carried it.
 fn remaining_creates(sandbox: &Sandbox, code: &str) -> i64 {
@@ -42,18 +65,35 @@ fn remaining_creates(sandbox: &Sandbox, code: &str) -> i64 {
         .unwrap_or_else(|| panic!("no code {code} in the sandbox"))
 }
 
-/// The raw state file, and a check that no code appears anywhere in it.
+/// Whether `bytes` hold either validation code.
+fn holds_a_code(bytes: &[u8]) -> bool {
+    [FIRST_CODE, SECOND_CODE].iter().any(|code| {
+        bytes
+            .windows(code.len())
+            .any(|window| window == code.as_bytes())
+    })
+}
+
+/// A check that no code appears anywhere in the state file, its provider's private data
+/// (base64 there) included; the resource's attributes in it.
 fn assert_state_holds_no_code(workspace: &Workspace, step: &str) -> Json {
     let raw = std::fs::read_to_string(workspace.work_dir().join("terraform.tfstate"))
         .expect("terraform.tfstate");
-    for code in [FIRST_CODE, SECOND_CODE] {
-        assert!(
-            !raw.contains(code),
-            "{step}: {code} is in the state file:\n{raw}"
-        );
-    }
+    assert!(
+        !holds_a_code(raw.as_bytes()),
+        "{step}: a code is in the state file:\n{raw}"
+    );
     let state: Json = serde_json::from_str(&raw).expect("state JSON");
     let instance = &state["resources"][0]["instances"][0];
+    if let Some(private) = instance["private"].as_str() {
+        let private = base64::engine::general_purpose::STANDARD
+            .decode(private)
+            .expect("the private data is base64");
+        assert!(
+            !holds_a_code(&private),
+            "{step}: a code is in the private data"
+        );
+    }
     let attributes = instance["attributes"].clone();
     assert_eq!(attributes["validation_code_wo"], Json::Null, "{step}");
     assert_eq!(attributes["validation_code"], Json::Null, "{step}");
@@ -73,13 +113,7 @@ fn write_only_code_is_sent_but_never_stored() {
         !shown.contains(FIRST_CODE),
         "the saved plan shows the code: {shown}"
     );
-    let plan_file = std::fs::read(workspace.work_dir().join("create.tfplan")).expect("plan file");
-    assert!(
-        !plan_file
-            .windows(FIRST_CODE.len())
-            .any(|w| w == FIRST_CODE.as_bytes()),
-        "the raw plan file holds the code"
-    );
+    assert_plan_file_holds_no_code(&workspace.work_dir().join("create.tfplan"));
 
     // Create: the PUT carried the code (one create spent); the state has none of it.
     workspace.ok(&["apply", "-input=false", "-no-color", "create.tfplan"]);

@@ -1,7 +1,7 @@
-//! Zip files (a release's archive), read with Python's zipfile: Python is
+//! Zip files (a release's archive, a saved plan), read with Python's zipfile: Python is
 //! already needed to install Terraform, and this keeps a zip library out of the dependencies.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::text;
@@ -34,5 +34,20 @@ pub(crate) fn entries(zip: &Path) -> Vec<String> {
     )
     .lines()
     .map(str::to_owned)
+    .collect()
+}
+
+/// Extracts every entry of `zip`, decompressed, into `into`; the files written.
+pub(crate) fn extract(zip: &Path, into: &Path) -> Vec<PathBuf> {
+    python(
+        "import sys, zipfile\n\
+         archive = zipfile.ZipFile(sys.argv[1])\n\
+         for name in archive.namelist(): print(archive.extract(name, sys.argv[2]))",
+        zip,
+        &[into],
+    )
+    .lines()
+    .map(PathBuf::from)
+    .filter(|path| path.is_file())
     .collect()
 }
