@@ -15,6 +15,10 @@ use std::path::PathBuf;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
+use partnercenter_sandbox::{
+    ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN,
+    DEMO_SINGLE_USE_VALIDATION_CODE, DEMO_VALIDATION_CODE,
+};
 use serde_json::Value as Json;
 
 pub(crate) use sandbox::Sandbox;
@@ -146,6 +150,27 @@ pub(crate) fn diagnostic(stdout: &str, summary: &str) -> Json {
         .into_iter()
         .find(|d| d["summary"] == summary)
         .unwrap_or_else(|| panic!("no diagnostic \"{summary}\" in:\n{stdout}"))
+}
+
+/// Every secret the sandbox's demo partner has: its two validation codes, the App+User
+/// credentials, the ready access token and every token the sandbox issues (they share a
+/// prefix). None may reach a log line, an error or plain output.
+pub(crate) const SECRETS: [&str; 6] = [
+    DEMO_VALIDATION_CODE,
+    DEMO_SINGLE_USE_VALIDATION_CODE,
+    DEMO_CLIENT_SECRET,
+    DEMO_REFRESH_TOKEN,
+    DEMO_ACCESS_TOKEN,
+    ACCESS_TOKEN_PREFIX,
+];
+
+/// Fails the test if any of [`SECRETS`] appears in `said`; `context` names what said it.
+pub(crate) fn assert_no_secret(said: &str, context: &str) {
+    for secret in SECRETS {
+        if let Some(line) = said.lines().find(|line| line.contains(secret)) {
+            panic!("{context}: {secret} appeared in: {line}");
+        }
+    }
 }
 
 /// The first of the README's code blocks in `language` that `wanted` accepts: the tests run

@@ -8,7 +8,9 @@ use partnercenter_sandbox::{
 };
 use serde_json::Value as Json;
 
-use super::{PROVIDER_ADDRESS, Sandbox, provider_binary, temp_dir, terraform, text};
+use super::{
+    PROVIDER_ADDRESS, Sandbox, assert_no_secret, provider_binary, temp_dir, terraform, text,
+};
 
 const PROVIDER_SOURCE: &str = "partnercenter-oss/partnercenter";
 
@@ -170,6 +172,26 @@ impl Workspace {
         let stdout = self.ok(args);
         serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("terraform {args:?} printed no JSON ({e}): {stdout}"))
+    }
+
+    /// Runs terraform with `args` under `TF_LOG=trace`, which must succeed without a secret in
+    /// anything it or the provider said; all they said.
+    pub(crate) fn traced(&self, args: &[&str]) -> String {
+        let output = self
+            .command(terraform(self.version))
+            .env("TF_LOG", "trace")
+            .args(args)
+            .output()
+            .expect("run terraform");
+        let said = text(&output);
+        let context = format!(
+            "terraform {} ({}) under TF_LOG=trace",
+            args.join(" "),
+            self.version
+        );
+        assert!(output.status.success(), "{context} failed: {said}");
+        assert_no_secret(&said, &context);
+        said
     }
 
     /// `terraform apply -auto-approve`, which must succeed; what it printed.
