@@ -76,6 +76,11 @@ fn a_bad_import_identity_is_refused() {
     let all = workspace.fails(&["plan", "-input=false", "-no-color"]);
     assert!(all.contains("Invalid import id"), "{all}");
     assert!(all.contains("school-1"), "{all}");
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.total, 0,
+        "requests before the refusal: {counters:?}"
+    );
 }
 
 /// Created by the oldest Terraform (no identity in the state), then planned and applied by the
