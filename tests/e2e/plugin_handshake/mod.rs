@@ -25,7 +25,7 @@ use terraform_provider_partnercenter::protocol::tfplugin6::{
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
-use crate::common::{HANG_GUARD, KillOnDrop, PROVIDER_ADDRESS, provider_binary, wait_until};
+use crate::common::{HANG_GUARD, KillOnDrop, PROVIDER_ADDRESS, provider_binary, text, wait_until};
 use go_plugin_client::{ClientIdentity, connect, go_plugin_client_identity};
 
 /// The provider started as Terraform starts it, once it printed its handshake line.
@@ -291,22 +291,25 @@ async fn shutdown_removes_the_socket_directory_the_plugin_made() {
 /// until it blocks, ahead of the process's other threads, as on a machine too busy to run them.
 const BUSY_MACHINE: [&str; 6] = ["taskset", "-c", "0", "chrt", "--fifo", "1"];
 
-/// `BUSY_MACHINE` where this test may use it (it needs CAP_SYS_NICE), else nothing.
+/// `BUSY_MACHINE`, which must work here: without it the race this test targets shows in few
+/// starts, and the test would pass without proving anything. It needs `taskset` and `chrt`
+/// (util-linux) and the right to use real-time scheduling.
 fn busy_machine() -> &'static [&'static str] {
-    let usable = Command::new(BUSY_MACHINE[0])
+    let tried = Command::new(BUSY_MACHINE[0])
         .args(&BUSY_MACHINE[1..])
         .arg("true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if usable {
-        &BUSY_MACHINE
-    } else {
-        eprintln!(
-            "cannot run the plugin as a pinned real-time process; a late handler may go unseen"
-        );
-        &[]
+        .output();
+    match tried {
+        Ok(output) if output.status.success() => &BUSY_MACHINE,
+        Ok(output) => panic!(
+            "cannot run the plugin as a pinned real-time process ({}): run the tests as root, \
+             or give chrt CAP_SYS_NICE or a real-time priority limit (ulimit -r)",
+            text(&output).trim()
+        ),
+        Err(error) => panic!(
+            "cannot run {} ({error}): install util-linux",
+            BUSY_MACHINE[0]
+        ),
     }
 }
 
