@@ -1,8 +1,6 @@
-//! Real Terraform (each pinned version) loads the provider and reads its schema.
+//! Real Terraform (each pinned version) loads the provider, reads its schema and shows its logs.
 
-mod common;
-
-use common::{PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace};
+use crate::common::{OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -12,6 +10,13 @@ fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
         "attribute {name} missing from {block}"
     );
     attribute
+}
+
+/// Every attribute has the type and flags Terraform must see, and the identity and list
+/// resource schemas load where Terraform knows them.
+#[test]
+fn reads_the_schema() {
+    for_each_version(check_schema);
 }
 
 fn check_schema(version: &'static str) {
@@ -75,10 +80,10 @@ fn check_schema(version: &'static str) {
         "{version}: {codes}"
     );
 
-    // Terraform 1.12+ loads the identity schema and 1.14+ the list resource; 1.0.3 ignores both.
+    // Terraform 1.12+ loads the identity schema and 1.14+ the list resource; 1.0 ignores both.
     let identity = &ours["resource_identity_schemas"]["partnercenter_customer_qualification"];
     let list = &ours["list_resource_schemas"]["partnercenter_customer_qualification"];
-    if version == "1.0.3" {
+    if version == OLDEST {
         assert!(identity.is_null() && list.is_null(), "{version}: {ours}");
     } else {
         let customer_id = &identity["attributes"]["customer_id"];
@@ -95,17 +100,12 @@ fn check_schema(version: &'static str) {
     }
 }
 
-#[test]
-fn terraform_1_15_5_reads_the_schema() {
-    check_schema(VERSIONS[0]);
-}
-
-#[test]
-fn terraform_1_0_3_reads_the_schema() {
-    check_schema(VERSIONS[1]);
-}
-
 /// Terraform shows the provider's hclog lines at their own level under TF_LOG.
+#[test]
+fn shows_provider_debug_logs() {
+    for_each_version(check_debug_log);
+}
+
 fn check_debug_log(version: &'static str) {
     // Planning a create sends no request; the sandbox is there so that nothing depends on what
     // happens to listen on some fixed port.
@@ -155,14 +155,4 @@ fn check_debug_log(version: &'static str) {
         served.contains("[DEBUG]"),
         "{version}: wrong level: {served}"
     );
-}
-
-#[test]
-fn terraform_1_15_5_shows_provider_debug_logs() {
-    check_debug_log(VERSIONS[0]);
-}
-
-#[test]
-fn terraform_1_0_3_shows_provider_debug_logs() {
-    check_debug_log(VERSIONS[1]);
 }

@@ -1,21 +1,19 @@
-//! A short soak: 100 resources at parallelism 50 while the sandbox injects 429s, 500s, 503s,
+//! A short soak_under: 100 resources at parallelism 50 while the sandbox injects 429s, 500s, 503s,
 //! latency and dropped connections at random, drawn from a seeded generator so that a failure
 //! can be replayed (`SOAK_SEED=N`). The apply converges with no error, the sandbox ends as
 //! configured, and no PUT is applied twice: a retry of a PUT whose answer was lost is recognised
 //! by its MS-RequestId. `scripts/bench.py` runs the long one (1,000 resources).
 
-mod common;
-
-use common::bulk::{
-    add_fault, applied_customers, changes_per_customer, counters, generated_ids,
-    generated_resources, sandbox_with_customers, state_customers,
+use crate::common::bulk::{
+    applied_customers, changes_per_customer, generated_ids, generated_resources,
+    sandbox_with_customers, state_customers,
 };
-use common::{Workspace, text};
+use crate::common::{Workspace, for_each_version, text};
 use serde_json::{Value as Json, json};
 
 const RESOURCES: usize = 100;
 const PARALLELISM: &str = "-parallelism=50";
-/// A seed under which each kind of fault strikes at least once in this soak.
+/// A seed under which each kind of fault strikes at least once in this soak_under.
 const DEFAULT_SEED: u64 = 11;
 
 /// Each fault strikes an API request with its own chance.
@@ -31,7 +29,14 @@ fn faults() -> Vec<Json> {
     ]
 }
 
-fn soak(version: &'static str) {
+/// The apply converges under random faults, applies each PUT once, and a plan under the same
+/// faults finds nothing to do.
+#[test]
+fn soak() {
+    for_each_version(soak_under);
+}
+
+fn soak_under(version: &'static str) {
     let seed = std::env::var("SOAK_SEED")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
@@ -41,7 +46,7 @@ fn soak(version: &'static str) {
     workspace.use_sandbox(&sandbox);
     workspace.init();
     for fault in faults() {
-        add_fault(&sandbox, fault);
+        sandbox.admin(sandbox.client.add_fault(fault));
     }
     let replay = format!("{version}, SOAK_SEED={seed}");
 
@@ -65,18 +70,18 @@ fn soak(version: &'static str) {
         "{replay}: Terraform state"
     );
 
-    let seen = counters(&sandbox);
+    let seen = sandbox.counters();
     for status in [429, 500, 503] {
         assert!(
             seen.status(status) > 0,
-            "{replay}: no {status} was injected, so the soak proved nothing about it: {seen:?}"
+            "{replay}: no {status} was injected, so the soak_under proved nothing about it: {seen:?}"
         );
     }
     let log = sandbox.admin(sandbox.client.requests());
     for fault in ["drop", "drop_after_handler", "latency"] {
         assert!(
             log.iter().any(|entry| entry["fault"] == fault),
-            "{replay}: no {fault} was injected, so the soak proved nothing about it"
+            "{replay}: no {fault} was injected, so the soak_under proved nothing about it"
         );
     }
     // Answers lost after the change were retried under the same MS-RequestId, and recognised.
@@ -99,17 +104,7 @@ fn soak(version: &'static str) {
     assert_eq!(
         plan.status.code(),
         Some(0),
-        "{replay}: the plan after the soak:\n{}",
+        "{replay}: the plan after the soak_under:\n{}",
         text(&plan)
     );
-}
-
-#[test]
-fn soak_terraform_1_15_5() {
-    soak("1.15.5");
-}
-
-#[test]
-fn soak_terraform_1_0_3() {
-    soak("1.0.3");
 }

@@ -1,15 +1,13 @@
 //! Installing the provider as a user would: the release artifacts `scripts/release.py` builds
 //! (their contents, sums and signature), and the README's CLI configurations, verbatim, with a
-//! real Terraform (both pinned versions) installing from those artifacts or the build folder.
-
-mod common;
-mod gpg;
+//! real Terraform (each pinned version) installing from those artifacts or the build folder.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{
-    PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, provider_binary, repo_root, temp_dir, text,
+use crate::common::{
+    PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version, gpg, provider_binary, readme_block,
+    repo_root, temp_dir, text, zip,
 };
 use partnercenter_sandbox::DEMO_SCHOOL;
 
@@ -58,6 +56,14 @@ fn artifact(out: &Path, name: &str) -> PathBuf {
     let path = out.join(PROVIDER_ADDRESS).join(name);
     assert!(path.is_file(), "{} was not written", path.display());
     path
+}
+
+/// The artifact `name` of the release in `out`, read as JSON.
+fn artifact_json(out: &Path, name: &str) -> serde_json::Value {
+    let path = artifact(out, name);
+    let text = std::fs::read_to_string(&path).expect("read the artifact");
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON ({e}): {text}", path.display()))
 }
 
 fn zip_name() -> String {
@@ -109,11 +115,8 @@ fn check_sums(out: &Path) {
 #[test]
 fn artifacts_have_the_registry_names_and_sums() {
     let out = package();
-    let zip = artifact(out.path(), &zip_name());
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifact(out.path(), &manifest_name())).expect("read manifest"),
-    )
-    .expect("manifest is JSON");
+    let archive = artifact(out.path(), &zip_name());
+    let manifest = artifact_json(out.path(), &manifest_name());
     assert_eq!(
         manifest,
         serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
@@ -122,22 +125,16 @@ fn artifacts_have_the_registry_names_and_sums() {
 
     // The zip holds exactly the executable, named as Terraform looks for it.
     assert_eq!(
-        zip_entries(&zip),
+        zip::entries(&archive),
         vec![format!(
             "terraform-provider-partnercenter_v{VERSION} 0o100755"
         )]
     );
 
     // The mirror's index lists this version with the zip.
-    let index: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifact(out.path(), "index.json")).expect("read index.json"),
-    )
-    .expect("index.json is JSON");
+    let index = artifact_json(out.path(), "index.json");
     assert!(index["versions"][VERSION].is_object(), "{index}");
-    let version: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifact(out.path(), &format!("{VERSION}.json"))).expect("read"),
-    )
-    .expect("version JSON");
+    let version = artifact_json(out.path(), &format!("{VERSION}.json"));
     assert_eq!(version["archives"]["linux_amd64"]["url"], zip_name());
 }
 
@@ -271,28 +268,6 @@ fn an_unusable_key_fails_the_release() {
     }
 }
 
-/// Each entry of a zip as `name mode`, read with Python's zipfile (Python is already needed to
-/// install Terraform, and this keeps a zip library out of the dependencies).
-fn zip_entries(zip: &Path) -> Vec<String> {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, oct(i.external_attr >> 16))",
-        ])
-        .arg(zip)
-        .output()
-        .expect("run python3");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The README's CLI configuration block that contains `marker`, with the placeholder clone
 /// path replaced by `clone`.
 fn readme_cli_config(marker: &str, clone: &Path) -> String {
@@ -304,18 +279,6 @@ fn readme_cli_config(marker: &str, clone: &Path) -> String {
     block.replace(PLACEHOLDER, &clone.display().to_string())
 }
 
-/// The first of the README's code blocks in `language` that `wanted` accepts.
-fn readme_block(language: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
-    readme
-        .split(&format!("```{language}\n"))
-        .skip(1)
-        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
-        .find(|block| wanted(block))
-        .unwrap_or_else(|| panic!("README.md has no such {language} block"))
-        .to_owned()
-}
-
 fn school() -> String {
     format!(
         "resource \"partnercenter_customer_qualification\" \"school\" {{\n  \
@@ -323,36 +286,36 @@ fn school() -> String {
     )
 }
 
-/// `terraform init` installs from the artifacts with the README's `filesystem_mirror` block,
-/// records the same `h1:` hash the mirror's index carries, and the installed provider plans
-/// against the sandbox.
-fn installs_from_the_mirror(version: &'static str) {
+/// `terraform init` installs from the artifacts (packaged once for every version) with the
+/// README's `filesystem_mirror` block, records the same `h1:` hash the mirror's index carries,
+/// and the installed provider plans against the sandbox.
+#[test]
+fn installs_from_the_mirror() {
     // The README's clone holds the artifacts in dist/.
     let clone = temp_dir("tfpc-clone");
     let out = clone.path().join("dist");
     package_into(&out);
+    let index = artifact_json(&out, &format!("{VERSION}.json"));
+    let h1 = index["archives"]["linux_amd64"]["hashes"][0]
+        .as_str()
+        .expect("an h1 hash");
+    assert!(h1.starts_with("h1:"), "{h1}");
+    for_each_version(|version| installs_from_the_mirror_under(version, clone.path(), h1));
+}
+
+fn installs_from_the_mirror_under(version: &'static str, clone: &Path, h1: &str) {
     let sandbox = Sandbox::start();
     let mut workspace = Workspace::with_cli_config(
         version,
-        &readme_cli_config("filesystem_mirror", clone.path()),
+        &readme_cli_config("filesystem_mirror", clone),
         &school(),
     );
     workspace.use_sandbox(&sandbox);
     workspace.init();
-
-    let index: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifact(&out, &format!("{VERSION}.json"))).expect("read"),
-    )
-    .expect("version JSON");
-    let h1 = index["archives"]["linux_amd64"]["hashes"][0]
-        .as_str()
-        .expect("an h1 hash")
-        .to_owned();
-    assert!(h1.starts_with("h1:"), "{h1}");
     let lock = std::fs::read_to_string(workspace.work_dir().join(".terraform.lock.hcl"))
         .expect("terraform init writes a lock file");
     assert!(
-        lock.contains(&format!("version = \"{VERSION}\"")) && lock.contains(&h1),
+        lock.contains(&format!("version = \"{VERSION}\"")) && lock.contains(h1),
         "{version}: the lock file does not record {h1}:\n{lock}"
     );
 
@@ -360,17 +323,12 @@ fn installs_from_the_mirror(version: &'static str) {
     assert!(plan.contains("1 to add"), "{version}: {plan}");
 }
 
-#[test]
-fn terraform_1_15_5_installs_from_the_mirror() {
-    installs_from_the_mirror(VERSIONS[0]);
-}
-
-#[test]
-fn terraform_1_0_3_installs_from_the_mirror() {
-    installs_from_the_mirror(VERSIONS[1]);
-}
-
 /// The README's `dev_overrides` block runs the binary from the build folder, without init.
+#[test]
+fn uses_dev_overrides() {
+    for_each_version(dev_overrides_use_the_build);
+}
+
 fn dev_overrides_use_the_build(version: &'static str) {
     let clone = temp_dir("tfpc-clone");
     let release_dir = clone.path().join("target/release");
@@ -392,14 +350,4 @@ fn dev_overrides_use_the_build(version: &'static str) {
     assert!(output.status.success(), "{version}: {all}");
     assert!(all.contains("overrides are in effect"), "{version}: {all}");
     assert!(all.contains("1 to add"), "{version}: {all}");
-}
-
-#[test]
-fn terraform_1_15_5_uses_dev_overrides() {
-    dev_overrides_use_the_build(VERSIONS[0]);
-}
-
-#[test]
-fn terraform_1_0_3_uses_dev_overrides() {
-    dev_overrides_use_the_build(VERSIONS[1]);
 }

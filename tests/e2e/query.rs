@@ -1,14 +1,11 @@
-//! Discovery and adoption under the real Terraform 1.15.5: `terraform query` with the list
-//! resource finds exactly the customers it should, costs one request per page and one read per
-//! customer, stops at `limit`, and `-generate-config-out` then `terraform plan` adopts Education
-//! and GovernmentCommunityCloud customers with imports and no change. (Terraform 1.0.3 has no
-//! `terraform query`; tests/acceptance.rs covers it.)
-
-mod common;
+//! Discovery and adoption under the newest pinned Terraform (`terraform query` needs 1.14): the
+//! list resource finds exactly the customers it should, costs one request per page and one
+//! read per customer, stops at `limit`, and `-generate-config-out` then `terraform plan` adopts
+//! Education and GovernmentCommunityCloud customers with imports and no change.
 
 use std::collections::BTreeMap;
 
-use common::{Sandbox, Workspace, repo_root, text};
+use crate::common::{NEWEST, Sandbox, Workspace, events, readme_block, repo_root, text};
 use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_NONPROFIT as NONPROFIT, DEMO_SCHOOL as SCHOOL,
     DEMO_STATE_DEPARTMENT as STATE_DEPARTMENT, DEMO_UNIVERSITY as UNIVERSITY, Qualification,
@@ -16,7 +13,6 @@ use partnercenter_sandbox::{
 };
 use serde_json::{Value as Json, json};
 
-const VERSION: &str = "1.15.5";
 const TYPE: &str = "partnercenter_customer_qualification";
 /// Customers the sandbox makes up beyond the five demo ones; their ids sort before them.
 const GENERATED: usize = 250;
@@ -44,7 +40,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn workspace(sandbox: &Sandbox, query: &str) -> Workspace {
-    let mut workspace = Workspace::new(VERSION, "provider \"partnercenter\" {}\n");
+    let mut workspace = Workspace::new(NEWEST, "provider \"partnercenter\" {}\n");
     workspace.use_sandbox(sandbox);
     workspace.write_file("main.tfquery.hcl", query);
     workspace.init();
@@ -62,11 +58,7 @@ fn found(workspace: &Workspace) -> BTreeMap<String, Vec<(String, String, Json)>>
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "query failed: {}", text(&output));
     let mut results: BTreeMap<String, Vec<(String, String, Json)>> = BTreeMap::new();
-    for event in stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Json>(line).ok())
-        .filter(|event| event["type"] == "list_resource_found")
-    {
+    for event in events(&stdout, "list_resource_found") {
         let found = &event["list_resource_found"];
         let id = found["identity"]["customer_id"]
             .as_str()
@@ -90,7 +82,7 @@ fn ids(results: &[(String, String, Json)]) -> Vec<&str> {
 }
 
 #[test]
-fn query_lists_exactly_the_matching_customers_terraform_1_15_5() {
+fn lists_exactly_the_matching_customers() {
     let sandbox = sandbox();
     let query = [
         list(
@@ -140,7 +132,7 @@ fn query_lists_exactly_the_matching_customers_terraform_1_15_5() {
 }
 
 #[test]
-fn async_contract_also_lists_state_owned_entities_terraform_1_15_5() {
+fn async_contract_also_lists_state_owned_entities() {
     let sandbox = sandbox();
     let mut workspace = workspace(&sandbox, &list("all", "  limit    = 1000\n"));
     workspace.set_env("PARTNERCENTER_QUALIFICATION_API", "async");
@@ -154,14 +146,14 @@ fn async_contract_also_lists_state_owned_entities_terraform_1_15_5() {
 /// A listing costs one `GET /v1/customers` per page and one qualification read per customer
 /// listed; with a `limit` it stops asking once it has what Terraform reads.
 #[test]
-fn a_listing_costs_its_pages_and_one_read_per_customer_terraform_1_15_5() {
+fn a_listing_costs_its_pages_and_one_read_per_customer() {
     let sandbox = sandbox();
     let customers = GENERATED + 5;
     let workspace = workspace(&sandbox, &list("all", "  limit    = 1000\n"));
-    sandbox.admin(sandbox.client.reset_counters());
+    sandbox.reset_counters();
     let results = found(&workspace);
     assert_eq!(results[&format!("list.{TYPE}.all")].len(), 3);
-    let counters = sandbox.admin(sandbox.client.counters());
+    let counters = sandbox.counters();
     let pages = customers.div_ceil(PAGE_SIZE) as u64;
     assert_eq!(counters.route("GET customers"), pages, "{counters:?}");
     assert_eq!(
@@ -188,14 +180,14 @@ fn a_listing_costs_its_pages_and_one_read_per_customer_terraform_1_15_5() {
         );
     }
     workspace.write_file("main.tfquery.hcl", &list("two", "  limit    = 2\n"));
-    sandbox.admin(sandbox.client.reset_counters());
+    sandbox.reset_counters();
     let results = found(&workspace);
     let two = &results[&format!("list.{TYPE}.two")];
     assert_eq!(
         ids(two),
         [generated_customer_id(1), generated_customer_id(2)]
     );
-    let counters = sandbox.admin(sandbox.client.counters());
+    let counters = sandbox.counters();
     assert_eq!(counters.route("GET customers"), 1, "{counters:?}");
     let reads = counters.route("GET qualification");
     assert!((2..=3).contains(&reads), "{reads} reads: {counters:?}");
@@ -205,7 +197,7 @@ fn a_listing_costs_its_pages_and_one_read_per_customer_terraform_1_15_5() {
 /// it imports them all and changes nothing, GovernmentCommunityCloud (whose validation code
 /// Partner Center never returns) as much as Education; the apply sends nothing.
 #[test]
-fn generated_config_plans_imports_and_no_change_terraform_1_15_5() {
+fn generated_config_plans_imports_and_no_change() {
     let sandbox = sandbox();
     let workspace = workspace(&sandbox, &list("adopted", "  limit    = 1000\n"));
     workspace.ok(&["query", "-no-color", "-generate-config-out=generated.tf"]);
@@ -219,7 +211,7 @@ fn generated_config_plans_imports_and_no_change_terraform_1_15_5() {
     }
     assert_eq!(generated.matches("import {").count(), 3, "{generated}");
 
-    sandbox.admin(sandbox.client.reset_counters());
+    sandbox.reset_counters();
     let output = workspace.ok(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
     assert!(
         output.contains("Plan: 3 to import, 0 to add, 0 to change, 0 to destroy."),
@@ -249,32 +241,20 @@ fn generated_config_plans_imports_and_no_change_terraform_1_15_5() {
     );
 
     workspace.ok(&["apply", "-input=false", "-no-color", "tfplan"]);
-    let output = workspace.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "no changes once adopted: {}",
-        text(&output)
-    );
-    let counters = sandbox.admin(sandbox.client.counters());
+    let (code, output) = workspace.plan_exit(&[]);
+    assert_eq!(code, 0, "no changes once adopted: {output}");
+    let counters = sandbox.counters();
     assert_eq!(counters.route("PUT qualification"), 0, "{counters:?}");
 }
 
 /// The example file and the README's `.tfquery.hcl`, as written, list the Education customers.
 #[test]
-fn the_documented_queries_work_as_written_terraform_1_15_5() {
+fn the_documented_queries_work_as_written() {
     let example = std::fs::read_to_string(repo_root().join(
         "examples/list-resources/partnercenter_customer_qualification/list-resource.tfquery.hcl",
     ))
     .expect("the example");
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
-    let readme_block = readme
-        .split("```hcl\n")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
-        .find(|block| block.contains(&format!("list \"{TYPE}\"")))
-        .expect("the README's query")
-        .to_owned();
+    let readme_block = readme_block("hcl", |block| block.contains(&format!("list \"{TYPE}\"")));
     let sandbox = sandbox();
     for query in [example, readme_block] {
         let workspace = workspace(&sandbox, &query);
@@ -287,16 +267,14 @@ fn the_documented_queries_work_as_written_terraform_1_15_5() {
 /// Errors reach Terraform as diagnostics on the stream, and the query ends: throttling past
 /// the retry budget, and credentials the authority refuses.
 #[test]
-fn errors_end_the_listing_with_a_diagnostic_terraform_1_15_5() {
+fn errors_end_the_listing_with_a_diagnostic() {
     let sandbox = sandbox();
     let mut workspace = workspace(&sandbox, &list("all", "  limit    = 1000\n"));
     workspace.set_env("PARTNERCENTER_MAX_RETRIES", "0");
     sandbox.admin(sandbox.client.add_fault(json!({
         "kind": "status", "status": 429, "retry_after_secs": 1, "path_prefix": "/v1/customers/0"
     })));
-    let output = workspace.run(&["query", "-no-color"]);
-    let all = text(&output);
-    assert!(!output.status.success(), "{all}");
+    let all = workspace.fails(&["query", "-no-color"]);
     assert!(
         all.contains("Partner Center is throttling requests"),
         "{all}"
@@ -304,9 +282,7 @@ fn errors_end_the_listing_with_a_diagnostic_terraform_1_15_5() {
     sandbox.admin(sandbox.client.clear_faults());
 
     workspace.set_env("PARTNERCENTER_CLIENT_SECRET", "not-the-secret");
-    let output = workspace.run(&["query", "-no-color"]);
-    let all = text(&output);
-    assert!(!output.status.success(), "{all}");
+    let all = workspace.fails(&["query", "-no-color"]);
     assert!(
         all.contains("Partner Center authentication failed"),
         "{all}"

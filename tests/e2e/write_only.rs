@@ -2,9 +2,11 @@
 //! state (Terraform 1.11+), and Terraform versions without write-only attributes get a clear
 //! error instead of a stored secret.
 
-mod common;
+use std::path::Path;
 
-use common::{Sandbox, Workspace, diagnostics, text};
+use base64::Engine as _;
+
+use crate::common::{NEWEST, OLDEST, Sandbox, Workspace, diagnostic, temp_dir, zip};
 use partnercenter_sandbox::{
     DEMO_AGENCY as AGENCY, DEMO_SINGLE_USE_VALIDATION_CODE as SECOND_CODE,
     DEMO_VALIDATION_CODE as FIRST_CODE, Qualification,
@@ -32,6 +34,25 @@ fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str, code: &s
     workspace
 }
 
+/// A saved plan is a zip of compressed entries (the plan, the configuration, the state): none
+/// of them, decompressed, may hold a code.
+fn assert_plan_file_holds_no_code(plan: &Path) {
+    let unpacked = temp_dir("tfpc-plan");
+    let entries = zip::extract(plan, unpacked.path());
+    assert!(
+        entries.iter().any(|entry| entry.ends_with("tfplan")),
+        "no plan in the plan file: {entries:?}"
+    );
+    for entry in &entries {
+        let contents = std::fs::read(entry).expect("a plan file entry");
+        assert!(
+            !holds_a_code(&contents),
+            "{} of the plan file holds a code",
+            entry.display()
+        );
+    }
+}
+
 /// How many more qualifications the sandbox lets `code` create: spending one proves a
 /// request carried it.
 fn remaining_creates(sandbox: &Sandbox, code: &str) -> i64 {
@@ -44,33 +65,45 @@ fn remaining_creates(sandbox: &Sandbox, code: &str) -> i64 {
         .unwrap_or_else(|| panic!("no code {code} in the sandbox"))
 }
 
-fn puts(sandbox: &Sandbox) -> u64 {
-    sandbox
-        .admin(sandbox.client.counters())
-        .route("PUT qualification")
+/// Whether `bytes` hold either validation code.
+fn holds_a_code(bytes: &[u8]) -> bool {
+    [FIRST_CODE, SECOND_CODE].iter().any(|code| {
+        bytes
+            .windows(code.len())
+            .any(|window| window == code.as_bytes())
+    })
 }
 
-/// The raw state file, and a check that no code appears anywhere in it.
+/// A check that no code appears anywhere in the state file, its provider's private data
+/// (base64 there) included; the resource's attributes in it.
 fn assert_state_holds_no_code(workspace: &Workspace, step: &str) -> Json {
     let raw = std::fs::read_to_string(workspace.work_dir().join("terraform.tfstate"))
         .expect("terraform.tfstate");
-    for code in [FIRST_CODE, SECOND_CODE] {
+    assert!(
+        !holds_a_code(raw.as_bytes()),
+        "{step}: a code is in the state file:\n{raw}"
+    );
+    let state: Json = serde_json::from_str(&raw).expect("state JSON");
+    let instance = &state["resources"][0]["instances"][0];
+    if let Some(private) = instance["private"].as_str() {
+        let private = base64::engine::general_purpose::STANDARD
+            .decode(private)
+            .expect("the private data is base64");
         assert!(
-            !raw.contains(code),
-            "{step}: {code} is in the state file:\n{raw}"
+            !holds_a_code(&private),
+            "{step}: a code is in the private data"
         );
     }
-    let state: Json = serde_json::from_str(&raw).expect("state JSON");
-    let attributes = state["resources"][0]["instances"][0]["attributes"].clone();
+    let attributes = instance["attributes"].clone();
     assert_eq!(attributes["validation_code_wo"], Json::Null, "{step}");
     assert_eq!(attributes["validation_code"], Json::Null, "{step}");
     attributes
 }
 
 #[test]
-fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
+fn write_only_code_is_sent_but_never_stored() {
     let sandbox = Sandbox::start();
-    let mut workspace = workspace("1.15.5", &sandbox, &agency(1), FIRST_CODE);
+    let mut workspace = workspace(NEWEST, &sandbox, &agency(1), FIRST_CODE);
     let before = remaining_creates(&sandbox, FIRST_CODE);
 
     // A saved plan holds no trace of the code, in any form Terraform shows it.
@@ -80,13 +113,7 @@ fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
         !shown.contains(FIRST_CODE),
         "the saved plan shows the code: {shown}"
     );
-    let plan_file = std::fs::read(workspace.work_dir().join("create.tfplan")).expect("plan file");
-    assert!(
-        !plan_file
-            .windows(FIRST_CODE.len())
-            .any(|w| w == FIRST_CODE.as_bytes()),
-        "the raw plan file holds the code"
-    );
+    assert_plan_file_holds_no_code(&workspace.work_dir().join("create.tfplan"));
 
     // Create: the PUT carried the code (one create spent); the state has none of it.
     workspace.ok(&["apply", "-input=false", "-no-color", "create.tfplan"]);
@@ -104,7 +131,7 @@ fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
         "-auto-approve",
     ]);
     assert_state_holds_no_code(&workspace, "after refresh");
-    let (clean, plan) = plan_exit(&workspace);
+    let (clean, plan) = workspace.plan_exit(&[]);
     assert_eq!(clean, 0, "an unchanged configuration plans nothing: {plan}");
 
     // Update: after drift, the PUT that restores the qualification carries the current code.
@@ -116,17 +143,17 @@ fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
     workspace.set_env("TF_VAR_code", SECOND_CODE);
     workspace.write_config(&agency(2));
     let second_before = remaining_creates(&sandbox, SECOND_CODE);
-    workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+    workspace.apply();
     assert_eq!(remaining_creates(&sandbox, SECOND_CODE), second_before - 1);
     assert_state_holds_no_code(&workspace, "after update");
 
     // Changing only the version sends the request again, once.
     workspace.write_config(&agency(3));
-    let (changes, plan) = plan_exit(&workspace);
+    let (changes, plan) = workspace.plan_exit(&[]);
     assert_eq!(changes, 2, "a new version plans an update: {plan}");
-    let puts_before = puts(&sandbox);
-    workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"]);
-    assert_eq!(puts(&sandbox), puts_before + 1);
+    let puts_before = sandbox.puts();
+    workspace.apply();
+    assert_eq!(sandbox.puts(), puts_before + 1);
     let attributes = assert_state_holds_no_code(&workspace, "after a new version");
     assert_eq!(attributes["validation_code_wo_version"], 3);
 
@@ -136,32 +163,28 @@ fn write_only_code_is_sent_but_never_stored_terraform_1_15_5() {
          customer_id        = \"{AGENCY}\"\n  qualification      = \"GovernmentCommunityCloud\"\n  \
          validation_code    = \"{FIRST_CODE}\"\n  validation_code_wo = \"{FIRST_CODE}\"\n}}\n"
     ));
-    let output = workspace.run(&["validate", "-no-color"]);
-    assert!(!output.status.success());
-    let said = text(&output);
+    let said = workspace.fails(&["validate", "-no-color"]);
     assert!(
         said.contains("Two validation codes") && said.contains("Keep validation_code_wo"),
         "{said}"
     );
 }
 
-/// Terraform 1.0.3 knows no write-only attributes and would store the value: the provider
+/// Terraform before 1.11 knows no write-only attributes and would store the value: the provider
 /// refuses it with a clear error before any request.
 #[test]
-fn write_only_code_is_refused_by_terraform_1_0_3() {
+fn write_only_code_is_refused_by_an_older_terraform() {
     let sandbox = Sandbox::start();
-    // 1.0.3 knows no ephemeral variables either: the code is a literal here.
+    // Terraform 1.0 knows no ephemeral variables either: the code is a literal here.
     let literal = agency(1)
         .replace("  ephemeral = true\n", "")
         .replace("var.code", &format!("\"{FIRST_CODE}\""));
-    let workspace = workspace("1.0.3", &sandbox, &literal, FIRST_CODE);
-    let output = workspace.run(&["plan", "-input=false", "-no-color", "-json"]);
-    assert!(!output.status.success(), "{}", text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let refused = diagnostics(&stdout)
-        .into_iter()
-        .find(|d| d["summary"] == "Write-only attribute not supported by this Terraform")
-        .unwrap_or_else(|| panic!("no refusal in {stdout}"));
+    let workspace = workspace(OLDEST, &sandbox, &literal, FIRST_CODE);
+    let said = workspace.fails(&["plan", "-input=false", "-no-color", "-json"]);
+    let refused = diagnostic(
+        &said,
+        "Write-only attribute not supported by this Terraform",
+    );
     assert_eq!(refused["severity"], "error");
     assert!(
         refused["detail"]
@@ -169,12 +192,6 @@ fn write_only_code_is_refused_by_terraform_1_0_3() {
             .is_some_and(|d| d.contains("validation_code_wo")),
         "{refused}"
     );
-    assert_eq!(puts(&sandbox), 0);
+    assert_eq!(sandbox.puts(), 0);
     assert!(!workspace.work_dir().join("terraform.tfstate").exists());
-}
-
-/// `plan -detailed-exitcode`: 0 no changes, 2 changes.
-fn plan_exit(workspace: &Workspace) -> (i32, String) {
-    let output = workspace.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-    (output.status.code().unwrap_or(-1), text(&output))
 }

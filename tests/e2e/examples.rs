@@ -1,12 +1,12 @@
-//! Every file under `examples/` works as written, under both pinned Terraform versions: each is
+//! Every file under `examples/` works as written, under each pinned Terraform version: each is
 //! validated, applied against the sandbox, and the resource's `import.sh` is run as a user
 //! would run it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Sandbox, VERSIONS, Workspace, repo_root, required_providers, terraform, text};
+use crate::common::{
+    OLDEST, Sandbox, Workspace, for_each_version, repo_root, required_providers, terraform, text,
+};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 const IMPORT_SCRIPT: &str = "resources/partnercenter_customer_qualification/import.sh";
@@ -36,20 +36,27 @@ fn example_configurations() -> Vec<PathBuf> {
         .collect()
 }
 
-/// A workspace holding one example as `main.tf`, talking to `sandbox`. Examples that are
-/// fragments (the Registry's resource and data source pages) get the `required_providers`
+fn example_source(example: &Path) -> String {
+    std::fs::read_to_string(repo_root().join("examples").join(example)).expect("read the example")
+}
+
+/// A workspace holding the example `source` as `main.tf`, not yet initialised. Examples that
+/// are fragments (the Registry's resource and data source pages) get the `required_providers`
 /// block a real configuration has beside them.
-fn workspace_for(version: &'static str, sandbox: &Sandbox, example: &Path) -> Workspace {
-    let source = std::fs::read_to_string(repo_root().join("examples").join(example))
-        .expect("read the example");
-    let mut workspace = Workspace::new(version, "");
-    workspace.write_file("main.tf", &source);
+fn workspace_for(version: &'static str, source: &str) -> Workspace {
+    let workspace = Workspace::new(version, "");
+    workspace.write_file("main.tf", source);
     if !source.contains("required_providers") {
         workspace.write_file("versions.tf", &required_providers());
     }
-    workspace.use_sandbox(sandbox);
-    workspace.init();
     workspace
+}
+
+/// Each example is valid and applies against the sandbox, or, where the oldest Terraform lacks
+/// what it uses, is refused clearly.
+#[test]
+fn examples_validate_and_apply() {
+    for_each_version(examples_work);
 }
 
 fn examples_work(version: &'static str) {
@@ -70,37 +77,37 @@ fn examples_work(version: &'static str) {
         );
     }
     for example in &examples {
-        // A fresh sandbox per example: each applies to the same demo customers.
-        let sandbox = Sandbox::start();
-        if version == "1.0.3" && example == Path::new(IMPORT_BY_IDENTITY) {
+        let source = example_source(example);
+        let mut workspace = workspace_for(version, &source);
+        let said = |output: &std::process::Output| {
+            format!(
+                "{version}: examples/{}: {}",
+                example.display(),
+                text(output)
+            )
+        };
+        if version == OLDEST && example == Path::new(IMPORT_BY_IDENTITY) {
             // Terraform 1.0 has no import blocks: it must refuse the example, not misread it.
-            let workspace = Workspace::new(version, "");
-            workspace.write_file(
-                "main.tf",
-                &std::fs::read_to_string(repo_root().join("examples").join(example))
-                    .expect("read the example"),
-            );
-            workspace.write_file("versions.tf", &required_providers());
             let output = workspace.run(&["init", "-input=false", "-no-color"]);
             assert!(
                 !output.status.success() && text(&output).contains("Unsupported block type"),
-                "{version}: {}",
-                text(&output)
+                "{}",
+                said(&output)
             );
             continue;
         }
-        let workspace = workspace_for(version, &sandbox, example);
-        let source = std::fs::read_to_string(repo_root().join("examples").join(example))
-            .expect("read the example");
-        if version == "1.0.3" && source.contains("validation_code_wo") {
+        // A fresh sandbox per example: each applies to the same demo customers.
+        let sandbox = Sandbox::start();
+        workspace.use_sandbox(&sandbox);
+        workspace.init();
+        if version == OLDEST && source.contains("validation_code_wo") {
             // Write-only attributes need Terraform 1.11: older versions get a clear refusal.
             let output = workspace.run(&["plan", "-input=false", "-no-color"]);
             assert!(
                 !output.status.success()
                     && text(&output).contains("Write-only attribute not supported"),
-                "{version}: examples/{}: {}",
-                example.display(),
-                text(&output)
+                "{}",
+                said(&output)
             );
             continue;
         }
@@ -111,29 +118,27 @@ fn examples_work(version: &'static str) {
             "{version}: examples/{} is invalid: {validate}",
             example.display()
         );
-        workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+        workspace.apply();
     }
-}
-
-#[test]
-fn examples_validate_and_apply_terraform_1_15_5() {
-    examples_work(VERSIONS[0]);
-}
-
-#[test]
-fn examples_validate_and_apply_terraform_1_0_3() {
-    examples_work(VERSIONS[1]);
 }
 
 /// `import.sh` runs as printed in the docs, with `terraform` on the PATH, and imports the
 /// resource declared in `resource.tf`.
-fn import_script_imports(version: &'static str) {
+#[test]
+fn import_script_imports() {
+    for_each_version(import_script_imports_under);
+}
+
+fn import_script_imports_under(version: &'static str) {
     let sandbox = Sandbox::start();
-    let workspace = workspace_for(
+    let mut workspace = workspace_for(
         version,
-        &sandbox,
-        Path::new("resources/partnercenter_customer_qualification/resource.tf"),
+        &example_source(Path::new(
+            "resources/partnercenter_customer_qualification/resource.tf",
+        )),
     );
+    workspace.use_sandbox(&sandbox);
+    workspace.init();
     let bin = workspace.dir.path().join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
     std::os::unix::fs::symlink(terraform(version), bin.join("terraform")).expect("link terraform");
@@ -156,26 +161,9 @@ fn import_script_imports(version: &'static str) {
         text(&output)
     );
 
-    let state = workspace.json(&["show", "-json"]);
-    let imported = state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| {
-            r.iter()
-                .find(|r| r["address"] == "partnercenter_customer_qualification.school")
-        })
-        .unwrap_or_else(|| panic!("{version}: nothing imported: {state}"));
+    let imported = workspace.attributes("partnercenter_customer_qualification.school");
     assert_eq!(
-        imported["values"]["customer_id"], DEMO_SCHOOL,
+        imported["customer_id"], DEMO_SCHOOL,
         "{version}: {imported}"
     );
-}
-
-#[test]
-fn import_script_imports_terraform_1_15_5() {
-    import_script_imports(VERSIONS[0]);
-}
-
-#[test]
-fn import_script_imports_terraform_1_0_3() {
-    import_script_imports(VERSIONS[1]);
 }

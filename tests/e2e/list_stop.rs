@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use partnercenter_sandbox::{self as sandbox, DEMO_ACCESS_TOKEN, SandboxConfig};
-use serde_json::json;
+use serde_json::{Value as Json, json};
 use terraform_provider_partnercenter::framework::Provider as _;
 use terraform_provider_partnercenter::framework::server::GrpcProvider;
 use terraform_provider_partnercenter::protocol::tfplugin6 as proto;
@@ -27,10 +27,13 @@ async fn stop_provider_ends_a_listing_at_once() {
     })
     .await
     .expect("sandbox starts");
-    // Every qualification read takes a minute.
+    // Every qualification read takes a minute; the fault counts the reads it holds.
     sandbox
         .admin()
-        .add_fault(json!({ "kind": "latency", "millis": 60_000, "path_prefix": "/v1/customers/" }))
+        .add_fault(json!({
+            "kind": "latency", "millis": 60_000, "path_prefix": "/v1/customers/",
+            "count": READS_HELD
+        }))
         .await
         .expect("fault");
 
@@ -62,20 +65,27 @@ async fn stop_provider_ends_a_listing_at_once() {
         .expect("a stream")
         .into_inner();
 
+    // Stop once the sandbox holds a read: the listing is then waiting on Partner Center.
     let stopper = Arc::clone(&server);
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let faults = format!("{}/admin/faults", sandbox.url());
+    let stopped = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        while reads_held(&http, &faults).await == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         stopper
             .stop_provider(Request::new(proto::stop_provider::Request {}))
             .await
             .expect("stopped");
+        Instant::now()
     });
-    let started = Instant::now();
     let events: Vec<_> = events.map(|e| e.expect("an event")).collect().await;
-    assert_eq!(
-        started.elapsed(),
-        Duration::from_millis(200),
-        "ended at the stop"
+    let ended = Instant::now();
+    let stopped = stopped.await.expect("the stopper");
+    assert!(
+        ended.duration_since(stopped) < Duration::from_secs(1),
+        "the listing ended {:?} after the stop, not at once",
+        ended.duration_since(stopped)
     );
     let [event] = &events[..] else {
         panic!("one event expected: {events:?}")
@@ -87,4 +97,22 @@ async fn stop_provider_ends_a_listing_at_once() {
         .map(|d| d.summary.as_str())
         .collect();
     assert_eq!(summaries, ["Request cancelled"], "{events:?}");
+}
+
+/// How many reads the latency fault may hold in all: more than the listing sends at once.
+const READS_HELD: u64 = 1000;
+
+/// How many qualification reads the sandbox's latency fault holds or has held, from the
+/// fault's remaining count (the admin client has no call for the fault list).
+async fn reads_held(http: &reqwest::Client, faults: &str) -> u64 {
+    let listed: Json = http
+        .get(faults)
+        .send()
+        .await
+        .expect("the fault list")
+        .json()
+        .await
+        .expect("the fault list is JSON");
+    let remaining = listed[0]["remaining"].as_u64().expect("the latency fault");
+    READS_HELD - remaining
 }

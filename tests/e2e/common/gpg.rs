@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{temp_dir, text};
+use super::{temp_dir, text};
 
 /// A GnuPG home in a temporary folder. Dropping it stops the gpg-agent gpg started for it, so
 /// no agent outlives the test.

@@ -5,15 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::Duration;
 
 use partnercenter_sandbox::{Counters, Qualification, SandboxConfig, generated_customer_id};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
-use super::{Sandbox, Workspace, terraform};
+use super::{Sandbox, Workspace, terraform, wait_until};
 
 /// A sandbox with `count` generated customers, its faults' dice seeded with `fault_seed`.
-pub fn sandbox_with_customers(count: usize, fault_seed: Option<u64>) -> Sandbox {
+pub(crate) fn sandbox_with_customers(count: usize, fault_seed: Option<u64>) -> Sandbox {
     Sandbox::start_with(SandboxConfig {
         generated_customers: count,
         fault_seed,
@@ -23,7 +22,7 @@ pub fn sandbox_with_customers(count: usize, fault_seed: Option<u64>) -> Sandbox 
 
 /// `count` resources `partnercenter_customer_qualification.c[i]`, one for each of the sandbox's
 /// generated customers 1 to `count`.
-pub fn generated_resources(count: usize, qualification: &str) -> String {
+pub(crate) fn generated_resources(count: usize, qualification: &str) -> String {
     format!(
         "provider \"partnercenter\" {{}}\n\n\
          resource \"partnercenter_customer_qualification\" \"c\" {{\n  \
@@ -34,12 +33,12 @@ pub fn generated_resources(count: usize, qualification: &str) -> String {
 }
 
 /// The ids `generated_resources(count, _)` names.
-pub fn generated_ids(count: usize) -> BTreeSet<String> {
+pub(crate) fn generated_ids(count: usize) -> BTreeSet<String> {
     (1..=count).map(generated_customer_id).collect()
 }
 
 /// Customers whose qualification in the sandbox is no longer None: the PUTs it applied.
-pub fn applied_customers(sandbox: &Sandbox) -> BTreeSet<String> {
+pub(crate) fn applied_customers(sandbox: &Sandbox) -> BTreeSet<String> {
     sandbox
         .admin(sandbox.client.state())
         .customers
@@ -50,23 +49,17 @@ pub fn applied_customers(sandbox: &Sandbox) -> BTreeSet<String> {
 }
 
 /// The customer ids of the resources in Terraform's state (read without the provider).
-pub fn state_customers(workspace: &Workspace) -> BTreeSet<String> {
-    let state = workspace.json(&["show", "-json"]);
-    state["values"]["root_module"]["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
+pub(crate) fn state_customers(workspace: &Workspace) -> BTreeSet<String> {
+    workspace
+        .shown_resources()
+        .iter()
         .filter_map(|r| r["values"]["customer_id"].as_str().map(str::to_owned))
         .collect()
 }
 
-pub fn counters(sandbox: &Sandbox) -> Counters {
-    sandbox.admin(sandbox.client.counters())
-}
-
 /// How many changes the sandbox applied to each customer, under any MS-RequestId: a retry it
 /// recognised by its MS-RequestId is not applied again, a PUT sent anew is.
-pub fn changes_per_customer(counters: &Counters) -> BTreeMap<String, u64> {
+pub(crate) fn changes_per_customer(counters: &Counters) -> BTreeMap<String, u64> {
     counters
         .accepted
         .iter()
@@ -75,7 +68,7 @@ pub fn changes_per_customer(counters: &Counters) -> BTreeMap<String, u64> {
 }
 
 /// PUTs the sandbox has answered 200 so far, from its request log.
-pub fn answered_puts(sandbox: &Sandbox) -> usize {
+pub(crate) fn answered_puts(sandbox: &Sandbox) -> usize {
     sandbox
         .admin(sandbox.client.requests())
         .iter()
@@ -83,32 +76,21 @@ pub fn answered_puts(sandbox: &Sandbox) -> usize {
         .count()
 }
 
-pub fn add_fault(sandbox: &Sandbox, fault: Json) {
-    sandbox.admin(sandbox.client.add_fault(fault));
-}
-
-pub fn clear_faults(sandbox: &Sandbox) {
-    sandbox.admin(sandbox.client.clear_faults());
-}
-
 /// Every PUT is applied at once but answered `millis` later, and half of them as late again:
 /// the answers come back spread out, so that Terraform always has applied PUTs whose answers
 /// are on their way.
-pub fn slow_answers_to_puts(sandbox: &Sandbox, millis: u64) {
+pub(crate) fn slow_answers_to_puts(sandbox: &Sandbox, millis: u64) {
     for fraction in [1.0, 0.5] {
-        add_fault(
-            sandbox,
-            json!({
-                "kind": "latency", "millis": millis, "method": "PUT", "fraction": fraction,
-                "after_handler": true,
-            }),
-        );
+        sandbox.admin(sandbox.client.add_fault(json!({
+            "kind": "latency", "millis": millis, "method": "PUT", "fraction": fraction,
+            "after_handler": true,
+        })));
     }
 }
 
 /// A Terraform command running in its own process group, its output in files; the whole group
 /// is killed if the test ends while it still runs.
-pub struct Background {
+pub(crate) struct Background {
     child: Child,
     stdout: PathBuf,
     stderr: PathBuf,
@@ -116,20 +98,20 @@ pub struct Background {
 }
 
 /// How a background Terraform ended.
-pub struct Finished {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Finished {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Finished {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
 
 impl Background {
-    pub fn spawn(workspace: &Workspace, args: &[&str]) -> Self {
+    pub(crate) fn spawn(workspace: &Workspace, args: &[&str]) -> Self {
         use std::os::unix::process::CommandExt;
         let stdout = workspace.dir.path().join("background.stdout");
         let stderr = workspace.dir.path().join("background.stderr");
@@ -149,26 +131,29 @@ impl Background {
         }
     }
 
-    /// Polls `condition` while Terraform runs; Terraform ending first fails the test.
-    pub fn wait_for(&mut self, what: &str, mut condition: impl FnMut() -> bool) {
-        loop {
+    /// Polls `condition` while Terraform runs; Terraform ending first fails the test, and so
+    /// does a hang.
+    pub(crate) fn wait_for(&mut self, what: &str, mut condition: impl FnMut() -> bool) {
+        let mut ended = None;
+        wait_until(&format!("{what} while {} runs", self.label), || {
             if condition() {
-                return;
+                return true;
             }
-            if let Some(status) = self.child.try_wait().expect("poll terraform") {
-                panic!(
-                    "{} ended ({status}) before {what}:\n{}",
-                    self.label,
-                    self.output(status).text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            ended = self.child.try_wait().expect("poll terraform");
+            ended.is_some()
+        });
+        if let Some(status) = ended {
+            panic!(
+                "{} ended ({status}) before {what}:\n{}",
+                self.label,
+                self.output(status).text()
+            );
         }
     }
 
     /// Ctrl-C as a terminal sends it: SIGINT to every process of the group (Terraform and its
     /// plugins).
-    pub fn interrupt(&self) {
+    pub(crate) fn interrupt(&self) {
         assert!(
             signal_group(self.child.id(), "-INT"),
             "could not send SIGINT to {}",
@@ -176,7 +161,7 @@ impl Background {
         );
     }
 
-    pub fn wait(mut self) -> Finished {
+    pub(crate) fn wait(mut self) -> Finished {
         let status = self.child.wait().expect("wait for terraform");
         self.output(status)
     }

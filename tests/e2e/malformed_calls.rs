@@ -11,9 +11,36 @@ use terraform_provider_partnercenter::provider::PartnerCenterProvider;
 use terraform_provider_partnercenter::provider::resources::customer_qualification::TYPE_NAME;
 use tonic::Request;
 
-/// The fuzzer sent 64 MiB values; 1 MiB shows the same (and keeps debug builds quick).
-fn huge() -> String {
-    "0".repeat(1024 * 1024)
+/// The fuzzer sent 64 MiB values; 1 MiB shows the same (and keeps debug builds quick). Each
+/// begins with `beginning`, so that a diagnostic shows which value it quotes, and from where.
+fn huge(beginning: &str) -> String {
+    format!("{beginning}{}", "0".repeat(1024 * 1024))
+}
+
+/// Asserts that some diagnostic quotes `value` by its beginning: `"<the first characters>"`
+/// then `… (N more characters)`, N counting the rest.
+fn assert_quotes_the_beginning(diagnostics: &[proto::Diagnostic], value: &str) {
+    let beginning: String = value.chars().take(8).collect();
+    let quoted = diagnostics.iter().find_map(|d| {
+        [&d.summary, &d.detail].into_iter().find_map(|text| {
+            let (_, from) = text.split_once(&format!("\"{beginning}"))?;
+            let (shown, rest) = from.split_once("\"… (")?;
+            let (more, _) = rest.split_once(" more characters)")?;
+            Some((format!("{beginning}{shown}"), more.parse::<usize>().ok()?))
+        })
+    });
+    let Some((shown, more)) = quoted else {
+        panic!("no diagnostic quotes the value beginning {beginning:?}: {diagnostics:?}")
+    };
+    assert!(
+        value.starts_with(&shown),
+        "{shown:?} is not where the value begins"
+    );
+    assert_eq!(
+        shown.chars().count() + more,
+        value.chars().count(),
+        "{shown:?} and {more} more characters are not the whole value"
+    );
 }
 
 /// An object holding `attrs` (the others are left out, which reads as null).
@@ -40,8 +67,9 @@ fn raw(msgpack: Vec<u8>) -> proto::DynamicValue {
     }
 }
 
-/// Every diagnostic's text is short, and there is at least one error.
-fn assert_bounded_errors(diagnostics: &[proto::Diagnostic], what: &str) {
+/// Every diagnostic's text is short, there is at least one error, and each of `values` is
+/// quoted by its beginning.
+fn assert_bounded_errors(diagnostics: &[proto::Diagnostic], what: &str, values: &[&str]) {
     assert!(
         diagnostics
             .iter()
@@ -51,6 +79,9 @@ fn assert_bounded_errors(diagnostics: &[proto::Diagnostic], what: &str) {
     for d in diagnostics {
         let length = d.summary.len() + d.detail.len();
         assert!(length < 1024, "{what}: a diagnostic of {length} bytes");
+    }
+    for value in values {
+        assert_quotes_the_beginning(diagnostics, value);
     }
 }
 
@@ -71,63 +102,75 @@ async fn validate_resource(config: proto::DynamicValue) -> Vec<proto::Diagnostic
 
 #[tokio::test]
 async fn long_resource_values_are_quoted_by_their_beginning() {
+    let customer_id = huge("customer-");
+    let qualification = huge("qualification-");
     let diagnostics = validate_resource(object(&[
-        ("customer_id", Value::string(huge())),
-        ("qualification", Value::string(huge())),
+        ("customer_id", Value::string(customer_id.clone())),
+        ("qualification", Value::string(qualification.clone())),
     ]))
     .await;
-    assert_bounded_errors(&diagnostics, "customer_id and qualification");
+    assert_bounded_errors(
+        &diagnostics,
+        "customer_id and qualification",
+        &[&customer_id, &qualification],
+    );
     assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
-    for d in &diagnostics {
-        assert!(d.detail.contains("more characters"), "{}", d.detail);
-    }
     // An attribute the schema lacks, named by a 64 MiB name; a number spelled by 64 MiB text.
-    let unsupported = validate_resource(object(&[(&huge(), Value::string("x"))])).await;
-    assert_bounded_errors(&unsupported, "unsupported attribute");
+    let name = huge("attribute-");
+    let unsupported = validate_resource(object(&[(&name, Value::string("x"))])).await;
+    assert_bounded_errors(&unsupported, "unsupported attribute", &[&name]);
     let server = GrpcProvider::new(PartnerCenterProvider::new());
-    let mut not_a_number = huge();
-    not_a_number.push('x');
+    let not_a_number = huge("retries-");
     let request = proto::validate_provider_config::Request {
-        config: Some(object(&[("max_retries", Value::string(not_a_number))])),
+        config: Some(object(&[(
+            "max_retries",
+            Value::string(not_a_number.clone()),
+        )])),
     };
     let answer = server
         .validate_provider_config(Request::new(request))
         .await
         .unwrap()
         .into_inner();
-    assert_bounded_errors(&answer.diagnostics, "max_retries text");
+    assert_bounded_errors(&answer.diagnostics, "max_retries text", &[&not_a_number]);
 }
 
 #[tokio::test]
 async fn long_type_names_import_ids_and_urls_are_quoted_by_their_beginning() {
     let server = GrpcProvider::new(PartnerCenterProvider::new());
+    let type_name = huge("type-");
     let read = server
         .read_resource(Request::new(proto::read_resource::Request {
-            type_name: huge(),
+            type_name: type_name.clone(),
             ..Default::default()
         }))
         .await
         .unwrap()
         .into_inner();
-    assert_bounded_errors(&read.diagnostics, "unknown type name");
+    assert_bounded_errors(&read.diagnostics, "unknown type name", &[&type_name]);
     assert_eq!(read.new_state, None);
 
+    let id = huge("import-");
     let import = server
         .import_resource_state(Request::new(proto::import_resource_state::Request {
             type_name: TYPE_NAME.to_owned(),
-            id: huge(),
+            id: id.clone(),
             ..Default::default()
         }))
         .await
         .unwrap()
         .into_inner();
-    assert_bounded_errors(&import.diagnostics, "import id");
+    assert_bounded_errors(&import.diagnostics, "import id", &[&id]);
 
+    let authority_url = huge("authority-");
     let configure = server
         .configure_provider(Request::new(proto::configure_provider::Request {
             config: Some(object(&[
-                ("base_url", Value::string(format!("https://{}", huge()))),
-                ("authority_url", Value::string(huge())),
+                (
+                    "base_url",
+                    Value::string(format!("https://{}", huge("base-"))),
+                ),
+                ("authority_url", Value::string(authority_url.clone())),
                 ("max_retries", Value::number(u64::MAX)),
                 ("access_token", Value::string("t")),
             ])),
@@ -136,7 +179,7 @@ async fn long_type_names_import_ids_and_urls_are_quoted_by_their_beginning() {
         .await
         .unwrap()
         .into_inner();
-    assert_bounded_errors(&configure.diagnostics, "provider URLs");
+    assert_bounded_errors(&configure.diagnostics, "provider URLs", &[&authority_url]);
 }
 
 #[tokio::test]
@@ -152,7 +195,7 @@ async fn bytes_go_cty_never_writes_are_refused() {
         (extension, "extension type 7"),
     ] {
         let diagnostics = validate_resource(raw(bytes)).await;
-        assert_bounded_errors(&diagnostics, expected);
+        assert_bounded_errors(&diagnostics, expected, &[]);
         assert!(
             diagnostics.iter().any(|d| d.detail.contains(expected)),
             "{diagnostics:?}"

@@ -1,30 +1,20 @@
 //! The plugin host as Terraform sees it: environment, handshake line, AutoMTLS, gRPC services.
-//! The client side here does what go-plugin's client does (a P-521 CA:true certificate, the
-//! server certificate from the handshake as the only root, ALPN h2).
+//! The client side (`go_plugin_client`) does what go-plugin's client does (a P-521 CA:true
+//! certificate, the server certificate from the handshake as the only root, ALPN h2).
 
 // Helpers here are test code: a panic is how they fail the test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{HANG_GUARD, KillOnDrop};
+mod go_plugin_client;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use partnercenter_sandbox::DEMO_SCHOOL;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
 use terraform_provider_partnercenter::plugin::handshake::MAGIC_COOKIE_VALUE;
 use terraform_provider_partnercenter::plugin::proto::grpc_controller_client::GrpcControllerClient;
 use terraform_provider_partnercenter::plugin::proto::grpc_stdio_client::GrpcStdioClient;
@@ -34,139 +24,11 @@ use terraform_provider_partnercenter::protocol::tfplugin6::{
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
-use yasna::models::{GeneralizedTime, ObjectIdentifier, UTCTime};
-use yasna::{DERWriter, Tag};
 
-/// A client certificate as go-plugin's client makes it: ECDSA P-521, self-signed with SHA-512,
-/// CA:true, "localhost". The tests write it out themselves: rcgen makes P-521 keys only with its
-/// aws-lc backend, and enabling that here would change the provider built alongside the tests
-/// (tests/crypto_backend.rs).
-struct ClientIdentity {
-    pem: String,
-    cert: CertificateDer<'static>,
-    key: PrivatePkcs8KeyDer<'static>,
-}
+use crate::common::{HANG_GUARD, KillOnDrop, PROVIDER_ADDRESS, provider_binary, text, wait_until};
+use go_plugin_client::{ClientIdentity, connect, go_plugin_client_identity};
 
-fn go_plugin_client_identity() -> ClientIdentity {
-    let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
-    let public_key_info = key.public_key().as_der().unwrap();
-    // Whole seconds: X.509 times have no fractions.
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap();
-    let tbs = yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_tagged(Tag::context(0), |w| w.write_u8(2)); // X.509 v3
-            w.next()
-                .write_bigint_bytes(&rand::random::<[u8; 16]>(), true);
-            write_algorithm(w.next(), ECDSA_WITH_SHA512);
-            write_go_plugin_name(w.next());
-            w.next().write_sequence(|w| {
-                let not_before = now - time::Duration::seconds(30);
-                w.next().write_utctime(&UTCTime::from_datetime(not_before));
-                // 30 years, past 2049: GeneralizedTime, as RFC 5280 requires.
-                let not_after = now + time::Duration::hours(262_980);
-                w.next()
-                    .write_generalized_time(&GeneralizedTime::from_datetime(not_after));
-            });
-            write_go_plugin_name(w.next());
-            w.next().write_der(public_key_info.as_ref());
-            w.next().write_tagged(Tag::context(3), |w| {
-                w.write_sequence(|w| {
-                    // digitalSignature, keyEncipherment, keyAgreement, keyCertSign
-                    write_extension(w.next(), KEY_USAGE, true, |w| {
-                        w.write_bitvec_bytes(&[0b1010_1100], 6);
-                    });
-                    write_extension(w.next(), EXTENDED_KEY_USAGE, false, |w| {
-                        w.write_sequence(|w| {
-                            w.next()
-                                .write_oid(&ObjectIdentifier::from_slice(CLIENT_AUTH));
-                            w.next()
-                                .write_oid(&ObjectIdentifier::from_slice(SERVER_AUTH));
-                        });
-                    });
-                    write_extension(w.next(), BASIC_CONSTRAINTS, true, |w| {
-                        w.write_sequence(|w| w.next().write_bool(true));
-                    });
-                    write_extension(w.next(), SUBJECT_ALT_NAME, false, |w| {
-                        w.write_sequence(|w| {
-                            w.next().write_tagged_implicit(Tag::context(2), |w| {
-                                w.write_ia5_string("localhost")
-                            });
-                        });
-                    });
-                });
-            });
-        });
-    });
-    let signature = key.sign(&SystemRandom::new(), &tbs).unwrap();
-    let der = yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_der(&tbs);
-            write_algorithm(w.next(), ECDSA_WITH_SHA512);
-            let signature = signature.as_ref();
-            w.next().write_bitvec_bytes(signature, signature.len() * 8);
-        });
-    });
-    let base64 = base64::engine::general_purpose::STANDARD.encode(&der);
-    let lines: Vec<&str> = base64
-        .as_bytes()
-        .chunks(64)
-        .map(|line| std::str::from_utf8(line).unwrap())
-        .collect();
-    ClientIdentity {
-        pem: format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            lines.join("\n")
-        ),
-        cert: CertificateDer::from(der),
-        key: PrivatePkcs8KeyDer::from(key.to_pkcs8v1().unwrap().as_ref().to_vec()),
-    }
-}
-
-const ECDSA_WITH_SHA512: &[u64] = &[1, 2, 840, 10045, 4, 3, 4];
-const ORGANIZATION: &[u64] = &[2, 5, 4, 10];
-const COMMON_NAME: &[u64] = &[2, 5, 4, 3];
-const KEY_USAGE: &[u64] = &[2, 5, 29, 15];
-const SUBJECT_ALT_NAME: &[u64] = &[2, 5, 29, 17];
-const BASIC_CONSTRAINTS: &[u64] = &[2, 5, 29, 19];
-const EXTENDED_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
-const SERVER_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 1];
-const CLIENT_AUTH: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 2];
-
-fn write_algorithm(w: DERWriter<'_>, oid: &[u64]) {
-    w.write_sequence(|w| w.next().write_oid(&ObjectIdentifier::from_slice(oid)));
-}
-
-/// O=HashiCorp, CN=localhost, go-plugin's issuer and subject, in Go's order.
-fn write_go_plugin_name(w: DERWriter<'_>) {
-    w.write_sequence(|w| {
-        for (oid, value) in [(ORGANIZATION, "HashiCorp"), (COMMON_NAME, "localhost")] {
-            w.next().write_set(|w| {
-                w.next().write_sequence(|w| {
-                    w.next().write_oid(&ObjectIdentifier::from_slice(oid));
-                    w.next().write_printable_string(value);
-                });
-            });
-        }
-    });
-}
-
-fn write_extension(
-    w: DERWriter<'_>,
-    oid: &[u64],
-    critical: bool,
-    value: impl FnOnce(DERWriter<'_>),
-) {
-    w.write_sequence(|w| {
-        w.next().write_oid(&ObjectIdentifier::from_slice(oid));
-        if critical {
-            w.next().write_bool(true);
-        }
-        w.next().write_bytes(&yasna::construct_der(value));
-    });
-}
-
+/// The provider started as Terraform starts it, once it printed its handshake line.
 struct Plugin {
     child: KillOnDrop,
     socket: PathBuf,
@@ -197,10 +59,10 @@ fn plugin_command() -> Command {
 /// The provider started through `wrapper`, a command that ends by exec'ing its arguments.
 fn plugin_command_via(wrapper: &[&str]) -> Command {
     let mut command = match wrapper {
-        [] => Command::new(common::provider_binary()),
+        [] => Command::new(provider_binary()),
         [program, args @ ..] => {
             let mut command = Command::new(program);
-            command.args(args).arg(common::provider_binary());
+            command.args(args).arg(provider_binary());
             command
         }
     };
@@ -256,95 +118,6 @@ fn read_handshake(child: KillOnDrop, stdout: impl Read) -> Plugin {
         socket: PathBuf::from(fields[3]),
         server_cert,
     }
-}
-
-/// Accepts exactly the certificate from the handshake line, as go-plugin's root pool does.
-#[derive(Debug)]
-struct PinnedServer {
-    cert: Vec<u8>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.cert.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "unexpected server certificate".into(),
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-async fn connect(
-    plugin: &Plugin,
-    identity: Option<&ClientIdentity>,
-) -> Result<Channel, tonic::transport::Error> {
-    // Like Terraform, this client signs with a P-521 key, which only aws-lc-rs can.
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = PinnedServer {
-        cert: plugin.server_cert.clone(),
-        algorithms: provider.signature_verification_algorithms,
-    };
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
-    let mut config = match identity {
-        Some(identity) => builder
-            .with_client_auth_cert(
-                vec![identity.cert.clone()],
-                PrivateKeyDer::Pkcs8(identity.key.clone_key()),
-            )
-            .unwrap(),
-        None => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let socket = plugin.socket.clone();
-    Endpoint::from_static("http://localhost")
-        .connect_with_connector(tower::service_fn(move |_: Uri| {
-            let (connector, socket) = (connector.clone(), socket.clone());
-            async move {
-                let stream = UnixStream::connect(socket).await?;
-                let tls = connector
-                    .connect(ServerName::try_from("localhost").unwrap(), stream)
-                    .await?;
-                Ok::<_, std::io::Error>(TokioIo::new(tls))
-            }
-        }))
-        .await
 }
 
 #[tokio::test]
@@ -458,19 +231,20 @@ async fn shutdown(channel: Channel) {
 }
 
 /// Waits for the plugin to exit (Terraform would kill it 2 s after Shutdown; a loaded machine
-/// may take longer, so the guard only catches a plugin that does not exit at all).
+/// may take longer, so the guard only catches a plugin that does not exit at all). It polls
+/// without blocking the runtime, whose tasks close the client's side of the connection.
 async fn exit_status(plugin: &mut Plugin) -> ExitStatus {
-    let deadline = Instant::now() + HANG_GUARD;
-    loop {
-        if let Some(status) = plugin.child.try_wait().unwrap() {
-            return status;
+    let exited = async {
+        loop {
+            if let Some(status) = plugin.child.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the plugin did not exit after Shutdown"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    };
+    tokio::time::timeout(HANG_GUARD, exited)
+        .await
+        .expect("the plugin did not exit after Shutdown")
 }
 
 #[tokio::test]
@@ -517,22 +291,25 @@ async fn shutdown_removes_the_socket_directory_the_plugin_made() {
 /// until it blocks, ahead of the process's other threads, as on a machine too busy to run them.
 const BUSY_MACHINE: [&str; 6] = ["taskset", "-c", "0", "chrt", "--fifo", "1"];
 
-/// `BUSY_MACHINE` where this test may use it (it needs CAP_SYS_NICE), else nothing.
+/// `BUSY_MACHINE`, which must work here: without it the race this test targets shows in few
+/// starts, and the test would pass without proving anything. It needs `taskset` and `chrt`
+/// (util-linux) and the right to use real-time scheduling.
 fn busy_machine() -> &'static [&'static str] {
-    let usable = Command::new(BUSY_MACHINE[0])
+    let tried = Command::new(BUSY_MACHINE[0])
         .args(&BUSY_MACHINE[1..])
         .arg("true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if usable {
-        &BUSY_MACHINE
-    } else {
-        eprintln!(
-            "cannot run the plugin as a pinned real-time process; a late handler may go unseen"
-        );
-        &[]
+        .output();
+    match tried {
+        Ok(output) if output.status.success() => &BUSY_MACHINE,
+        Ok(output) => panic!(
+            "cannot run the plugin as a pinned real-time process ({}): run the tests as root, \
+             or give chrt CAP_SYS_NICE or a real-time priority limit (ulimit -r)",
+            text(&output).trim()
+        ),
+        Err(error) => panic!(
+            "cannot run {} ({error}): install util-linux",
+            BUSY_MACHINE[0]
+        ),
     }
 }
 
@@ -731,7 +508,7 @@ async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
     }
     let reattach: serde_json::Value =
         serde_json::from_str(&reattach.expect("reattach line")).unwrap();
-    let entry = &reattach[common::PROVIDER_ADDRESS];
+    let entry = &reattach[PROVIDER_ADDRESS];
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Addr"]["Network"], "unix");
     let socket = entry["Addr"]["String"].as_str().unwrap().to_owned();
@@ -751,9 +528,7 @@ async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let deadline = Instant::now() + HANG_GUARD;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "debug server ignored SIGINT");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the debug server to exit on SIGINT", || {
+        child.try_wait().unwrap().is_some()
+    });
 }

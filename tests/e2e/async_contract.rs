@@ -3,9 +3,7 @@
 //! denial, drift and its repair, import, StateOwnedEntity beside Education, the plan-time
 //! errors, every documented answer shape, the request counts, and no secret in the logs.
 
-mod common;
-
-use common::{Sandbox, VERSIONS, Workspace, diagnostics, text};
+use crate::common::{NEWEST, Sandbox, Workspace, diagnostic, for_each_version, text};
 use partnercenter_sandbox::{
     AnswerShapes, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE as CODE,
     DateField, GetShape, PostShape, Qualification,
@@ -14,14 +12,12 @@ use serde_json::Value as Json;
 
 const SCHOOL_ADDRESS: &str = "partnercenter_customer_qualification.school";
 
+/// The provider block that chooses the asynchronous contract.
+const ASYNC_PROVIDER: &str = "provider \"partnercenter\" {\n  qualification_api = \"async\"\n}\n\n";
+
 /// A workspace whose provider speaks the asynchronous contract to `sandbox`.
 fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> Workspace {
-    let mut workspace = Workspace::new(
-        version,
-        &format!(
-            "provider \"partnercenter\" {{\n  qualification_api = \"async\"\n}}\n\n{resources}"
-        ),
-    );
+    let mut workspace = Workspace::new(version, &format!("{ASYNC_PROVIDER}{resources}"));
     workspace.use_sandbox(sandbox);
     workspace.init();
     workspace
@@ -38,64 +34,50 @@ fn school_and_state_owned() -> String {
     )
 }
 
-fn counter(sandbox: &Sandbox, route: &str) -> u64 {
-    sandbox.admin(sandbox.client.counters()).route(route)
+/// Create, empty plan, a denial, drift and its repair, import, and the data source, counting
+/// requests.
+#[test]
+fn lifecycle() {
+    for_each_version(lifecycle_under);
 }
 
-fn reset(sandbox: &Sandbox) {
-    sandbox.admin(sandbox.client.reset_counters());
-}
-
-/// The attributes of `address` in `terraform show -json`.
-fn attributes(workspace: &Workspace, address: &str) -> Json {
-    let state = workspace.json(&["show", "-json"]);
-    state["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == address))
-        .map(|r| r["values"].clone())
-        .unwrap_or_else(|| panic!("{address} not in {state}"))
-}
-
-/// `plan -detailed-exitcode`: 0 no changes, 2 changes.
-fn plan_exit(workspace: &Workspace) -> (i32, String) {
-    let output = workspace.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-    (output.status.code().unwrap_or(-1), text(&output))
-}
-
-fn apply(workspace: &Workspace) -> String {
-    workspace.ok(&["apply", "-input=false", "-no-color", "-auto-approve"])
-}
-
-fn lifecycle(version: &'static str) {
+fn lifecycle_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let workspace = workspace(version, &sandbox, &school_and_state_owned());
 
     // Create: one POST each, no read.
-    apply(&workspace);
-    assert_eq!(counter(&sandbox, "POST qualifications"), 2, "{version}");
-    assert_eq!(counter(&sandbox, "GET qualifications"), 0, "{version}");
-    assert_eq!(counter(&sandbox, "PUT qualification"), 0, "{version}");
-    let school = attributes(&workspace, SCHOOL_ADDRESS);
+    workspace.apply();
+    sandbox.assert_requests(
+        &[
+            ("POST qualifications", 2),
+            ("GET qualifications", 0),
+            ("PUT qualification", 0),
+        ],
+        &format!("{version}: create"),
+    );
+    let school = workspace.attributes(SCHOOL_ADDRESS);
     assert_eq!(school["vetting_status"], "InReview", "{version}: {school}");
     assert!(
         school["vetting_created_at"].is_string(),
         "{version}: {school}"
     );
     assert_eq!(school["education_segment"], "K12");
-    let owned = attributes(&workspace, "partnercenter_customer_qualification.owned");
+    let owned = workspace.attributes("partnercenter_customer_qualification.owned");
     assert_eq!(owned["qualification"], "StateOwnedEntity");
     assert_eq!(owned["vetting_status"], Json::Null, "{version}: {owned}");
 
     // Nothing to do: one GET per resource, and InReview is no drift.
-    reset(&sandbox);
-    let (code, plan) = plan_exit(&workspace);
+    sandbox.reset_counters();
+    let (code, plan) = workspace.plan_exit(&[]);
     assert_eq!(code, 0, "{version}: {plan}");
-    assert_eq!(counter(&sandbox, "GET qualifications"), 2, "{version}");
-    assert_eq!(counter(&sandbox, "POST qualifications"), 0, "{version}");
+    sandbox.assert_requests(
+        &[("GET qualifications", 2), ("POST qualifications", 0)],
+        &format!("{version}: refresh"),
+    );
 
     // A denial: a warning on every refresh quoting the reason, visible in vetting_status.
     sandbox.admin(sandbox.client.deny(SCHOOL, "Not an Education Customer"));
-    let (code, plan) = plan_exit(&workspace);
+    let (code, plan) = workspace.plan_exit(&[]);
     assert_eq!(code, 0, "{version}: a denial is no drift: {plan}");
     assert!(
         plan.contains("Qualification denied by Partner Center")
@@ -113,7 +95,7 @@ fn lifecycle(version: &'static str) {
         refreshed.contains("Qualification denied"),
         "{version}: {refreshed}"
     );
-    let school = attributes(&workspace, SCHOOL_ADDRESS);
+    let school = workspace.attributes(SCHOOL_ADDRESS);
     assert_eq!(school["vetting_status"], "Denied", "{version}");
     assert_eq!(school["vetting_reason"], "Not an Education Customer");
 
@@ -123,21 +105,25 @@ fn lifecycle(version: &'static str) {
             .client
             .remove_qualification(SCHOOL, Qualification::Education),
     );
-    let (code, plan) = plan_exit(&workspace);
+    let (code, plan) = workspace.plan_exit(&[]);
     assert_eq!(code, 2, "{version}: drift must show: {plan}");
     assert!(
         plan.contains("\"None\" -> \"Education\""),
         "{version}: {plan}"
     );
-    reset(&sandbox);
-    apply(&workspace);
-    assert_eq!(counter(&sandbox, "POST qualifications"), 1, "{version}");
-    let (code, plan) = plan_exit(&workspace);
+    sandbox.reset_counters();
+    workspace.apply();
+    assert_eq!(
+        sandbox.counters().route("POST qualifications"),
+        1,
+        "{version}"
+    );
+    let (code, plan) = workspace.plan_exit(&[]);
     assert_eq!(code, 0, "{version}: {plan}");
 
     // Import into an empty state: the qualifications are read back; nothing is sent.
     let imported = workspace_for_import(version, &sandbox);
-    reset(&sandbox);
+    sandbox.reset_counters();
     imported.ok(&[
         "import",
         "-input=false",
@@ -145,12 +131,16 @@ fn lifecycle(version: &'static str) {
         SCHOOL_ADDRESS,
         SCHOOL,
     ]);
-    let school = attributes(&imported, SCHOOL_ADDRESS);
+    let school = imported.attributes(SCHOOL_ADDRESS);
     assert_eq!(school["qualification"], "Education", "{version}: {school}");
-    assert_eq!(counter(&sandbox, "GET qualifications"), 1, "{version}");
-    apply(&imported);
     assert_eq!(
-        counter(&sandbox, "POST qualifications"),
+        sandbox.counters().route("GET qualifications"),
+        1,
+        "{version}"
+    );
+    imported.apply();
+    assert_eq!(
+        sandbox.counters().route("POST qualifications"),
         0,
         "{version}: recording the segment sends nothing"
     );
@@ -192,37 +182,19 @@ fn workspace_with_data_source(version: &'static str, sandbox: &Sandbox) -> Works
              output \"main\" {{\n  value = data.partnercenter_customer_qualification.school.qualification\n}}\n"
         ),
     );
-    apply(&workspace);
+    workspace.apply();
     workspace
 }
 
-#[test]
-fn lifecycle_terraform_1_15_5() {
-    lifecycle(VERSIONS[0]);
-}
-
-#[test]
-fn lifecycle_terraform_1_0_3() {
-    lifecycle(VERSIONS[1]);
-}
-
-/// The line of `main.tf` a `-json` diagnostic's range starts on.
-fn source_line(workspace: &Workspace, diagnostic: &Json) -> String {
-    let line = diagnostic["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
-    let main_tf = std::fs::read_to_string(workspace.work_dir().join("main.tf")).expect("main.tf");
-    main_tf
-        .lines()
-        .nth(line.saturating_sub(1))
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
 /// Each case's `plan -json` gives `summary` of `severity`, pointing at `attribute`.
-fn plan_time_checks(version: &'static str) {
+#[test]
+fn plan_time_checks() {
+    for_each_version(plan_time_checks_under);
+}
+
+fn plan_time_checks_under(version: &'static str) {
     let sandbox = Sandbox::start();
     let legacy = "provider \"partnercenter\" {}\n\n";
-    let asynchronous = "provider \"partnercenter\" {\n  qualification_api = \"async\"\n}\n\n";
     let school = |body: &str| {
         format!(
             "resource \"partnercenter_customer_qualification\" \"school\" {{\n  \
@@ -231,7 +203,7 @@ fn plan_time_checks(version: &'static str) {
     };
     let cases = [
         (
-            asynchronous,
+            ASYNC_PROVIDER,
             school("  qualification     = \"Education\"\n  education_segment = null\n"),
             "education_segment",
             "Missing education_segment",
@@ -252,7 +224,7 @@ fn plan_time_checks(version: &'static str) {
             "warning",
         ),
         (
-            asynchronous,
+            ASYNC_PROVIDER,
             school("  qualification     = \"Education\"\n  education_segment = \"College\"\n"),
             "education_segment",
             "Invalid education_segment",
@@ -270,18 +242,9 @@ fn plan_time_checks(version: &'static str) {
             "{version}: {resource}: {}",
             text(&output)
         );
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let found = diagnostics(&stdout);
-        let diagnostic = found
-            .iter()
-            .find(|d| d["summary"] == summary)
-            .unwrap_or_else(|| panic!("{version}: no \"{summary}\" in {stdout}"));
+        let diagnostic = diagnostic(&text(&output), summary);
         assert_eq!(diagnostic["severity"], severity, "{version}");
-        let line = source_line(&workspace, diagnostic);
-        assert!(
-            line.starts_with(attribute),
-            "{version}: {summary} points at {line:?}, not {attribute}"
-        );
+        workspace.assert_points_at(&diagnostic, attribute);
         if summary == "Qualification needs the asynchronous contract" {
             assert!(
                 diagnostic["detail"]
@@ -293,56 +256,66 @@ fn plan_time_checks(version: &'static str) {
     }
 }
 
+/// Every shape Microsoft's documents give the answers, in each of their 8 combinations: the
+/// POST as one object or a wrapper, the GET as an array or a wrapper, the date under either
+/// spelling. The create reads the POST's answer, a refresh the GET's, and the refresh finds
+/// the state as the create left it. GovernmentCommunityCloud carries its code in the body, and
+/// no secret reaches the trace log.
 #[test]
-fn plan_time_checks_terraform_1_15_5() {
-    plan_time_checks(VERSIONS[0]);
-}
-
-#[test]
-fn plan_time_checks_terraform_1_0_3() {
-    plan_time_checks(VERSIONS[1]);
-}
-
-/// Every shape Microsoft's documents give the answers: the POST as one object or a wrapper,
-/// the GET as an array or a wrapper, the date under either spelling. GovernmentCommunityCloud
-/// carries its code in the body, and no secret reaches the trace log.
-#[test]
-fn every_answer_shape_and_no_secret_in_the_log_terraform_1_15_5() {
-    for shapes in [
-        AnswerShapes {
-            post: PostShape::Object,
-            get: GetShape::Array,
-            date_field: DateField::VettingCreateDate,
-        },
-        AnswerShapes {
-            post: PostShape::Wrapper,
-            get: GetShape::Wrapper,
-            date_field: DateField::VettingCreatedDate,
-        },
-    ] {
+fn every_answer_shape_and_no_secret_in_the_log() {
+    let resource = format!(
+        "resource \"partnercenter_customer_qualification\" \"agency\" {{\n  \
+         customer_id     = \"{AGENCY}\"\n  qualification   = \"GovernmentCommunityCloud\"\n  \
+         validation_code = \"{CODE}\"\n}}\n"
+    );
+    let mut workspace = Workspace::new(NEWEST, &format!("{ASYNC_PROVIDER}{resource}"));
+    workspace.init();
+    let mut every_shape = Vec::new();
+    for post in [PostShape::Object, PostShape::Wrapper] {
+        for get in [GetShape::Array, GetShape::Wrapper] {
+            for date_field in [DateField::VettingCreateDate, DateField::VettingCreatedDate] {
+                every_shape.push(AnswerShapes {
+                    post,
+                    get,
+                    date_field,
+                });
+            }
+        }
+    }
+    for shapes in every_shape {
+        // A fresh sandbox and an empty state: the apply creates.
         let sandbox = Sandbox::start();
         sandbox.admin(sandbox.client.set_answer_shapes(shapes));
-        let mut workspace = workspace(
-            VERSIONS[0],
-            &sandbox,
-            &format!(
-                "resource \"partnercenter_customer_qualification\" \"agency\" {{\n  \
-                 customer_id     = \"{AGENCY}\"\n  qualification   = \"GovernmentCommunityCloud\"\n  \
-                 validation_code = \"{CODE}\"\n}}\n"
-            ),
-        );
-        workspace.set_env("TF_LOG", "trace");
-        let output = workspace.run(&["apply", "-input=false", "-no-color", "-auto-approve"]);
-        let said = text(&output);
-        assert!(output.status.success(), "{shapes:?}: {said}");
-        assert!(!said.contains(CODE), "{shapes:?}: the code reached the log");
-        workspace.set_env("TF_LOG", "");
-        let agency = attributes(&workspace, "partnercenter_customer_qualification.agency");
+        workspace.use_sandbox(&sandbox);
+        let _ = std::fs::remove_file(workspace.work_dir().join("terraform.tfstate"));
+        let created = workspace.traced(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+        let agency = workspace.attributes("partnercenter_customer_qualification.agency");
         assert_eq!(agency["vetting_status"], "InReview", "{shapes:?}: {agency}");
-        assert!(agency["vetting_created_at"].is_string(), "{shapes:?}");
-        let (code, plan) = plan_exit(&workspace);
-        assert_eq!(code, 0, "{shapes:?}: {plan}");
+        assert!(
+            agency["vetting_created_at"].is_string(),
+            "{shapes:?}: {agency}"
+        );
+        let refreshed = workspace.traced(&[
+            "apply",
+            "-refresh-only",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+        ]);
+        assert_eq!(
+            workspace.attributes("partnercenter_customer_qualification.agency"),
+            agency,
+            "{shapes:?}: the refresh read another state:\n{created}\n{refreshed}"
+        );
+        sandbox.assert_requests(
+            &[("POST qualifications", 1), ("GET qualifications", 1)],
+            &format!("{shapes:?}"),
+        );
         let held = sandbox.admin(sandbox.client.qualification(AGENCY));
-        assert_eq!(held, Some(Qualification::GovernmentCommunityCloud));
+        assert_eq!(
+            held,
+            Some(Qualification::GovernmentCommunityCloud),
+            "{shapes:?}"
+        );
     }
 }
