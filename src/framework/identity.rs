@@ -10,6 +10,7 @@
 //! OpenTofu store none, and a state written before the resource had an identity gains one at its
 //! next refresh.
 
+use crate::protocol::dynamic::{Source, unreadable};
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::json;
 use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Type, Value};
@@ -130,16 +131,8 @@ impl<S> Identity<S> {
             )
             .into());
         }
-        let value = json::decode(&raw.json, &self.ty).map_err(|e| {
-            Diagnostic::error(
-                "Unreadable identity",
-                format!(
-                    "The stored identity of this {type_name} does not fit its schema: {e}. This \
-                     is a bug in the provider or a damaged state; please report it."
-                ),
-            )
-        })?;
-        Ok(value)
+        json::decode(&raw.json, &self.ty)
+            .map_err(|e| unreadable(Source::StoredIdentity(type_name), &e).into())
     }
 }
 

@@ -9,6 +9,7 @@
 //! The state's JSON is read with the project's own codec, which keeps numbers exact (serde_json
 //! would round `0.1` or a 30-digit integer through an `f64`).
 
+use crate::protocol::dynamic::{Source, unreadable};
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::json;
 use crate::protocol::{Diagnostic, Diagnostics, Type, Value};
@@ -51,6 +52,10 @@ impl<S> StateUpgrader<S> {
     }
 }
 
+fn read(type_name: &str, json: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
+    json::decode_state(json, ty).map_err(|e| unreadable(Source::StoredState(type_name), &e))
+}
+
 /// Reads a stored state of `version` as a state of the current schema (`S`, version
 /// `current`); a stored null stays null.
 pub(crate) fn upgrade_state<S: Object>(
@@ -78,7 +83,7 @@ pub(crate) fn upgrade_state<S: Object>(
         .into());
     }
     if version == current {
-        let value = read(&raw.json, &S::ty())?;
+        let value = read(type_name, &raw.json, &S::ty())?;
         // Through the typed state, so what Terraform gets back fits the schema exactly.
         return match value.is_null() {
             true => Ok(Value::Null),
@@ -98,23 +103,11 @@ pub(crate) fn upgrade_state<S: Object>(
                 ),
             )
         })?;
-    let value = read(&raw.json, &upgrader.prior_type)?;
+    let value = read(type_name, &raw.json, &upgrader.prior_type)?;
     if value.is_null() {
         return Ok(Value::Null);
     }
     Ok((upgrader.upgrade)(&value)?.to_value())
-}
-
-fn read(json: &[u8], ty: &Type) -> Result<Value, Diagnostic> {
-    json::decode_state(json, ty).map_err(|e| {
-        Diagnostic::error(
-            "Unreadable state",
-            format!(
-                "The stored state does not fit the schema: {e}. This is a bug in the provider \
-                 or a damaged state; please report it."
-            ),
-        )
-    })
 }
 
 #[cfg(test)]

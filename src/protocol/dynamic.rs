@@ -1,8 +1,47 @@
 //! DynamicValue: Terraform sends msgpack (JSON in a few older paths); we always answer msgpack.
+//! The codec's errors become diagnostics here, wherever the value came from.
 
 use super::diagnostics::Diagnostic;
 use super::tfplugin6 as proto;
-use super::value::{Type, Value, json, msgpack};
+use super::value::{DecodeError, Type, Value, json, msgpack};
+
+/// Where a value the codec could not read came from, which decides what its diagnostic says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// A DynamicValue of this RPC.
+    Wire,
+    /// The stored state of a resource of this type (UpgradeResourceState).
+    StoredState(&'a str),
+    /// The stored identity of a resource of this type (UpgradeResourceIdentity).
+    StoredIdentity(&'a str),
+}
+
+/// The diagnostic for a value from `source` that the codec cannot read.
+pub fn unreadable(source: Source<'_>, error: &DecodeError) -> Diagnostic {
+    match source {
+        Source::Wire => Diagnostic::error(
+            "Terraform sent a value the provider cannot read",
+            format!(
+                "{error}. This is a bug in the provider or a mismatch with this Terraform \
+                 version; please report it with the Terraform version."
+            ),
+        ),
+        Source::StoredState(type_name) => Diagnostic::error(
+            "Unreadable state",
+            format!(
+                "The stored state of this {type_name} does not fit its schema: {error}. This is \
+                 a bug in the provider or a damaged state; please report it."
+            ),
+        ),
+        Source::StoredIdentity(type_name) => Diagnostic::error(
+            "Unreadable identity",
+            format!(
+                "The stored identity of this {type_name} does not fit its schema: {error}. This \
+                 is a bug in the provider or a damaged state; please report it."
+            ),
+        ),
+    }
+}
 
 /// Decodes a value Terraform sent, reading msgpack first and falling back to JSON. A missing
 /// value is null, as Terraform means it.
@@ -11,21 +50,13 @@ pub fn decode(dynamic: Option<&proto::DynamicValue>, ty: &Type) -> Result<Value,
         return Ok(Value::Null);
     };
     let decoded = if !dynamic.msgpack.is_empty() {
-        msgpack::decode(&dynamic.msgpack, ty).map_err(|e| e.to_string())
+        msgpack::decode(&dynamic.msgpack, ty)
     } else if !dynamic.json.is_empty() {
-        json::decode(&dynamic.json, ty).map_err(|e| e.to_string())
+        json::decode(&dynamic.json, ty)
     } else {
         Ok(Value::Null)
     };
-    decoded.map_err(|problem| {
-        Diagnostic::error(
-            "Terraform sent a value the provider cannot read",
-            format!(
-                "{problem}. This is a bug in the provider or a mismatch with this Terraform \
-                 version; please report it with the Terraform version."
-            ),
-        )
-    })
+    decoded.map_err(|e| unreadable(Source::Wire, &e))
 }
 
 /// Encodes a value for Terraform.
