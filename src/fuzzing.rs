@@ -189,12 +189,12 @@ fn configuration(data: &[u8], secret: Option<&str>) -> (Config, HashMap<String, 
             env.insert(variable(attribute.name), text);
             continue;
         }
-        let value = if bit(unknown) {
-            Value::Unknown
-        } else if attribute.ty == Type::Number {
-            text.parse::<Number>().map_or(Value::Null, Value::Number)
-        } else {
-            Value::string(text)
+        // A value of the attribute's own type, as Terraform would send it.
+        let value = match &attribute.ty {
+            _ if bit(unknown) => Value::Unknown,
+            Type::Number => text.parse::<Number>().map_or(Value::Null, Value::Number),
+            Type::Bool => text.parse::<bool>().map_or(Value::Null, Value::Bool),
+            _ => Value::string(text),
         };
         block.set_attr(attribute.name, value);
     }

@@ -18,6 +18,23 @@ pub struct Page {
     pub text: String,
 }
 
+/// One example on a page: its heading, the language of its code block, and the code.
+struct Example {
+    heading: String,
+    language: &'static str,
+    code: String,
+}
+
+impl Example {
+    fn new(heading: impl Into<String>, language: &'static str, code: String) -> Self {
+        Self {
+            heading: heading.into(),
+            language,
+            code,
+        }
+    }
+}
+
 /// Every page, relative to the docs folder, with examples read from `examples_dir`.
 pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
     let provider = PartnerCenterProvider::new();
@@ -28,33 +45,30 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
             "partnercenter Provider",
             "",
             &provider.schema(),
-            &[("Example Usage", "terraform", read("provider/provider.tf")?)],
+            &[Example::new(
+                "Example Usage",
+                "terraform",
+                read("provider/provider.tf")?,
+            )],
         ),
     }];
     for resource in provider.resources() {
         let name = resource.type_name();
         let dir = format!("resources/{name}");
         let identity = resource.identity_schema();
-        let mut examples = vec![(
+        let mut examples = vec![Example::new(
             "Example Usage",
             "terraform",
             read(&format!("{dir}/resource.tf"))?,
         )];
-        // A resource shows these further uses when it has them: no other resource needs to.
-        for (file, heading) in [
-            (
-                "write-only.tf",
-                "Example Usage: a write-only validation code",
-            ),
-            ("async.tf", "Example Usage: the asynchronous contract"),
-        ] {
-            if let Some(example) = optional(read(&format!("{dir}/{file}")))? {
-                examples.push((heading, "terraform", example));
-            }
-        }
-        examples.push(("Import", "shell", read(&format!("{dir}/import.sh"))?));
+        examples.extend(further_examples(&examples_dir.join(&dir))?);
+        examples.push(Example::new(
+            "Import",
+            "shell",
+            read(&format!("{dir}/import.sh"))?,
+        ));
         if identity.is_some() {
-            examples.push((
+            examples.push(Example::new(
                 "Import by identity",
                 "terraform",
                 read(&format!("{dir}/import-by-identity.tf"))?,
@@ -77,7 +91,7 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
                 name,
                 "Data Source",
                 &data_source.schema(),
-                &[(
+                &[Example::new(
                     "Example Usage",
                     "terraform",
                     read(&format!("data-sources/{name}/data-source.tf"))?,
@@ -93,7 +107,7 @@ pub fn pages(examples_dir: &Path) -> std::io::Result<Vec<Page>> {
                 name,
                 "List Resource",
                 &list.schema(),
-                &[(
+                &[Example::new(
                     "Example Usage",
                     "terraform",
                     read(&format!("list-resources/{name}/list-resource.tfquery.hcl"))?,
@@ -119,13 +133,42 @@ pub fn write_all(docs_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// An example file that a type may leave out.
-fn optional(read: std::io::Result<String>) -> std::io::Result<Option<String>> {
-    match read {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+/// The files of a resource's example folder that every resource has, or has with an identity.
+const USUAL_EXAMPLES: [&str; 2] = ["resource.tf", "import-by-identity.tf"];
+/// How a further example's first line names it, e.g. `# Example Usage: a write-only code`.
+const TITLE_LINE: &str = "# Example Usage: ";
+
+/// A resource's further examples: every other `.tf` file in its folder, in name order, each
+/// titled by its first line (`# Example Usage: …`), else by its file name.
+fn further_examples(dir: &Path) -> std::io::Result<Vec<Example>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.retain(|file| {
+        file.extension().is_some_and(|e| e == "tf")
+            && !USUAL_EXAMPLES.iter().any(|usual| file.ends_with(usual))
+    });
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file)?;
+            let (title, body) = match text.split_once('\n') {
+                Some((first, rest)) if first.starts_with(TITLE_LINE) => {
+                    (first[TITLE_LINE.len()..].trim().to_owned(), rest.to_owned())
+                }
+                _ => {
+                    let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+                    (stem.into_owned(), text)
+                }
+            };
+            Ok(Example::new(
+                format!("Example Usage: {title}"),
+                "terraform",
+                body,
+            ))
+        })
+        .collect()
 }
 
 /// The Registry names pages without the provider prefix.
@@ -135,7 +178,7 @@ fn short(type_name: &str) -> &str {
         .unwrap_or(type_name)
 }
 
-fn page(title: &str, kind: &str, schema: &Schema, examples: &[(&str, &str, String)]) -> String {
+fn page(title: &str, kind: &str, schema: &Schema, examples: &[Example]) -> String {
     let mut text = String::new();
     let subcategory = if kind.is_empty() {
         String::new()
@@ -148,11 +191,13 @@ fn page(title: &str, kind: &str, schema: &Schema, examples: &[(&str, &str, Strin
         first_line(schema.description)
     );
     let _ = writeln!(text, "# {title}{subcategory}\n\n{}\n", schema.description);
-    for (heading, language, body) in examples {
+    for example in examples {
         let _ = writeln!(
             text,
-            "## {heading}\n\n```{language}\n{}\n```\n",
-            body.trim_end()
+            "## {}\n\n```{}\n{}\n```\n",
+            example.heading,
+            example.language,
+            example.code.trim_end()
         );
     }
     let _ = writeln!(
@@ -249,7 +294,17 @@ mod tests {
     fn committed_docs_match_the_schema() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let pages = pages(&root.join("examples")).expect("examples exist");
-        assert_eq!(pages.len(), 6);
+        // Every committed page is generated: none is left behind by a renamed or removed type.
+        let mut committed_paths = Vec::new();
+        markdown_under(&root.join("docs"), Path::new(""), &mut committed_paths);
+        let mut generated_paths: Vec<PathBuf> = pages.iter().map(|p| p.path.clone()).collect();
+        committed_paths.sort();
+        generated_paths.sort();
+        assert_eq!(
+            committed_paths, generated_paths,
+            "docs/ holds other pages than the schemas give; regenerate with \
+             `cargo run -- --docs docs` and remove the stale ones"
+        );
         for page in pages {
             let committed = std::fs::read_to_string(root.join("docs").join(&page.path))
                 .unwrap_or_else(|e| {
@@ -263,6 +318,19 @@ mod tests {
                 "docs/{} differs from the schema; regenerate with `cargo run -- --docs docs`",
                 page.path.display()
             );
+        }
+    }
+
+    /// The `.md` files under `dir`, as paths relative to the docs folder (`prefix` within it).
+    fn markdown_under(dir: &Path, prefix: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read docs/") {
+            let entry = entry.expect("docs/ entry");
+            let relative = prefix.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                markdown_under(&entry.path(), &relative, found);
+            } else if relative.extension().is_some_and(|e| e == "md") {
+                found.push(relative);
+            }
         }
     }
 

@@ -83,3 +83,50 @@ impl Provider for PartnerCenterProvider {
         self.stop.cancel();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// Terraform finds a type by its name, which must begin with the provider's; the gRPC
+    /// service keys its types by name, so a second type of one name would hide the first.
+    #[test]
+    fn type_names_are_the_providers_and_unique() {
+        let provider = PartnerCenterProvider::new();
+        let prefix = format!(
+            "{}_",
+            PROVIDER_ADDRESS.rsplit('/').next().unwrap_or_default()
+        );
+        let kinds: [(&str, Vec<&str>); 3] = [
+            (
+                "resource",
+                provider.resources().iter().map(|r| r.type_name()).collect(),
+            ),
+            (
+                "data source",
+                provider
+                    .data_sources()
+                    .iter()
+                    .map(|d| d.type_name())
+                    .collect(),
+            ),
+            (
+                "list resource",
+                provider
+                    .list_resources()
+                    .iter()
+                    .map(|l| l.type_name())
+                    .collect(),
+            ),
+        ];
+        for (kind, names) in kinds {
+            let mut seen = HashSet::new();
+            for name in names {
+                assert!(name.starts_with(&prefix), "{kind} {name} lacks {prefix}");
+                assert!(seen.insert(name), "two {kind}s are named {name}");
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+# Example Usage: the asynchronous contract
 # With the asynchronous contract (POST / GET /qualifications), Partner Center vets Education and
 # GovernmentCommunityCloud; StateOwnedEntity can be set too, beside the other.
 provider "partnercenter" {

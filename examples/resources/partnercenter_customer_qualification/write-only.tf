@@ -1,3 +1,4 @@
+# Example Usage: a write-only validation code
 # Terraform 1.11 and later: the validation code is sent to Partner Center but never stored in
 # the plan or the state. Change validation_code_wo_version to send a new code.
 data "partnercenter_validation_codes" "all" {}
