@@ -213,10 +213,11 @@ impl Client {
         url: &Url,
         call: &CallContext,
     ) -> Result<Answer, Error> {
-        let budget = request.budget.map_or(self.inner.deadline, |budget| {
-            budget.min(self.inner.deadline)
-        });
-        let deadline = Instant::now() + budget;
+        let own_deadline = Instant::now() + self.inner.deadline;
+        let (deadline, budget) = match request.budget {
+            Some(budget) if budget.ends < own_deadline => (budget.ends, budget.of),
+            _ => (own_deadline, self.inner.deadline),
+        };
         // The request in flight, or the last one sent: its correlation id changes per request.
         let mut call = call.clone();
         let deadline_exceeded =
