@@ -57,7 +57,7 @@ enum Remedy {
     WrongCloud,
     /// AADSTS7000215, AADSTS7000222.
     ClientSecretRefused,
-    /// AADSTS700016, AADSTS90002.
+    /// AADSTS700016.
     UnknownApplication,
     /// Any other refusal of the token endpoint.
     SignInRefused,
@@ -455,7 +455,7 @@ mod tests {
 
     #[test]
     fn each_token_case_says_what_to_do_first_then_quotes_entra() {
-        let cases: [(u32, &str, &[&str]); 9] = [
+        let cases: [(u32, &str, &[&str]); 12] = [
             (
                 50076,
                 "sign in again with multi-factor authentication",
@@ -488,6 +488,17 @@ mod tests {
             ),
             (500011, "check environment", &["environment", "\"china\""]),
             (7000215, "the client secret was refused", &["client_secret"]),
+            (7000222, "the client secret was refused", &["client_secret"]),
+            (
+                70000,
+                "the refresh token was refused",
+                &["another client_id or tenant", "refresh_token"],
+            ),
+            (
+                700016,
+                "the application is unknown in the tenant",
+                &["client_id", "tenant_id", "environment"],
+            ),
             (
                 9999,
                 "Partner Center authentication failed",
@@ -570,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn every_summary_and_advice_is_one_line_without_a_trailing_period() {
+    fn every_summary_is_a_one_line_title_and_every_advice_a_sentence() {
         let remedies = [
             Remedy::MfaRequired,
             Remedy::TokenRefused,
