@@ -68,6 +68,7 @@ fn examples_work(version: &'static str) {
         "resources/partnercenter_customer_qualification/write-only.tf",
         "resources/partnercenter_customer_qualification/async.tf",
         "data-sources/partnercenter_customer_qualification/data-source.tf",
+        "data-sources/partnercenter_qualification_history/data-source.tf",
         "data-sources/partnercenter_validation_codes/data-source.tf",
         IMPORT_BY_IDENTITY,
     ] {
