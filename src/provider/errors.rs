@@ -113,16 +113,17 @@ impl Remedy {
         })
     }
 
+    /// A refusal Entra explains by its code, or else one of the credentials themselves; an
+    /// outage or throttling of the token endpoint is no matter of credentials.
     fn of_token(auth: &AuthError) -> Option<Self> {
         let AuthError::Rejected { .. } = auth else {
             return None;
         };
-        Some(
-            ENTRA_CODES
-                .iter()
-                .find(|(code, _)| auth.has_code(*code))
-                .map_or(Self::SignInRefused, |(_, remedy)| *remedy),
-        )
+        ENTRA_CODES
+            .iter()
+            .find(|(code, _)| auth.has_code(*code))
+            .map(|(_, remedy)| *remedy)
+            .or_else(|| auth.is_permanent().then_some(Self::SignInRefused))
     }
 
     /// What went wrong and what to do, in short.
@@ -509,6 +510,35 @@ mod tests {
             let said = format!("AADSTS{code}: Entra's own words");
             says(token(&[code], &said), summary, advice, &said);
         }
+    }
+
+    #[test]
+    fn a_token_endpoint_outage_asks_for_no_new_credentials() {
+        let refused = |status| Error::RetriesExhausted {
+            attempts: 6,
+            last: Box::new(Error::Auth {
+                call: Box::new(call(reqwest::Method::GET, Caller::AppUser)),
+                source: AuthError::Rejected {
+                    endpoint: "https://login.microsoftonline.com/t/oauth2/token".into(),
+                    status,
+                    error: "unexpected answer".into(),
+                    description: None,
+                    retry_after: None,
+                    entra: Box::default(),
+                },
+            }),
+        };
+        for status in [429, 503] {
+            let outage = refused(status);
+            assert_eq!(Remedy::find(outage.causes()), None, "HTTP {status}");
+            let d = diagnostic(outage);
+            assert_eq!(d.summary, "Partner Center request failed", "HTTP {status}");
+            assert!(!d.detail.contains("check tenant_id"), "{}", d.detail);
+        }
+        assert_eq!(
+            Remedy::find(refused(400).causes()),
+            Some(Remedy::SignInRefused)
+        );
     }
 
     #[test]
