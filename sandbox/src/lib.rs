@@ -203,7 +203,8 @@
 //!   for, `""` for none); `POST /admin/counters/reset` clears them and the request log.
 //! - `GET /admin/requests`: the last 2000 requests (API and token endpoint), oldest first:
 //!   `method`, `path` (never the query), `route`, `ms_requestid`, `ms_correlationid`,
-//!   `ms_contract_version`, `user_agent` (each `null` when the request had none), `resource`
+//!   `ms_contract_version`, `user_agent`, `client_request_id` (a token request's; each `null`
+//!   when the request had none), `resource`
 //!   (the `resource` of a token request that reached the endpoint, else `null`), `status`
 //!   (absent when dropped), `fault` (`status`, `drop`, a case's name, `latency`, `rate_limit`,
 //!   `…_after_handler`, or `null`). A client that sends a new `MS-CorrelationId` per call and the

@@ -96,6 +96,8 @@ pub(crate) struct LogEntry {
     ms_correlationid: Option<String>,
     ms_contract_version: Option<String>,
     user_agent: Option<String>,
+    /// The `client-request-id` a token request sent, which Entra logs as its correlation id.
+    client_request_id: Option<String>,
     /// The `resource` a token request asked for, when it reached the token endpoint.
     resource: Option<String>,
     /// Absent when the connection was dropped.
@@ -257,13 +259,14 @@ pub(crate) async fn middleware(
         ms_correlationid: header(headers, "ms-correlationid"),
         ms_contract_version: header(headers, "ms-contract-version"),
         user_agent: header(headers, "user-agent"),
+        client_request_id: header(headers, "client-request-id"),
         resource: None,
         method,
         path,
         status: None,
         fault: None,
     };
-    let client_request_id = header(headers, "client-request-id");
+    let client_request_id = entry.client_request_id.clone();
     // What a named case's answer names, read only when a case strikes.
     let case_answer = |effect: Effect| {
         let cloud = *lock(&app.cloud);
@@ -365,6 +368,7 @@ mod tests {
             ms_correlationid: None,
             ms_contract_version: None,
             user_agent: None,
+            client_request_id: None,
             resource: None,
             status,
             fault: None,

@@ -12,7 +12,7 @@ use time::{Date, OffsetDateTime};
 
 use super::client::Client;
 use super::collection::{Collection, next_token};
-use super::contract::ApiRequest;
+use super::contract::{ApiRequest, Budget};
 use super::error::{Error, describe_json_error};
 
 /// The `operationType` of a qualification change.
@@ -46,8 +46,8 @@ pub struct HistoryQuery<'a> {
     /// One customer's records (the documented `CustomerId` filter), or every customer's.
     pub customer_id: Option<&'a str>,
     pub days: HistoryDays,
-    /// A budget for each request, retries included, shorter than the client's deadline: for a
-    /// lookup whose answer is a nicety that must not hold up the run.
+    /// A budget for the whole query, every page, retry and wait included, shorter than the
+    /// client's deadline: for a lookup whose answer is a nicety that must not hold up the run.
     pub budget: Option<Duration>,
 }
 
@@ -114,12 +114,13 @@ impl Client {
         &self,
         query: &HistoryQuery<'_>,
     ) -> Result<Vec<QualificationChange>, Error> {
+        let budget = query.budget.map(Budget::from_now);
         let mut changes = Vec::new();
         for window in windows(OffsetDateTime::now_utc().date(), query.days) {
             let mut sent: Option<String> = None;
             loop {
                 let page = self
-                    .call(request(query, window, sent.as_deref()))
+                    .call(request(query, budget, window, sent.as_deref()))
                     .await?
                     .decode(decode_page)?;
                 changes.extend(page.changes);
@@ -174,9 +175,10 @@ fn date(date: Date) -> String {
 
 /// `GET /v1/auditrecords?startDate=…[&endDate=…][&filter=…]`; with the continuation token of the
 /// page before, the page after it (`seekOperation=Next` and the `MS-ContinuationToken` header,
-/// the window and filter repeated, as the collection's `next` link does).
+/// the window and filter repeated, as the collection's `next` link does), within `budget`.
 fn request(
     query: &HistoryQuery<'_>,
+    budget: Option<Budget>,
     window: Window,
     continuation: Option<&str>,
 ) -> ApiRequest<'static> {
@@ -202,7 +204,7 @@ fn request(
         segments: vec!["v1", "auditrecords"],
         query: parameters,
         headers,
-        budget: query.budget,
+        budget,
         ..ApiRequest::default()
     }
 }
@@ -291,8 +293,9 @@ mod tests {
             days: days(30),
             budget: Some(Duration::from_secs(15)),
         };
+        let budget = Budget::from_now(Duration::from_secs(15));
         let open = window(date!(2026 - 04 - 21), None);
-        let first = request(&query, open, None);
+        let first = request(&query, Some(budget), open, None);
         assert_eq!(first.segments, ["v1", "auditrecords"]);
         assert_eq!(
             first.query,
@@ -305,10 +308,15 @@ mod tests {
             ]
         );
         assert!(first.headers.is_empty());
-        assert_eq!(first.budget, Some(Duration::from_secs(15)));
-        let next = request(&query, open, Some("t-1"));
+        assert_eq!(first.budget, Some(budget));
+        let next = request(&query, Some(budget), open, Some("t-1"));
         assert_eq!(next.query[2], ("seekOperation", "Next".to_owned()));
         assert_eq!(next.headers, [("MS-ContinuationToken", "t-1".to_owned())]);
+        assert_eq!(
+            next.budget,
+            Some(budget),
+            "the pages of a query share its budget"
+        );
 
         let everyone = HistoryQuery {
             customer_id: None,
@@ -317,7 +325,7 @@ mod tests {
         };
         let closed = window(date!(2026 - 03 - 22), Some(date!(2026 - 04 - 20)));
         assert_eq!(
-            request(&everyone, closed, None).query,
+            request(&everyone, None, closed, None).query,
             [
                 ("startDate", "2026-03-22".to_owned()),
                 ("endDate", "2026-04-20".to_owned()),

@@ -213,10 +213,11 @@ impl Client {
         url: &Url,
         call: &CallContext,
     ) -> Result<Answer, Error> {
-        let budget = request.budget.map_or(self.inner.deadline, |budget| {
-            budget.min(self.inner.deadline)
-        });
-        let deadline = Instant::now() + budget;
+        let own_deadline = Instant::now() + self.inner.deadline;
+        let (deadline, budget) = match request.budget {
+            Some(budget) if budget.ends < own_deadline => (budget.ends, budget.of),
+            _ => (own_deadline, self.inner.deadline),
+        };
         // The request in flight, or the last one sent: its correlation id changes per request.
         let mut call = call.clone();
         let deadline_exceeded =
@@ -312,7 +313,9 @@ impl Client {
             call.ids.correlation_id = new_correlation_id();
             let sent = Instant::now();
             let response = self.send(request, url, call, &token).await?;
-            let outcome = self.answer(response, request, call, attempt, sent).await;
+            let outcome = self
+                .answer(response, request, call, attempt, sent, &token)
+                .await;
             let renewable = matches!(&outcome, Err(Error::Api(api))
                 if api.status == StatusCode::UNAUTHORIZED.as_u16() && !api.is_mfa_required());
             if renewable && !renewed && self.inner.tokens.forget(&token).await {
@@ -363,6 +366,7 @@ impl Client {
         call: &CallContext,
         attempt: u32,
         sent: Instant,
+        token: &Secret,
     ) -> Result<Answer, Error> {
         let status = response.status();
         let retry_after = response::retry_after(&response);
@@ -403,11 +407,11 @@ impl Client {
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.inner.throttle.throttled(sent, retry_after);
         }
-        // A server may echo the validation code it refused; it must not reach the user's screen.
+        // A server may echo the validation code it refused, or the token it was sent (a gateway's
+        // error page quoting the request); neither may reach the user's screen.
         let redact = |text: &str| {
-            request
-                .code
-                .map_or(text.to_owned(), |c| c.redact_from(text))
+            let text = token.redact_from(text);
+            request.code.map_or(text.clone(), |c| c.redact_from(&text))
         };
         Err(Error::Api(Box::new(ApiError {
             status: status.as_u16(),

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
+use tokio::time::Instant;
 
 use super::config::Secret;
 use super::error::describe_json_error;
@@ -31,7 +32,25 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) body: Option<String>,
     /// A budget shorter than the client's deadline, retries and waits included, for a call
     /// whose answer is a nicety that must not hold up the run (the drift lookup).
-    pub(crate) budget: Option<Duration>,
+    pub(crate) budget: Option<Budget>,
+}
+
+/// A time limit that several calls share (the pages of one activity log lookup): each must end
+/// by `ends`, and a call that does not names `of`, the whole budget, in its error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Budget {
+    pub(crate) of: Duration,
+    pub(crate) ends: Instant,
+}
+
+impl Budget {
+    /// `of`, counted from now.
+    pub(crate) fn from_now(of: Duration) -> Self {
+        Self {
+            of,
+            ends: Instant::now() + of,
+        }
+    }
 }
 
 /// `PUT /v1/customers/{id}/qualification[?code=…]` with the enum's integer as body and the

@@ -385,7 +385,7 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         let not_found = [codes::CUSTOMER_NOT_FOUND, codes::NOT_FOUND];
         self.api()
-            .and_then(|api| api.code.as_deref()?.parse::<u32>().ok())
+            .and_then(ApiError::numeric_code)
             .is_some_and(|code| not_found.contains(&code))
     }
 

@@ -57,7 +57,7 @@ enum Remedy {
     WrongCloud,
     /// AADSTS7000215, AADSTS7000222.
     ClientSecretRefused,
-    /// AADSTS700016, AADSTS90002.
+    /// AADSTS700016.
     UnknownApplication,
     /// Any other refusal of the token endpoint.
     SignInRefused,
@@ -113,16 +113,17 @@ impl Remedy {
         })
     }
 
+    /// A refusal Entra explains by its code, or else one of the credentials themselves; an
+    /// outage or throttling of the token endpoint is no matter of credentials.
     fn of_token(auth: &AuthError) -> Option<Self> {
         let AuthError::Rejected { .. } = auth else {
             return None;
         };
-        Some(
-            ENTRA_CODES
-                .iter()
-                .find(|(code, _)| auth.has_code(*code))
-                .map_or(Self::SignInRefused, |(_, remedy)| *remedy),
-        )
+        ENTRA_CODES
+            .iter()
+            .find(|(code, _)| auth.has_code(*code))
+            .map(|(_, remedy)| *remedy)
+            .or_else(|| auth.is_permanent().then_some(Self::SignInRefused))
     }
 
     /// What went wrong and what to do, in short.
@@ -455,7 +456,7 @@ mod tests {
 
     #[test]
     fn each_token_case_says_what_to_do_first_then_quotes_entra() {
-        let cases: [(u32, &str, &[&str]); 9] = [
+        let cases: [(u32, &str, &[&str]); 12] = [
             (
                 50076,
                 "sign in again with multi-factor authentication",
@@ -488,6 +489,17 @@ mod tests {
             ),
             (500011, "check environment", &["environment", "\"china\""]),
             (7000215, "the client secret was refused", &["client_secret"]),
+            (7000222, "the client secret was refused", &["client_secret"]),
+            (
+                70000,
+                "the refresh token was refused",
+                &["another client_id or tenant", "refresh_token"],
+            ),
+            (
+                700016,
+                "the application is unknown in the tenant",
+                &["client_id", "tenant_id", "environment"],
+            ),
             (
                 9999,
                 "Partner Center authentication failed",
@@ -498,6 +510,35 @@ mod tests {
             let said = format!("AADSTS{code}: Entra's own words");
             says(token(&[code], &said), summary, advice, &said);
         }
+    }
+
+    #[test]
+    fn a_token_endpoint_outage_asks_for_no_new_credentials() {
+        let refused = |status| Error::RetriesExhausted {
+            attempts: 6,
+            last: Box::new(Error::Auth {
+                call: Box::new(call(reqwest::Method::GET, Caller::AppUser)),
+                source: AuthError::Rejected {
+                    endpoint: "https://login.microsoftonline.com/t/oauth2/token".into(),
+                    status,
+                    error: "unexpected answer".into(),
+                    description: None,
+                    retry_after: None,
+                    entra: Box::default(),
+                },
+            }),
+        };
+        for status in [429, 503] {
+            let outage = refused(status);
+            assert_eq!(Remedy::find(outage.causes()), None, "HTTP {status}");
+            let d = diagnostic(outage);
+            assert_eq!(d.summary, "Partner Center request failed", "HTTP {status}");
+            assert!(!d.detail.contains("check tenant_id"), "{}", d.detail);
+        }
+        assert_eq!(
+            Remedy::find(refused(400).causes()),
+            Some(Remedy::SignInRefused)
+        );
     }
 
     #[test]
@@ -570,7 +611,7 @@ mod tests {
     }
 
     #[test]
-    fn every_summary_and_advice_is_one_line_without_a_trailing_period() {
+    fn every_summary_is_a_one_line_title_and_every_advice_a_sentence() {
         let remedies = [
             Remedy::MfaRequired,
             Remedy::TokenRefused,

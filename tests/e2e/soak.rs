@@ -1,4 +1,4 @@
-//! A short soak_under: 100 resources at parallelism 50 while the sandbox injects 429s, 500s, 503s,
+//! A short soak: 100 resources at parallelism 50 while the sandbox injects 429s, 500s, 503s,
 //! latency and dropped connections at random, drawn from a seeded generator so that a failure
 //! can be replayed (`SOAK_SEED=N`). The apply converges with no error, the sandbox ends as
 //! configured, and no PUT is applied twice: a retry of a PUT whose answer was lost is recognised
@@ -13,7 +13,7 @@ use serde_json::{Value as Json, json};
 
 const RESOURCES: usize = 100;
 const PARALLELISM: &str = "-parallelism=50";
-/// A seed under which each kind of fault strikes at least once in this soak_under.
+/// A seed under which each kind of fault strikes at least once in this soak.
 const DEFAULT_SEED: u64 = 11;
 
 /// Each fault strikes an API request with its own chance.

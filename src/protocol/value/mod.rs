@@ -294,7 +294,7 @@ mod tests {
         })
     }
 
-    /// The shape of the provider's `partnercenter_validation_codes` data source.
+    /// A data source's shape: an id beside a list of objects.
     pub(super) fn schema_type() -> Type {
         Type::object([
             ("id", Type::String),

@@ -14,14 +14,15 @@ mod secrets;
 use std::time::Duration;
 
 use partnercenter_sandbox::{
-    self as sandbox, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-    DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID, DEMO_VALIDATION_CODE,
-    RunningSandbox, SandboxConfig, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
+    self as sandbox, Actor, AuditSettings, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY,
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID,
+    DEMO_VALIDATION_CODE, RunningSandbox, SandboxConfig, Seed, SeedAuditRecord,
+    UNKNOWN_CUSTOMER as UNKNOWN,
 };
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
-    AuthError, Client, ClientConfig, Credentials, Error, Qualification, QualificationRequest,
-    RetryPolicy, Secret, VettedQualification, user_agent,
+    AuthError, Client, ClientConfig, Credentials, Error, HistoryDays, HistoryQuery, Qualification,
+    QualificationRequest, RetryPolicy, Secret, VettedQualification, user_agent,
 };
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -592,6 +593,56 @@ async fn the_deadline_bounds_the_whole_call() {
         ),
         "{error:?}"
     );
+}
+
+/// A query's budget bounds all its pages together: a lookup that pages cannot take a budget
+/// per page. Each page here takes 10 s of a 15 s budget, so the second ends at 15 s.
+#[tokio::test(start_paused = true)]
+async fn a_budget_bounds_every_page_of_a_query() {
+    let (sandbox, client) = demo_with(|c| c.deadline = Duration::from_secs(300)).await;
+    let admin = sandbox.admin();
+    let change = |who: &str| {
+        SeedAuditRecord::qualification_change(
+            SCHOOL,
+            &[sandbox::Qualification::Education],
+            &[sandbox::Qualification::Nonprofit],
+            Actor::user(who),
+            std::time::SystemTime::now(),
+        )
+    };
+    admin
+        .add_audit_records(&[change("alice@contoso.com"), change("bob@contoso.com")])
+        .await
+        .expect("records");
+    admin
+        .set_audit_settings(AuditSettings {
+            page_size: 1,
+            ..AuditSettings::default()
+        })
+        .await
+        .expect("one record a page");
+    admin
+        .add_fault(json!({"kind": "latency", "millis": 10_000, "path_prefix": "/v1/auditrecords"}))
+        .await
+        .expect("fault");
+    let budget = Duration::from_secs(15);
+    let query = HistoryQuery {
+        customer_id: Some(SCHOOL),
+        days: HistoryDays::ONE_REQUEST,
+        budget: Some(budget),
+    };
+    let started = Instant::now();
+    let error = client
+        .qualification_changes(&query)
+        .await
+        .expect_err("the second page outlives the budget");
+    assert!(
+        matches!(error, Error::DeadlineExceeded { deadline, attempts: 1, last: None, .. }
+            if deadline == budget),
+        "{error:?}"
+    );
+    // The first page answered at 10 s: the error is the second page's, cut at the budget's end.
+    assert_eq!(started.elapsed(), budget);
 }
 
 #[tokio::test]

@@ -99,8 +99,22 @@ async fn no_secret_in_any_error_text() {
         Credentials::AccessToken(Secret::new(STATIC)),
     ));
     errors.push(ready.qualifications(UNKNOWN).await.expect_err("404"));
+    // A gateway quotes the request it refused, bearer token included.
+    admin
+        .add_fault(json!({"kind": "status", "status": 502, "count": 1,
+                          "body": format!("<html>Authorization: Bearer {STATIC}</html>")}))
+        .await
+        .expect("fault");
+    let mut once = config(&sandbox, Credentials::AccessToken(Secret::new(STATIC)));
+    once.max_retries = 0;
+    errors.push(
+        client(once)
+            .qualifications(SCHOOL)
+            .await
+            .expect_err("refused"),
+    );
 
-    assert_eq!(errors.len(), 9);
+    assert_eq!(errors.len(), 10);
     for error in &errors {
         for text in [error.to_string(), format!("{error:?}")] {
             for secret in [CODE, CLIENT_SECRET, REFRESH, STATIC, ACCESS_TOKEN_PREFIX] {

@@ -15,9 +15,10 @@ use crate::quote::{PROSE_CHARS, QUOTED_CHARS, excerpt, quote};
 
 use super::NAMES;
 
-/// The lookup's budget, retries and waits included (the refresh's own read keeps the client's):
-/// a few retries of a passing 5xx fit, while a `Retry-After` beyond it (Partner Center's usual
-/// "try again in 57 seconds") ends the lookup at once instead of holding up the plan.
+/// The lookup's budget, every page, retry and wait included (the refresh's own read keeps the
+/// client's): a few retries of a passing 5xx fit, while a `Retry-After` beyond it (Partner
+/// Center's usual "try again in 57 seconds") ends the lookup at once instead of holding up the
+/// plan.
 const LOOKUP_BUDGET: Duration = Duration::from_secs(15);
 
 /// The warning that goes with the drift of `customer_id`'s qualification: who made the newest
