@@ -80,8 +80,8 @@ pub async fn serve<P: Provider>(
         _ => None,
     };
 
-    // A unix socket (and a directory made for it) is removed when the listener is dropped.
-    let (listener, address, place) = listen::bind(env.unix_socket_dir.as_deref())?;
+    // A unix socket (and a directory made for it) is removed when `_place` goes, on return.
+    let (listener, address, _place) = listen::bind(env.unix_socket_dir.as_deref())?;
 
     let (cert_der, acceptor) = tls.unzip();
     let announcement = match &mode {
@@ -126,7 +126,6 @@ pub async fn serve<P: Provider>(
             tokio::time::sleep(GRACEFUL_SHUTDOWN_LIMIT).await;
         } => tracing::debug!("graceful shutdown took too long; stopping anyway"),
     }
-    drop(place);
     Ok(())
 }
 
