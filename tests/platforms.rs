@@ -10,13 +10,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use common::{
-    PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, mirror_config, repo_root, temp_dir, text,
+    KillOnDrop, PROVIDER_ADDRESS, Sandbox, VERSIONS, Workspace, mirror_config, repo_root, temp_dir,
+    text,
 };
 use partnercenter_sandbox::{DEMO_SCHOOL, Qualification};
+use terraform_provider_partnercenter::protocol::tfplugin6::get_provider_schema;
+use terraform_provider_partnercenter::protocol::tfplugin6::provider_client::ProviderClient;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const PROFILE: &str = "cross-test";
@@ -515,6 +518,59 @@ fn windows_amd64_under_wine_serves_terraform() {
     let binary = cross_binary("windows_amd64", PROVIDER);
     let wine = wine(std::slice::from_ref(&binary));
     serves_terraform(&wine, &binary);
+}
+
+/// `--debug` on Windows serves plain gRPC on TCP 127.0.0.1 and prints the matching
+/// `TF_REATTACH_PROVIDERS`, as a PowerShell line; a client at that address gets the schema.
+#[tokio::test]
+async fn windows_debug_mode_prints_a_tcp_reattach_address_that_serves() {
+    use std::io::BufRead as _;
+    let binary = cross_binary("windows_amd64", PROVIDER);
+    let wine = wine(std::slice::from_ref(&binary));
+    let mut child = KillOnDrop(
+        wine.command(&binary)
+            .arg("--debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(value) = line.trim().strip_prefix("$env:TF_REATTACH_PROVIDERS=") {
+            reattach = Some(value.trim_matches('\'').to_owned());
+            break;
+        }
+    }
+    let reattach: serde_json::Value =
+        serde_json::from_str(&reattach.expect("a PowerShell reattach line")).unwrap();
+    let addr = &reattach[PROVIDER_ADDRESS]["Addr"];
+    assert_eq!(addr["Network"], "tcp", "{reattach}");
+    let address: std::net::SocketAddr = addr["String"].as_str().unwrap().parse().unwrap();
+    assert!(address.ip().is_loopback(), "{address}");
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(
+            move |_: tonic::transport::Uri| async move {
+                let stream = tokio::net::TcpStream::connect(address).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            },
+        ))
+        .await
+        .unwrap();
+    let schema = ProviderClient::new(channel)
+        .get_provider_schema(get_provider_schema::Request {})
+        .await
+        .expect("schema over TCP")
+        .into_inner();
+    assert!(
+        schema
+            .resource_schemas
+            .contains_key("partnercenter_customer_qualification")
+    );
 }
 
 /// The sandboxes only need to start: their behaviour is the native sandbox's, tested natively.

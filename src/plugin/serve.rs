@@ -147,9 +147,15 @@ fn reattach_instructions(provider_address: &str, address: &Address) -> String {
             "Addr": { "Network": address.network(), "String": address.to_string() },
         }
     });
+    // The shell a developer has at hand: PowerShell on Windows.
+    let set = if cfg!(windows) {
+        "$env:TF_REATTACH_PROVIDERS="
+    } else {
+        "export TF_REATTACH_PROVIDERS="
+    };
     format!(
         "Provider started. To attach Terraform, set TF_REATTACH_PROVIDERS in the shell \
-         where you run terraform:\n\n\texport TF_REATTACH_PROVIDERS='{reattach}'\n\n\
+         where you run terraform:\n\n\t{set}'{reattach}'\n\n\
          Stop the provider with Ctrl-C."
     )
 }
