@@ -22,7 +22,8 @@ cross gcc and no Apple SDK are needed.
 - darwin: Security and CoreFoundation, which the certificate verifier needs (it asks the macOS
   keychain, where companies put their TLS-inspection CAs), are linked through the text stubs in
   scripts/darwin-frameworks/ (the system's own libraries, by their install names); minimum
-  macOS 11.0; zig signs each binary ad hoc, as macOS requires on arm64.
+  macOS 11.0; zig signs the arm64 binaries ad hoc, as macOS requires there (amd64 ones run
+  unsigned).
 
 Installs what is missing: Debian's rustc-web and rust-web-src with apt-get (as root, or through
 sudo), and ziglang and cargo-zigbuild from PyPI into a venv under $TOOLS_DIR (default .tools/).
