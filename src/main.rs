@@ -6,7 +6,6 @@ use terraform_provider_partnercenter::framework::server::GrpcProvider;
 use terraform_provider_partnercenter::plugin::{self, PluginError, ServeMode};
 use terraform_provider_partnercenter::provider::PartnerCenterProvider;
 use terraform_provider_partnercenter::{logging, provider};
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 const USAGE: &str = "\
@@ -107,34 +106,72 @@ fn serve(mode: ServeMode) -> Result<(), RunError> {
 }
 
 /// Terraform sends Ctrl-C to its whole process group and then stops plugins itself through
-/// StopProvider and Shutdown; dying on SIGINT would lose the record of what an apply did.
-/// So SIGINT is ignored under Terraform (and stops a `--debug` server); SIGTERM always stops.
+/// StopProvider and Shutdown; dying on Ctrl-C would lose the record of what an apply did.
+/// So Ctrl-C is ignored under Terraform (and stops a `--debug` server), as go-plugin's servers
+/// do. On unix that is SIGINT, and SIGTERM always stops. On Windows the console delivers
+/// CTRL_C_EVENT (and CTRL_BREAK_EVENT) to every process attached to it, the plugin included;
+/// Go reads both as an interrupt, and so do we. Windows has no SIGTERM: closing the console, a
+/// logoff or a shutdown end the process, as they end Go plugins.
 #[derive(Debug)]
 struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+    #[cfg(windows)]
+    ctrl_break: tokio::signal::windows::CtrlBreak,
+}
+
+/// What a signal asks of the plugin.
+#[derive(Debug, PartialEq, Eq)]
+enum Signalled {
+    Interrupt,
+    #[cfg(unix)]
+    Terminate,
 }
 
 impl Signals {
     /// From this call on, the signals are ours; needs the runtime.
+    #[cfg(unix)]
     fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
         })
     }
 
+    /// From this call on, Ctrl-C and Ctrl-Break are ours (a console handler that answers them
+    /// keeps Windows' default, which ends the process, from running); needs the runtime.
+    #[cfg(windows)]
+    fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            ctrl_break: tokio::signal::windows::ctrl_break()?,
+        })
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) -> Signalled {
+        tokio::select! {
+            _ = self.interrupt.recv() => Signalled::Interrupt,
+            _ = self.terminate.recv() => Signalled::Terminate,
+        }
+    }
+
+    #[cfg(windows)]
+    async fn next(&mut self) -> Signalled {
+        tokio::select! {
+            _ = self.ctrl_c.recv() => Signalled::Interrupt,
+            _ = self.ctrl_break.recv() => Signalled::Interrupt,
+        }
+    }
+
     async fn stop_on(mut self, shutdown: CancellationToken, debug: bool) {
-        loop {
-            tokio::select! {
-                _ = self.interrupt.recv() => {
-                    if debug {
-                        break;
-                    }
-                    tracing::debug!("ignoring SIGINT: Terraform stops plugins through StopProvider");
-                }
-                _ = self.terminate.recv() => break,
-            }
+        while self.next().await == Signalled::Interrupt && !debug {
+            tracing::debug!("ignoring Ctrl-C: Terraform stops plugins through StopProvider");
         }
         shutdown.cancel();
     }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[cfg(unix)]
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::{Cloud, RateLimit, SandboxConfig, SandboxError, persist, spawn};
@@ -83,13 +84,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<SandboxCo
 }
 
 /// SIGTERM and SIGINT (Ctrl-C), listened for from before the address is printed: a signal sent
-/// as soon as the address is read must stop the sandbox cleanly, not kill it.
+/// as soon as the address is read must stop the sandbox cleanly, not kill it. On Windows, the
+/// console's Ctrl-C and Ctrl-Break.
 struct StopSignals {
+    #[cfg(unix)]
     term: Signal,
+    #[cfg(unix)]
     interrupt: Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+    #[cfg(windows)]
+    ctrl_break: tokio::signal::windows::CtrlBreak,
 }
 
 impl StopSignals {
+    #[cfg(unix)]
     fn listen() -> std::io::Result<Self> {
         Ok(Self {
             term: signal(SignalKind::terminate())?,
@@ -97,10 +106,27 @@ impl StopSignals {
         })
     }
 
+    #[cfg(windows)]
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            ctrl_break: tokio::signal::windows::ctrl_break()?,
+        })
+    }
+
+    #[cfg(unix)]
     async fn received(mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.interrupt.recv() => {}
+        }
+    }
+
+    #[cfg(windows)]
+    async fn received(mut self) {
+        tokio::select! {
+            _ = self.ctrl_c.recv() => {}
+            _ = self.ctrl_break.recv() => {}
         }
     }
 }

@@ -1,24 +1,26 @@
-//! One accepted plugin connection: TLS over a unix socket, or plain in `--debug` mode.
+//! One accepted plugin connection: TLS over a unix socket (TCP on Windows), or plain in `--debug`
+//! mode.
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::UnixStream;
 use tokio_rustls::server::TlsStream;
 use tokio_util::either::Either;
 
+use super::listen::Stream;
+
 /// What tonic serves: it needs `Connected`, which it cannot have for foreign stream types.
 #[derive(Debug)]
-pub(crate) struct Connection(Either<UnixStream, Box<TlsStream<UnixStream>>>);
+pub(crate) struct Connection(Either<Stream, Box<TlsStream<Stream>>>);
 
 impl Connection {
-    pub(crate) fn plain(stream: UnixStream) -> Self {
+    pub(crate) fn plain(stream: Stream) -> Self {
         Self(Either::Left(stream))
     }
 
-    pub(crate) fn tls(stream: TlsStream<UnixStream>) -> Self {
+    pub(crate) fn tls(stream: TlsStream<Stream>) -> Self {
         Self(Either::Right(Box::new(stream)))
     }
 }

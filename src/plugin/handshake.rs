@@ -1,9 +1,10 @@
 //! The go-plugin handshake: what Terraform puts in our environment and the one line we answer with.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 
+use super::listen::Address;
 use crate::quote::quote;
 
 /// The environment variable Terraform sets so a plugin knows it was started by Terraform.
@@ -81,15 +82,14 @@ pub fn negotiate(env: &HandshakeEnv) -> Result<u32, HandshakeError> {
 
 /// The line go-plugin's client parses from our stdout. Exactly six fields: Terraform 1.0's
 /// parser rejects a seventh. The certificate is DER in base64 without padding, as go-plugin
-/// decodes it with `RawStdEncoding`.
-pub fn handshake_line(protocol: u32, socket: &Path, server_cert_der: Option<&[u8]>) -> String {
+/// decodes it with `RawStdEncoding`. The address is a unix socket's path, or on Windows
+/// `127.0.0.1:PORT` with the network `tcp`.
+pub fn handshake_line(protocol: u32, address: &Address, server_cert_der: Option<&[u8]>) -> String {
     let cert = server_cert_der
         .map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der))
         .unwrap_or_default();
-    format!(
-        "{CORE_PROTOCOL_VERSION}|{protocol}|unix|{}|grpc|{cert}",
-        socket.display()
-    )
+    let network = address.network();
+    format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|{address}|grpc|{cert}")
 }
 
 #[cfg(test)]
@@ -144,10 +144,18 @@ mod tests {
     #[test]
     fn handshake_line_has_exactly_six_fields_and_unpadded_cert() {
         let der = [1u8, 2, 3, 4]; // 4 bytes: padded base64 would end in "=="
-        let line = handshake_line(6, Path::new("/tmp/x/p.sock"), Some(&der));
+        let socket = Address::Unix(PathBuf::from("/tmp/x/p.sock"));
+        let line = handshake_line(6, &socket, Some(&der));
         assert_eq!(line, "1|6|unix|/tmp/x/p.sock|grpc|AQIDBA");
         assert_eq!(line.split('|').count(), 6);
-        let plain = handshake_line(6, Path::new("/s"), None);
+        let plain = handshake_line(6, &Address::Unix(PathBuf::from("/s")), None);
         assert_eq!(plain, "1|6|unix|/s|grpc|");
+    }
+
+    #[test]
+    fn on_windows_the_line_names_tcp_on_loopback() {
+        let port = Address::Tcp("127.0.0.1:10007".parse().unwrap());
+        let line = handshake_line(6, &port, Some(&[1, 2, 3, 4]));
+        assert_eq!(line, "1|6|tcp|127.0.0.1:10007|grpc|AQIDBA");
     }
 }

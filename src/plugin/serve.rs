@@ -1,12 +1,10 @@
 //! Listening, the handshake line, and the gRPC server's life from first accept to shutdown.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::Stream;
-use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
@@ -15,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::connection::Connection;
 use super::controller::{Controller, Stdio};
 use super::handshake::{self, HandshakeEnv, HandshakeError};
+use super::listen::{self, Address, ListenError, Listener};
 use super::proto::grpc_controller_server::GrpcControllerServer;
 use super::proto::grpc_stdio_server::GrpcStdioServer;
 use super::routes::PluginServices;
@@ -52,12 +51,8 @@ pub enum PluginError {
     Handshake(#[from] HandshakeError),
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("could not listen on unix socket {path}: {source}")]
-    Listen {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] ListenError),
     #[error("could not write the handshake to stdout: {0}")]
     Stdout(#[source] std::io::Error),
     #[error("the gRPC server failed: {0}")]
@@ -85,17 +80,16 @@ pub async fn serve<P: Provider>(
         _ => None,
     };
 
-    // The socket (and a directory made for it) is removed when this function returns.
-    let (listener, socket_place) = listen(env.unix_socket_dir.as_deref())?;
-    let socket = socket_place.path().to_path_buf();
+    // A unix socket (and a directory made for it) is removed when `_place` goes, on return.
+    let (listener, address, _place) = listen::bind(env.unix_socket_dir.as_deref())?;
 
     let (cert_der, acceptor) = tls.unzip();
     let announcement = match &mode {
-        ServeMode::Terraform => handshake::handshake_line(protocol, &socket, cert_der.as_deref()),
-        ServeMode::Debug { provider_address } => reattach_instructions(provider_address, &socket),
+        ServeMode::Terraform => handshake::handshake_line(protocol, &address, cert_der.as_deref()),
+        ServeMode::Debug { provider_address } => reattach_instructions(provider_address, &address),
     };
     announce(&announcement)?;
-    tracing::debug!(socket = %socket.display(), tls = acceptor.is_some(), "plugin serving");
+    tracing::debug!(%address, tls = acceptor.is_some(), "plugin serving");
 
     let health_reporter = tonic_health::server::HealthReporter::new();
     // go-plugin's client pings the service named "plugin".
@@ -132,56 +126,7 @@ pub async fn serve<P: Provider>(
             tokio::time::sleep(GRACEFUL_SHUTDOWN_LIMIT).await;
         } => tracing::debug!("graceful shutdown took too long; stopping anyway"),
     }
-    drop(socket_place);
     Ok(())
-}
-
-/// Where the socket lives; dropping it removes the socket (and the directory made for it).
-#[derive(Debug)]
-enum SocketPlace {
-    /// Directly in the user's `PLUGIN_UNIX_SOCKET_DIR`, as go-plugin does: that variable exists
-    /// so a client running elsewhere (another user, a container) can reach the socket, which a
-    /// private directory around it would prevent.
-    Given(tempfile::TempPath),
-    /// In a fresh directory only we can enter, under the system's temporary directory.
-    Private {
-        _dir: tempfile::TempDir,
-        socket: PathBuf,
-    },
-}
-
-impl SocketPlace {
-    fn path(&self) -> &Path {
-        match self {
-            Self::Given(path) => path,
-            Self::Private { socket, .. } => socket,
-        }
-    }
-}
-
-fn listen(given_dir: Option<&Path>) -> Result<(UnixListener, SocketPlace), PluginError> {
-    if let Some(dir) = given_dir {
-        let (listener, path) = tempfile::Builder::new()
-            .prefix("plugin")
-            .make_in(dir, |path| UnixListener::bind(path))
-            .map_err(|source| PluginError::Listen {
-                path: dir.to_path_buf(),
-                source,
-            })?
-            .into_parts();
-        return Ok((listener, SocketPlace::Given(path)));
-    }
-    let base = std::env::temp_dir();
-    let dir = tempfile::Builder::new()
-        .prefix("tfpc")
-        .tempdir_in(&base)
-        .map_err(|source| PluginError::Listen { path: base, source })?;
-    let socket = dir.path().join("plugin.sock");
-    let listener = UnixListener::bind(&socket).map_err(|source| PluginError::Listen {
-        path: socket.clone(),
-        source,
-    })?;
-    Ok((listener, SocketPlace::Private { _dir: dir, socket }))
 }
 
 /// Writes the announcement and flushes: Terraform waits for this line before anything else.
@@ -192,19 +137,25 @@ fn announce(line: &str) -> Result<(), PluginError> {
         .map_err(PluginError::Stdout)
 }
 
-fn reattach_instructions(provider_address: &str, socket: &Path) -> String {
+fn reattach_instructions(provider_address: &str, address: &Address) -> String {
     let reattach = serde_json::json!({
         provider_address: {
             "Protocol": "grpc",
             "ProtocolVersion": handshake::PLUGIN_PROTOCOL_VERSION,
             "Pid": std::process::id(),
             "Test": true,
-            "Addr": { "Network": "unix", "String": socket.display().to_string() },
+            "Addr": { "Network": address.network(), "String": address.to_string() },
         }
     });
+    // The shell a developer has at hand: PowerShell on Windows.
+    let set = if cfg!(windows) {
+        "$env:TF_REATTACH_PROVIDERS="
+    } else {
+        "export TF_REATTACH_PROVIDERS="
+    };
     format!(
         "Provider started. To attach Terraform, set TF_REATTACH_PROVIDERS in the shell \
-         where you run terraform:\n\n\texport TF_REATTACH_PROVIDERS='{reattach}'\n\n\
+         where you run terraform:\n\n\t{set}'{reattach}'\n\n\
          Stop the provider with Ctrl-C."
     )
 }
@@ -212,7 +163,7 @@ fn reattach_instructions(provider_address: &str, socket: &Path) -> String {
 /// Accepts connections and finishes each TLS handshake in its own task, so one slow client
 /// cannot stall the others; yields only connections that passed client verification.
 fn incoming(
-    listener: UnixListener,
+    listener: Listener,
     acceptor: Option<TlsAcceptor>,
     shutdown: CancellationToken,
 ) -> impl Stream<Item = std::io::Result<Connection>> {
@@ -222,7 +173,7 @@ fn incoming(
             let stream = tokio::select! {
                 () = shutdown.cancelled() => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(stream) => stream,
                     Err(err) => {
                         tracing::warn!(error = %err, "accepting a plugin connection failed");
                         // Errors such as EMFILE persist until something closes; retrying at
@@ -251,7 +202,7 @@ fn incoming(
 
 async fn handshake_tls(
     acceptor: TlsAcceptor,
-    stream: UnixStream,
+    stream: listen::Stream,
     tx: mpsc::Sender<std::io::Result<Connection>>,
 ) {
     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

@@ -17,6 +17,7 @@ mod identity;
 mod interrupt;
 mod list_stop;
 mod malformed_calls;
+mod platforms;
 mod plugin_handshake;
 mod query;
 mod release;

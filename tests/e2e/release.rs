@@ -1,21 +1,23 @@
 //! Installing the provider as a user would: the release artifacts `scripts/release.py` builds
 //! (their contents, sums and signature), and the README's CLI configurations, verbatim, with a
 //! real Terraform (each pinned version) installing from those artifacts or the build folder.
+//! The releases here are built with the tests' `cross-test` profile (the binary users get, a
+//! static musl build on linux, without the release profile's fat LTO); the `platforms` module
+//! runs the other platforms' binaries.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::common::{
-    PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version, gpg, provider_binary, readme_block,
-    repo_root, temp_dir, text, zip,
+    NEWEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version, gpg, provider_binary,
+    readme_block, repo_root, temp_dir, text, zip,
 };
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const KEY_ID_VARIABLE: &str = "PARTNERCENTER_GPG_KEY_ID";
 
-/// Packages this build's provider binary (the release profile only changes the compiler flags)
-/// into a fresh folder and returns it.
+/// Builds a linux_amd64 release into a fresh folder and returns it.
 fn package() -> tempfile::TempDir {
     let out = temp_dir("tfpc-release");
     package_into(out.path());
@@ -32,15 +34,17 @@ fn package_into(out: &Path) -> Output {
     output
 }
 
-/// Runs `scripts/release.py` into `out`, signing with `key` (a keyring and the key's id) if
-/// given.
+/// Runs `scripts/release.py` for linux_amd64 into `out`, signing with `key` (a keyring and the
+/// key's id) if given.
 fn release(out: &Path, key: Option<(&gpg::Keyring, &str)>) -> Output {
-    let mut command = Command::new("python3");
+    release_of("linux_amd64", out, key)
+}
+
+/// Runs `scripts/release.py` for `platforms` (comma-separated) into `out`.
+fn release_of(platforms: &str, out: &Path, key: Option<(&gpg::Keyring, &str)>) -> Output {
+    let mut command = Command::new(repo_root().join("scripts/release.py"));
     command
-        .arg(repo_root().join("scripts/release.py"))
-        .arg("--binary")
-        .arg(provider_binary())
-        .arg("--out")
+        .args(["--platforms", platforms, "--profile", "cross-test", "--out"])
         .arg(out)
         // A key the developer's shell has set must not sign the tests' releases.
         .env_remove(KEY_ID_VARIABLE);
@@ -70,6 +74,10 @@ fn zip_name() -> String {
     format!("terraform-provider-partnercenter_{VERSION}_linux_amd64.zip")
 }
 
+fn sandbox_zip_name() -> String {
+    format!("partnercenter-sandbox_{VERSION}_linux_amd64.zip")
+}
+
 fn manifest_name() -> String {
     format!("terraform-provider-partnercenter_{VERSION}_manifest.json")
 }
@@ -86,7 +94,7 @@ fn public_key_name() -> String {
     format!("terraform-provider-partnercenter_{VERSION}_signing-key.asc")
 }
 
-/// The SHA256SUMS lists exactly the zip and the manifest, and `sha256sum` recomputes each
+/// The SHA256SUMS lists exactly the folder's zips and the manifest, and `sha256sum` recomputes each
 /// listed file's digest to the one listed.
 fn check_sums(out: &Path) {
     let dir = out.join(PROVIDER_ADDRESS);
@@ -96,7 +104,18 @@ fn check_sums(out: &Path) {
         .map(|line| line.split_once("  ").map_or(line, |(_, name)| name))
         .collect();
     listed.sort_unstable();
-    let mut expected = [manifest_name(), zip_name()];
+    let mut expected: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read the release folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".zip"))
+        .chain([manifest_name()])
+        .collect();
     expected.sort_unstable();
     assert_eq!(listed, expected, "{sums}");
     let check = Command::new("sha256sum")
@@ -123,12 +142,17 @@ fn artifacts_have_the_registry_names_and_sums() {
     );
     check_sums(out.path());
 
-    // The zip holds exactly the executable, named as Terraform looks for it.
+    // The zip holds exactly the executable, named as Terraform looks for it; the sandbox's zip
+    // beside it holds the sandbox.
     assert_eq!(
         zip::entries(&archive),
         vec![format!(
             "terraform-provider-partnercenter_v{VERSION} 0o100755"
         )]
+    );
+    assert_eq!(
+        zip::entries(&artifact(out.path(), &sandbox_zip_name())),
+        vec!["partnercenter-sandbox 0o100755".to_owned()]
     );
 
     // The mirror's index lists this version with the zip.
@@ -199,7 +223,7 @@ fn a_signed_release_verifies_with_its_public_key() {
         "the README's steps:\n{steps}\n{said}"
     );
     assert!(said.contains("Good signature"), "{said}");
-    for name in [zip_name(), manifest_name()] {
+    for name in [zip_name(), sandbox_zip_name(), manifest_name()] {
         assert!(said.contains(&format!("{name}: OK")), "{said}");
     }
 
@@ -266,6 +290,100 @@ fn an_unusable_key_fails_the_release() {
         assert!(!dir.join(signature_name()).exists(), "{key_id}");
         assert!(!dir.join(public_key_name()).exists(), "{key_id}");
     }
+}
+
+const PLATFORMS: [&str; 5] = [
+    "linux_amd64",
+    "linux_arm64",
+    "darwin_amd64",
+    "darwin_arm64",
+    "windows_amd64",
+];
+
+/// A release of all five platforms: each zip holds its executable (`.exe` on windows) and is
+/// listed in the sums and (the provider's) in the mirror's index; `terraform providers lock`
+/// from the release folder accepts every package and records the hash the index gives.
+#[test]
+fn terraform_locks_all_five_platforms_from_the_release() {
+    let dist = temp_dir("tfpc-dist");
+    let output = release_of(&PLATFORMS.join(","), dist.path(), None);
+    assert!(output.status.success(), "release.py: {}", text(&output));
+    check_sums(dist.path());
+    let index = artifact_json(dist.path(), &format!("{VERSION}.json"));
+    for platform in PLATFORMS {
+        let exe = if platform == "windows_amd64" {
+            ".exe"
+        } else {
+            ""
+        };
+        let zip = format!("terraform-provider-partnercenter_{VERSION}_{platform}.zip");
+        assert_eq!(
+            zip::entries(&artifact(dist.path(), &zip)),
+            [format!(
+                "terraform-provider-partnercenter_v{VERSION}{exe} 0o100755"
+            )]
+        );
+        let sandbox = format!("partnercenter-sandbox_{VERSION}_{platform}.zip");
+        assert_eq!(
+            zip::entries(&artifact(dist.path(), &sandbox)),
+            [format!("partnercenter-sandbox{exe} 0o100755")]
+        );
+        assert_eq!(index["archives"][platform]["url"], zip.as_str());
+    }
+
+    let workspace = Workspace::with_cli_config(NEWEST, "", "");
+    let mirror = format!("-fs-mirror={}", dist.path().display());
+    let mut args = vec!["providers", "lock", "-no-color", mirror.as_str()];
+    let flags = PLATFORMS.map(|platform| format!("-platform={platform}"));
+    args.extend(flags.iter().map(String::as_str));
+    let said = workspace.ok(&args);
+    let lock = std::fs::read_to_string(workspace.work_dir().join(".terraform.lock.hcl"))
+        .unwrap_or_else(|e| panic!("no lock file ({e}): {said}"));
+    for platform in PLATFORMS {
+        let h1 = index["archives"][platform]["hashes"][0]
+            .as_str()
+            .expect("an h1 hash");
+        assert!(
+            lock.contains(h1),
+            "{platform}: {h1} not locked:\n{lock}\n{said}"
+        );
+    }
+}
+
+/// The README's quick release command, typed as written in a shell at the clone's root: the
+/// script is executable (in git, so in every clone) and writes the release into dist/.
+#[test]
+fn the_readmes_release_command_runs_as_written() {
+    let mode = Command::new("git")
+        .args([
+            "ls-files",
+            "--stage",
+            "scripts/release.py",
+            "scripts/crossbuild.py",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .expect("run git");
+    let staged = String::from_utf8_lossy(&mode.stdout);
+    assert_eq!(
+        staged.lines().filter(|l| l.starts_with("100755 ")).count(),
+        2,
+        "the scripts must be executable in git: {staged}"
+    );
+    let block = readme_block("sh", |block| block.contains("scripts/release.py --profile"));
+    let quick = block
+        .lines()
+        .find(|line| line.contains("PARTNERCENTER_PLATFORMS=linux_amd64"))
+        .unwrap_or_else(|| panic!("no quick release line in:\n{block}"));
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", quick])
+        .current_dir(repo_root())
+        .env_remove(KEY_ID_VARIABLE)
+        .output()
+        .expect("run bash");
+    assert!(output.status.success(), "{quick}\n{}", text(&output));
+    let dist = repo_root().join("dist");
+    check_sums(&dist);
 }
 
 /// The README's CLI configuration block that contains `marker`, with the placeholder clone

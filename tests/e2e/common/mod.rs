@@ -22,7 +22,7 @@ use partnercenter_sandbox::{
 use serde_json::Value as Json;
 
 pub(crate) use sandbox::Sandbox;
-pub(crate) use workspace::{Workspace, required_providers};
+pub(crate) use workspace::{Workspace, mirror_config, required_providers};
 
 pub(crate) const PROVIDER_ADDRESS: &str = "registry.terraform.io/partnercenter-oss/partnercenter";
 

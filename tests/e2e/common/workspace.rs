@@ -277,7 +277,7 @@ impl Workspace {
 
 /// A CLI configuration that installs this provider from the `filesystem_mirror` folder `mirror`
 /// (in either of Terraform's layouts) and everything else from its registry.
-fn mirror_config(mirror: &Path) -> String {
+pub(crate) fn mirror_config(mirror: &Path) -> String {
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{PROVIDER_ADDRESS}\"]\n  }}\n  direct {{\n    exclude = [\"{PROVIDER_ADDRESS}\"]\n  }}\n}}\n",
         mirror.display()
