@@ -22,8 +22,8 @@ cross gcc and no Apple SDK are needed.
 - darwin: Security and CoreFoundation, which the certificate verifier needs (it asks the macOS
   keychain, where companies put their TLS-inspection CAs), are linked through the text stubs in
   scripts/darwin-frameworks/ (the system's own libraries, by their install names); minimum
-  macOS 11.0; zig signs the arm64 binaries ad hoc, as macOS requires there (amd64 ones run
-  unsigned).
+  macOS 11.0; every darwin binary is signed ad hoc: zig's linker signs the arm64 ones (macOS
+  kills an unsigned arm64 program), scripts/macho_sign.py the amd64 ones, which zig cannot.
 
 Installs what is missing: Debian's rustc-web and rust-web-src with apt-get (as root, or through
 sudo), and ziglang and cargo-zigbuild from PyPI into a venv under $TOOLS_DIR (default .tools/).
@@ -36,6 +36,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import macho_sign
 
 REPO = Path(__file__).resolve().parent.parent
 PLATFORMS = {
@@ -206,6 +208,11 @@ def build(platforms, packages, profile, env):
             path = binary_path(platform, package, profile)
             if not path.is_file():
                 raise CrossBuildError(f"crossbuild: cargo built no {path}")
+            if platform == "darwin_amd64":
+                try:
+                    macho_sign.sign(path)
+                except macho_sign.SignError as error:
+                    raise CrossBuildError(f"crossbuild: {error}") from error
             built[platform, package] = path
     return built
 

@@ -226,7 +226,7 @@ const ALLOWED_DYLIBS: [&str; 5] = [
 ];
 
 #[test]
-fn darwin_binaries_are_macho_for_macos_11_with_system_libraries_only_and_signed_on_arm64() {
+fn darwin_binaries_are_macho_for_macos_11_with_system_libraries_only_and_signed() {
     const CPU_TYPE_X86_64: u32 = 0x0100_0007;
     const CPU_TYPE_ARM64: u32 = 0x0100_000c;
     const PLATFORM_MACOS: u32 = 1;
@@ -255,13 +255,10 @@ fn darwin_binaries_are_macho_for_macos_11_with_system_libraries_only_and_signed_
                     "{what} links {dylib}, which not every Mac has"
                 );
             }
-            // macOS kills an unsigned arm64 program; on amd64 a signature is optional, and
-            // zig's linker writes one for arm64 only.
-            match (found.signature, platform) {
-                (Some(signature), _) => assert_signed_ad_hoc(&what, &file, signature),
-                (None, "darwin_amd64") => {}
-                (None, _) => panic!("{what}: no code signature (macOS kills it on arm64)"),
-            }
+            let signature = found
+                .signature
+                .unwrap_or_else(|| panic!("{what}: no code signature"));
+            assert_signed_ad_hoc(&what, &file, signature);
         }
     }
     // The provider asks the keychain (the sandbox links the frameworks too, built beside it).
@@ -274,6 +271,38 @@ fn darwin_binaries_are_macho_for_macos_11_with_system_libraries_only_and_signed_
         "{:?}",
         provider.dylibs
     );
+}
+
+/// zig's linker signs the arm64 binaries, scripts/macho_sign.py the amd64 ones: given one of
+/// zig's with its page hashes wiped, the script must write back exactly the signature zig
+/// wrote, so that what it writes for amd64 is the kind of signature macOS accepts from a linker.
+#[test]
+fn the_signing_script_writes_what_zigs_linker_writes() {
+    for package in [PROVIDER, SANDBOX] {
+        let zigs = read(&cross_binary("darwin_arm64", package));
+        let (offset, _) = macho(&zigs).signature.expect("zig signs arm64 binaries");
+        let directory = offset + u32_be(&zigs, offset + 16) as usize; // the first blob
+        let hashes = directory + u32_be(&zigs, directory + 16) as usize;
+        let slots = u32_be(&zigs, directory + 28) as usize;
+        let mut wiped = zigs.clone();
+        wiped[hashes..hashes + slots * 32].fill(0);
+        let dir = temp_dir("macho-sign");
+        let copy = dir.path().join(package);
+        std::fs::write(&copy, &wiped).unwrap();
+        let signing = Command::new("python3")
+            .arg(repo_root().join("scripts/macho_sign.py"))
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(signing.status.success(), "{}", text(&signing));
+        let ours = read(&copy);
+        assert_eq!(ours.len(), zigs.len(), "{package}: the file changed size");
+        let differing = ours.iter().zip(&zigs).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differing, 0,
+            "{package}: {differing} bytes differ from zig's"
+        );
+    }
 }
 
 // ---- windows: PE -----------------------------------------------------------------------------
