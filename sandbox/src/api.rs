@@ -102,7 +102,7 @@ fn caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
 
 /// Credentials that do not allow the request, answered as Partner Center does.
 #[derive(Debug)]
-pub(crate) enum Denied {
+enum Denied {
     /// Missing, unknown or expired.
     NoToken,
     /// App-only, where a change needs App+User.
@@ -120,7 +120,7 @@ impl IntoResponse for Denied {
 
 /// Only App+User tokens may change a customer: where the change comes from, for the activity
 /// log and the API's idempotency.
-pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
+fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
     match caller(app, headers) {
         None => Err(Denied::NoToken),
         Some(Caller {
@@ -140,10 +140,7 @@ pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denie
 }
 
 /// A success rendered by `render`, or Partner Center's error body.
-pub(crate) fn answer<T>(
-    outcome: Result<T, ApiFailure>,
-    render: impl FnOnce(T) -> Response,
-) -> Response {
+fn answer<T>(outcome: Result<T, ApiFailure>, render: impl FnOnce(T) -> Response) -> Response {
     outcome.map_or_else(IntoResponse::into_response, render)
 }
 
@@ -162,6 +159,21 @@ pub(crate) fn serve_read<T>(
     answer(outcome, render)
 }
 
+/// Serves a change, which only App+User tokens may make: `change` runs after the token is
+/// checked, so that an anonymous caller learns nothing about its request; `render` runs on
+/// what it made.
+pub(crate) fn serve_change<T>(
+    app: &App,
+    headers: &HeaderMap,
+    change: impl FnOnce(Origin) -> Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    match may_change(app, headers) {
+        Ok(origin) => answer(change(origin), render),
+        Err(denied) => denied.into_response(),
+    }
+}
+
 /// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
 fn qualification_answer(qualification: Qualification) -> Response {
     Json(qualification.answer()).into_response()
@@ -172,8 +184,7 @@ struct CodeQuery {
     code: Option<String>,
 }
 
-/// The body and query are checked after the token, as Partner Center does: an anonymous caller
-/// learns nothing about its request.
+/// The body and query are checked after the token, as Partner Center does.
 async fn put_qualification(
     State(app): State<Arc<App>>,
     Path(customer_id): Path<String>,
@@ -181,21 +192,18 @@ async fn put_qualification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let origin = match may_change(&app, &headers) {
-        Ok(origin) => origin,
-        Err(denied) => return denied.into_response(),
+    let change = |origin: Origin| {
+        let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
+            return Err(ApiFailure::bad_request(
+                error_codes::INVALID_PROPERTY,
+                "The request is malformed: the body must be UTF-8 and the query well encoded.",
+            ));
+        };
+        app.mutate(|state| {
+            state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
+        })
     };
-    let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
-        return ApiFailure::bad_request(
-            error_codes::INVALID_PROPERTY,
-            "The request is malformed: the body must be UTF-8 and the query well encoded.",
-        )
-        .into_response();
-    };
-    let outcome = app.mutate(|state| {
-        state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
-    });
-    answer(outcome, qualification_answer)
+    serve_change(&app, &headers, change, qualification_answer)
 }
 
 async fn get_qualification(

@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::api::{answer, may_change, serve_read};
-use crate::state::{ApiFailure, Held, Posted, Requested};
+use crate::api::{serve_change, serve_read};
+use crate::state::{ApiFailure, Held, Origin, Posted, Requested};
 use crate::wire::{Qualification, error_codes};
 use crate::{App, lock};
 
@@ -209,14 +209,13 @@ async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let origin = match may_change(&app, &headers) {
-        Ok(origin) => origin,
-        Err(denied) => return denied.into_response(),
-    };
-    let outcome = read_request(&body).and_then(|requested| {
+    let change = |origin: Origin| {
+        let requested = read_request(&body)?;
         app.mutate(|state| state.post_qualification(&customer_id, requested, &origin))
-    });
-    answer(outcome, |posted| render_post(&posted, *lock(&app.shapes)))
+    };
+    serve_change(&app, &headers, change, |posted| {
+        render_post(&posted, *lock(&app.shapes))
+    })
 }
 
 /// App-only or App+User.
