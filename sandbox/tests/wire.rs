@@ -988,3 +988,27 @@ async fn customer_list_and_its_continuation() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_malformed_list_query_is_refused_after_the_token() {
+    let wire = Wire::start().await;
+    for path in [
+        "/v1/customers?size=1&size=2",
+        "/v1/auditrecords?size=1&size=2",
+    ] {
+        assert_eq!(
+            wire.api(Method::GET, path, None, "").await.status,
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            wire.api(Method::GET, path, Some(DEMO_ACCESS_TOKEN), "")
+                .await,
+            json_answer(
+                400,
+                r#"{"code":3000,"description":"The query is malformed.","data":[],"source":"PartnerFD"}"#
+            ),
+            "{path}"
+        );
+    }
+}
