@@ -1,15 +1,19 @@
 //! The sandbox's Partner Center API routes, with Partner Center's bodies, casing and error shapes.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::{ErrorBody, LinkHeader, Qualification, error_codes};
@@ -157,6 +161,50 @@ pub(crate) fn serve_read<T>(
     }
     let outcome = read(&lock(&app.state));
     answer(outcome, render)
+}
+
+/// A request for a page of a collection: its query `Q`, or why that is malformed (answered
+/// after the token is checked, like every refusal of a read), its headers and its own URI.
+pub(crate) struct PageRequest<Q> {
+    query: Result<Q, ApiFailure>,
+    headers: HeaderMap,
+    uri: Uri,
+}
+
+impl<S: Send + Sync, Q: DeserializeOwned> FromRequestParts<S> for PageRequest<Q> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let query = Query::try_from_uri(&parts.uri)
+            .map(|Query(query)| query)
+            .map_err(|_| {
+                ApiFailure::bad_request(error_codes::INVALID_PROPERTY, "The query is malformed.")
+            });
+        Ok(Self {
+            query,
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+/// Serves a page of a collection, which any valid token may read: `request` reads the query
+/// and the headers, `read` takes the page under the state lock, and `render` gets the page, the
+/// request and the request's own URI for the `self` link.
+pub(crate) fn serve_page<Q, R, T>(
+    app: &App,
+    page: PageRequest<Q>,
+    request: impl FnOnce(Q, &HeaderMap) -> Result<R, ApiFailure>,
+    read: impl FnOnce(&crate::state::State, &R) -> T,
+    render: impl FnOnce(T, &R, String) -> Response,
+) -> Response {
+    let request = page.query.and_then(|query| request(query, &page.headers));
+    serve_read(
+        app,
+        &page.headers,
+        |state| request.map(|request| (read(state, &request), request)),
+        |(items, request)| render(items, &request, page.uri.to_string()),
+    )
 }
 
 /// Serves a change, which only App+User tokens may make: `change` runs after the token is
