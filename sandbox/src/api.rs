@@ -143,8 +143,12 @@ fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
     }
 }
 
-/// A success rendered by `render`, or Partner Center's error body.
-fn answer<T>(outcome: Result<T, ApiFailure>, render: impl FnOnce(T) -> Response) -> Response {
+/// A success rendered by `render`, or the refusal's own answer (Partner Center's error body for
+/// the API's).
+pub(crate) fn answer<T, E: IntoResponse>(
+    outcome: Result<T, E>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
     outcome.map_or_else(IntoResponse::into_response, render)
 }
 
