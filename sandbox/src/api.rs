@@ -11,7 +11,7 @@ use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route(
             "/v1/customers/{customer_id}/qualification",
-            get(get_qualification).put(put_qualification),
+            get_customer(crate::state::State::qualification, |_, qualification| {
+                qualification_answer(qualification)
+            })
+            .put(put_qualification),
         )
         .route("/v1/customers/all/validations", get(get_validations))
 }
@@ -167,6 +170,24 @@ pub(crate) fn serve_read<T>(
     answer(outcome, render)
 }
 
+/// The GET of a route under `/v1/customers/{customer_id}`, which any valid token may make:
+/// `read` runs under the state lock, `render` after it.
+pub(crate) fn get_customer<T: Send + 'static>(
+    read: fn(&crate::state::State, &str) -> Result<T, ApiFailure>,
+    render: fn(&App, T) -> Response,
+) -> MethodRouter<Arc<App>> {
+    get(
+        move |State(app): State<Arc<App>>, Path(id): Path<String>, headers: HeaderMap| async move {
+            serve_read(
+                &app,
+                &headers,
+                |state| read(state, &id),
+                |found| render(&app, found),
+            )
+        },
+    )
+}
+
 /// A request for a page of a collection: its query `Q`, or why that is malformed (answered
 /// after the token is checked, like every refusal of a read), its headers and its own URI.
 pub(crate) struct PageRequest<Q> {
@@ -256,19 +277,6 @@ async fn put_qualification(
         })
     };
     serve_change(&app, &headers, change, qualification_answer)
-}
-
-async fn get_qualification(
-    State(app): State<Arc<App>>,
-    Path(customer_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    serve_read(
-        &app,
-        &headers,
-        |state| state.qualification(&customer_id),
-        qualification_answer,
-    )
 }
 
 /// A validation code in Partner Center's casing.

@@ -11,12 +11,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::api::{serve_change, serve_read};
+use crate::api::{get_customer, serve_change};
 use crate::state::{ApiFailure, Held, Origin, Posted, Requested};
 use crate::wire::{Qualification, error_codes};
 use crate::{App, lock};
@@ -24,7 +23,10 @@ use crate::{App, lock};
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route(
         "/v1/customers/{customer_id}/qualifications",
-        get(list).post(post),
+        get_customer(crate::state::State::qualifications, |app, held| {
+            render_list(&held, *lock(&app.shapes))
+        })
+        .post(post),
     )
 }
 
@@ -216,20 +218,6 @@ async fn post(
     serve_change(&app, &headers, change, |posted| {
         render_post(&posted, *lock(&app.shapes))
     })
-}
-
-/// App-only or App+User.
-async fn list(
-    State(app): State<Arc<App>>,
-    Path(customer_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    serve_read(
-        &app,
-        &headers,
-        |state| state.qualifications(&customer_id),
-        |held| render_list(&held, *lock(&app.shapes)),
-    )
 }
 
 #[cfg(test)]
