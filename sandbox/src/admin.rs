@@ -2,15 +2,16 @@
 //! faults, counters, request log.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use time::OffsetDateTime;
@@ -18,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::wire::{Cloud, Qualification};
 
+use crate::api::answer;
 use crate::audit::AuditSettings;
 use crate::faults::FaultSpec;
 use crate::qualifications::AnswerShapes;
@@ -43,15 +45,9 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/admin/auditrecords",
             get(audit_records).post(add_audit_records),
         )
-        .route(
-            "/admin/auditrecords/settings",
-            get(audit_settings).put(set_audit_settings),
-        )
+        .route("/admin/auditrecords/settings", setting::<AuditSettings>())
         .route("/admin/cloud", get(cloud).put(set_cloud))
-        .route(
-            "/admin/qualifications/shapes",
-            get(answer_shapes).put(set_answer_shapes),
-        )
+        .route("/admin/qualifications/shapes", setting::<AnswerShapes>())
         .route(
             "/admin/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
@@ -86,14 +82,59 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, Json(json!({ "error": message.to_string() }))).into_response()
 }
 
-fn refused(refusal: &AdminRefusal) -> Response {
-    let status = match refusal {
-        AdminRefusal::UnknownCustomer(_) => StatusCode::NOT_FOUND,
-        AdminRefusal::NotAGuid(_)
-        | AdminRefusal::NotVetted { .. }
-        | AdminRefusal::InvalidRecord(_) => StatusCode::BAD_REQUEST,
-    };
-    refuse(status, refusal)
+impl IntoResponse for AdminRefusal {
+    fn into_response(self) -> Response {
+        let status = match self {
+            Self::UnknownCustomer(_) => StatusCode::NOT_FOUND,
+            Self::NotAGuid(_) | Self::NotVetted { .. } | Self::InvalidRecord(_) => {
+                StatusCode::BAD_REQUEST
+            }
+        };
+        refuse(status, self)
+    }
+}
+
+/// A setting the tests read and replace whole, as JSON.
+trait Setting: Copy + Serialize + DeserializeOwned + Send + 'static {
+    fn held(app: &App) -> &Mutex<Self>;
+
+    /// Why this value cannot be set.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl Setting for AnswerShapes {
+    fn held(app: &App) -> &Mutex<Self> {
+        &app.shapes
+    }
+}
+
+impl Setting for AuditSettings {
+    fn held(app: &App) -> &Mutex<Self> {
+        &app.audit_settings
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.validate().map_err(|invalid| invalid.to_string())
+    }
+}
+
+/// `GET` answers the setting, `PUT` replaces it.
+fn setting<T: Setting>() -> MethodRouter<Arc<App>> {
+    get(read_setting::<T>).put(set_setting::<T>)
+}
+
+async fn read_setting<T: Setting>(State(app): State<Arc<App>>) -> Response {
+    Json(*lock(T::held(&app))).into_response()
+}
+
+async fn set_setting<T: Setting>(State(app): State<Arc<App>>, Json(value): Json<T>) -> Response {
+    if let Err(invalid) = value.check() {
+        return refuse(StatusCode::BAD_REQUEST, invalid);
+    }
+    *lock(T::held(&app)) = value;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// An out-of-band change and who made it, in the activity log's words: `{"qualification":
@@ -133,11 +174,11 @@ async fn force_qualification(
         at,
         ..Origin::default()
     };
-    match app.mutate(|s| s.force_qualification(&customer_id, body.qualification, &origin)) {
-        Ok(()) => Json(json!({ "id": customer_id, "qualification": body.qualification.name() }))
-            .into_response(),
-        Err(refusal) => refused(&refusal),
-    }
+    let outcome = app.mutate(|s| s.force_qualification(&customer_id, body.qualification, &origin));
+    answer(outcome, |()| {
+        Json(json!({ "id": customer_id, "qualification": body.qualification.name() }))
+            .into_response()
+    })
 }
 
 async fn remove_qualification(
@@ -150,10 +191,10 @@ async fn remove_qualification(
             format!("unknown qualification {name:?}"),
         );
     };
-    match app.mutate(|s| s.remove_qualification(&customer_id, qualification)) {
-        Ok(removed) => Json(json!({ "removed": removed })).into_response(),
-        Err(refusal) => refused(&refusal),
-    }
+    answer(
+        app.mutate(|s| s.remove_qualification(&customer_id, qualification)),
+        |removed| Json(json!({ "removed": removed })).into_response(),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,22 +210,10 @@ async fn set_vetting(
     Path(customer_id): Path<String>,
     Json(body): Json<VettingBody>,
 ) -> Response {
-    match app.mutate(|s| s.set_vetting(&customer_id, body.status, body.reason)) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refusal) => refused(&refusal),
-    }
-}
-
-async fn answer_shapes(State(app): State<Arc<App>>) -> Response {
-    Json(*lock(&app.shapes)).into_response()
-}
-
-async fn set_answer_shapes(
-    State(app): State<Arc<App>>,
-    Json(shapes): Json<AnswerShapes>,
-) -> StatusCode {
-    *lock(&app.shapes) = shapes;
-    StatusCode::NO_CONTENT
+    answer(
+        app.mutate(|s| s.set_vetting(&customer_id, body.status, body.reason)),
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
 }
 
 /// A body of one item or an array of them.
@@ -202,19 +231,28 @@ impl<T> OneOrMany<T> {
             Self::Many(items) => items,
         }
     }
+
+    /// Adds every item by `add`, answering how many.
+    fn add(
+        self,
+        app: &App,
+        add: impl FnOnce(&mut crate::state::State, Vec<T>) -> Result<(), AdminRefusal>,
+    ) -> Response {
+        let items = self.into_vec();
+        let added = items.len();
+        answer(app.mutate(|s| add(s, items)), |()| {
+            Json(json!({ "added": added })).into_response()
+        })
+    }
 }
 
 async fn add_customers(
     State(app): State<Arc<App>>,
     Json(body): Json<OneOrMany<SeedCustomer>>,
 ) -> Response {
-    let customers = body.into_vec();
-    let added = customers.len();
-    let outcome = app.mutate(|s| customers.into_iter().try_for_each(|c| s.upsert_customer(c)));
-    match outcome {
-        Ok(()) => Json(json!({ "added": added })).into_response(),
-        Err(refusal) => refused(&refusal),
-    }
+    body.add(&app, |s, customers| {
+        customers.into_iter().try_for_each(|c| s.upsert_customer(c))
+    })
 }
 
 async fn remove_customer(State(app): State<Arc<App>>, Path(customer_id): Path<String>) -> Response {
@@ -230,27 +268,7 @@ async fn add_audit_records(
     State(app): State<Arc<App>>,
     Json(body): Json<OneOrMany<SeedAuditRecord>>,
 ) -> Response {
-    let records = body.into_vec();
-    let added = records.len();
-    match app.mutate(|s| s.add_audit_records(records)) {
-        Ok(()) => Json(json!({ "added": added })).into_response(),
-        Err(refusal) => refused(&refusal),
-    }
-}
-
-async fn audit_settings(State(app): State<Arc<App>>) -> Response {
-    Json(*lock(&app.audit_settings)).into_response()
-}
-
-async fn set_audit_settings(
-    State(app): State<Arc<App>>,
-    Json(settings): Json<AuditSettings>,
-) -> Response {
-    if let Err(invalid) = settings.validate() {
-        return refuse(StatusCode::BAD_REQUEST, invalid);
-    }
-    *lock(&app.audit_settings) = settings;
-    StatusCode::NO_CONTENT.into_response()
+    body.add(&app, |s, records| s.add_audit_records(records))
 }
 
 /// `{"cloud":"china"}`

@@ -108,6 +108,11 @@ impl SandboxAdmin {
             .map(drop)
     }
 
+    /// Replaces one of the sandbox's settings.
+    async fn put(&self, path: &str, setting: Value) -> Result<(), AdminError> {
+        self.call(reqwest::Method::PUT, path, Some(setting)).await
+    }
+
     /// Changes a qualification out of band (drift); any value; creates the customer if missing.
     /// The activity log records it now, made by nobody known.
     pub async fn set_qualification(
@@ -157,21 +162,14 @@ impl SandboxAdmin {
 
     /// Chooses the order and the page size of `GET /v1/auditrecords`.
     pub async fn set_audit_settings(&self, settings: AuditSettings) -> Result<(), AdminError> {
-        let body = json!(settings);
-        self.call(
-            reqwest::Method::PUT,
-            "/admin/auditrecords/settings",
-            Some(body),
-        )
-        .await
+        self.put("/admin/auditrecords/settings", json!(settings))
+            .await
     }
 
     /// Poses as another cloud's Partner Center: its token endpoint then requires that cloud's
     /// resource.
     pub async fn set_cloud(&self, cloud: Cloud) -> Result<(), AdminError> {
-        let body = json!({ "cloud": cloud });
-        self.call(reqwest::Method::PUT, "/admin/cloud", Some(body))
-            .await
+        self.put("/admin/cloud", json!({ "cloud": cloud })).await
     }
 
     /// Answers the next `count` requests (all until cleared when `None`) that the case strikes
@@ -233,13 +231,8 @@ impl SandboxAdmin {
 
     /// Chooses the shapes of the asynchronous contract's answers.
     pub async fn set_answer_shapes(&self, shapes: AnswerShapes) -> Result<(), AdminError> {
-        let body = json!(shapes);
-        self.call(
-            reqwest::Method::PUT,
-            "/admin/qualifications/shapes",
-            Some(body),
-        )
-        .await
+        self.put("/admin/qualifications/shapes", json!(shapes))
+            .await
     }
 
     /// Adds customers, or replaces those with the same ids.
@@ -269,9 +262,7 @@ impl SandboxAdmin {
 
     /// Throttles the partner's API requests from now on (a full bucket), or stops throttling.
     pub async fn set_rate_limit(&self, limit: Option<RateLimit>) -> Result<(), AdminError> {
-        let body = json!(limit);
-        self.call(reqwest::Method::PUT, "/admin/rate-limit", Some(body))
-            .await
+        self.put("/admin/rate-limit", json!(limit)).await
     }
 
     /// Restarts the faults' dice from `seed`, so that the same requests meet the same faults.

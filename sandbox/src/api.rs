@@ -1,15 +1,19 @@
 //! The sandbox's Partner Center API routes, with Partner Center's bodies, casing and error shapes.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::{ErrorBody, LinkHeader, Qualification, error_codes};
@@ -23,7 +27,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route(
             "/v1/customers/{customer_id}/qualification",
-            get(get_qualification).put(put_qualification),
+            get_customer(crate::state::State::qualification, |_, qualification| {
+                qualification_answer(qualification)
+            })
+            .put(put_qualification),
         )
         .route("/v1/customers/all/validations", get(get_validations))
 }
@@ -102,7 +109,7 @@ fn caller(app: &App, headers: &HeaderMap) -> Option<Caller> {
 
 /// Credentials that do not allow the request, answered as Partner Center does.
 #[derive(Debug)]
-pub(crate) enum Denied {
+enum Denied {
     /// Missing, unknown or expired.
     NoToken,
     /// App-only, where a change needs App+User.
@@ -120,7 +127,7 @@ impl IntoResponse for Denied {
 
 /// Only App+User tokens may change a customer: where the change comes from, for the activity
 /// log and the API's idempotency.
-pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
+fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denied> {
     match caller(app, headers) {
         None => Err(Denied::NoToken),
         Some(Caller {
@@ -139,9 +146,10 @@ pub(crate) fn may_change(app: &App, headers: &HeaderMap) -> Result<Origin, Denie
     }
 }
 
-/// A success rendered by `render`, or Partner Center's error body.
-pub(crate) fn answer<T>(
-    outcome: Result<T, ApiFailure>,
+/// A success rendered by `render`, or the refusal's own answer (Partner Center's error body for
+/// the API's).
+pub(crate) fn answer<T, E: IntoResponse>(
+    outcome: Result<T, E>,
     render: impl FnOnce(T) -> Response,
 ) -> Response {
     outcome.map_or_else(IntoResponse::into_response, render)
@@ -162,6 +170,83 @@ pub(crate) fn serve_read<T>(
     answer(outcome, render)
 }
 
+/// The GET of a route under `/v1/customers/{customer_id}`, which any valid token may make:
+/// `read` runs under the state lock, `render` after it.
+pub(crate) fn get_customer<T: Send + 'static>(
+    read: fn(&crate::state::State, &str) -> Result<T, ApiFailure>,
+    render: fn(&App, T) -> Response,
+) -> MethodRouter<Arc<App>> {
+    get(
+        move |State(app): State<Arc<App>>, Path(id): Path<String>, headers: HeaderMap| async move {
+            serve_read(
+                &app,
+                &headers,
+                |state| read(state, &id),
+                |found| render(&app, found),
+            )
+        },
+    )
+}
+
+/// A request for a page of a collection: its query `Q`, or why that is malformed (answered
+/// after the token is checked, like every refusal of a read), its headers and its own URI.
+pub(crate) struct PageRequest<Q> {
+    query: Result<Q, ApiFailure>,
+    headers: HeaderMap,
+    uri: Uri,
+}
+
+impl<S: Send + Sync, Q: DeserializeOwned> FromRequestParts<S> for PageRequest<Q> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let query = Query::try_from_uri(&parts.uri)
+            .map(|Query(query)| query)
+            .map_err(|_| {
+                ApiFailure::bad_request(error_codes::INVALID_PROPERTY, "The query is malformed.")
+            });
+        Ok(Self {
+            query,
+            headers: parts.headers.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+/// Serves a page of a collection, which any valid token may read: `request` reads the query
+/// and the headers, `read` takes the page under the state lock, and `render` gets the page, the
+/// request and the request's own URI for the `self` link.
+pub(crate) fn serve_page<Q, R, T>(
+    app: &App,
+    page: PageRequest<Q>,
+    request: impl FnOnce(Q, &HeaderMap) -> Result<R, ApiFailure>,
+    read: impl FnOnce(&crate::state::State, &R) -> T,
+    render: impl FnOnce(T, &R, String) -> Response,
+) -> Response {
+    let request = page.query.and_then(|query| request(query, &page.headers));
+    serve_read(
+        app,
+        &page.headers,
+        |state| request.map(|request| (read(state, &request), request)),
+        |(items, request)| render(items, &request, page.uri.to_string()),
+    )
+}
+
+/// Serves a change, which only App+User tokens may make: `change` runs after the token is
+/// checked, so that an anonymous caller learns nothing about its request; `render` runs on
+/// what it made.
+pub(crate) fn serve_change<T>(
+    app: &App,
+    headers: &HeaderMap,
+    change: impl FnOnce(Origin) -> Result<T, ApiFailure>,
+    render: impl FnOnce(T) -> Response,
+) -> Response {
+    match may_change(app, headers) {
+        Ok(origin) => answer(change(origin), render),
+        Err(denied) => denied.into_response(),
+    }
+}
+
 /// Partner Center answers a qualification as a lowercase JSON string, e.g. `"education"`.
 fn qualification_answer(qualification: Qualification) -> Response {
     Json(qualification.answer()).into_response()
@@ -172,8 +257,7 @@ struct CodeQuery {
     code: Option<String>,
 }
 
-/// The body and query are checked after the token, as Partner Center does: an anonymous caller
-/// learns nothing about its request.
+/// The body and query are checked after the token, as Partner Center does.
 async fn put_qualification(
     State(app): State<Arc<App>>,
     Path(customer_id): Path<String>,
@@ -181,34 +265,18 @@ async fn put_qualification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let origin = match may_change(&app, &headers) {
-        Ok(origin) => origin,
-        Err(denied) => return denied.into_response(),
+    let change = |origin: Origin| {
+        let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
+            return Err(ApiFailure::bad_request(
+                error_codes::INVALID_PROPERTY,
+                "The request is malformed: the body must be UTF-8 and the query well encoded.",
+            ));
+        };
+        app.mutate(|state| {
+            state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
+        })
     };
-    let (Ok(Query(query)), Ok(body)) = (query, std::str::from_utf8(&body)) else {
-        return ApiFailure::bad_request(
-            error_codes::INVALID_PROPERTY,
-            "The request is malformed: the body must be UTF-8 and the query well encoded.",
-        )
-        .into_response();
-    };
-    let outcome = app.mutate(|state| {
-        state.set_qualification(&customer_id, body, query.code.as_deref(), &origin)
-    });
-    answer(outcome, qualification_answer)
-}
-
-async fn get_qualification(
-    State(app): State<Arc<App>>,
-    Path(customer_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    serve_read(
-        &app,
-        &headers,
-        |state| state.qualification(&customer_id),
-        qualification_answer,
-    )
+    serve_change(&app, &headers, change, qualification_answer)
 }
 
 /// A validation code in Partner Center's casing.

@@ -10,8 +10,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -19,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api::{continuation, continuation_header, invalid_continuation, page_size, serve_read};
+use crate::api::{
+    PageRequest, continuation, continuation_header, invalid_continuation, page_size, serve_page,
+};
 use crate::audit::{
     AuditPage, AuditSettings, Continuation, Filter, MAX_PAGE_SIZE, MAX_WINDOW, Search, horizon,
     rfc3339,
@@ -259,22 +260,14 @@ fn render(page: AuditPage, request: &Request, this_uri: String) -> Response {
 }
 
 /// App-only or App+User.
-async fn list(
-    State(app): State<Arc<App>>,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
+async fn list(State(app): State<Arc<App>>, page: PageRequest<AuditQuery>) -> Response {
     let settings = *lock(&app.audit_settings);
-    let request = query
-        .map_err(|_| invalid("The query is malformed."))
-        .and_then(|Query(query)| request(query, &headers, settings, OffsetDateTime::now_utc()));
-    let this_uri = uri.to_string();
-    serve_read(
+    serve_page(
         &app,
-        &headers,
-        |state| request.map(|request| (state.audit_log().page(&request.search), request)),
-        |(page, request)| render(page, &request, this_uri),
+        page,
+        |query, headers| request(query, headers, settings, OffsetDateTime::now_utc()),
+        |state, request| state.audit_log().page(&request.search),
+        render,
     )
 }
 

@@ -7,17 +7,18 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::App;
-use crate::api::{continuation, continuation_header, invalid_continuation, page_size, serve_read};
+use crate::api::{
+    PageRequest, continuation, continuation_header, invalid_continuation, page_size, serve_page,
+};
 use crate::state::{ApiFailure, Listed, Page};
-use crate::wire::{Collection, Link, ObjectType, error_codes};
+use crate::wire::{Collection, Link, ObjectType};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route("/v1/customers", get(list))
@@ -35,10 +36,6 @@ struct ListQuery {
     size: Option<String>,
     #[serde(rename = "seekOperation")]
     seek_operation: Option<String>,
-}
-
-fn invalid(description: &str) -> ApiFailure {
-    ApiFailure::bad_request(error_codes::INVALID_PROPERTY, description)
 }
 
 fn continuation_token(size: usize, last: &str) -> String {
@@ -115,21 +112,13 @@ fn render(page: &Page, size: usize, this_uri: String) -> Response {
 }
 
 /// App-only or App+User.
-async fn list(
-    State(app): State<Arc<App>>,
-    query: Result<Query<ListQuery>, QueryRejection>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
-    let page = query
-        .map_err(|_| invalid("The query is malformed."))
-        .and_then(|Query(query)| requested_page(query, &headers));
-    let this_uri = uri.to_string();
-    serve_read(
+async fn list(State(app): State<Arc<App>>, page: PageRequest<ListQuery>) -> Response {
+    serve_page(
         &app,
-        &headers,
-        |state| page.map(|(after, size)| (state.customer_page(after.as_deref(), size), size)),
-        |(page, size)| render(&page, size, this_uri),
+        page,
+        requested_page,
+        |state, (after, size)| state.customer_page(after.as_deref(), *size),
+        |page, (_, size), this_uri| render(&page, *size, this_uri),
     )
 }
 

@@ -11,20 +11,22 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::api::{answer, may_change, serve_read};
-use crate::state::{ApiFailure, Held, Posted, Requested};
+use crate::api::{get_customer, serve_change};
+use crate::state::{ApiFailure, Held, Origin, Posted, Requested};
 use crate::wire::{Qualification, error_codes};
 use crate::{App, lock};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new().route(
         "/v1/customers/{customer_id}/qualifications",
-        get(list).post(post),
+        get_customer(crate::state::State::qualifications, |app, held| {
+            render_list(&held, *lock(&app.shapes))
+        })
+        .post(post),
     )
 }
 
@@ -209,28 +211,13 @@ async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let origin = match may_change(&app, &headers) {
-        Ok(origin) => origin,
-        Err(denied) => return denied.into_response(),
-    };
-    let outcome = read_request(&body).and_then(|requested| {
+    let change = |origin: Origin| {
+        let requested = read_request(&body)?;
         app.mutate(|state| state.post_qualification(&customer_id, requested, &origin))
-    });
-    answer(outcome, |posted| render_post(&posted, *lock(&app.shapes)))
-}
-
-/// App-only or App+User.
-async fn list(
-    State(app): State<Arc<App>>,
-    Path(customer_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    serve_read(
-        &app,
-        &headers,
-        |state| state.qualifications(&customer_id),
-        |held| render_list(&held, *lock(&app.shapes)),
-    )
+    };
+    serve_change(&app, &headers, change, |posted| {
+        render_post(&posted, *lock(&app.shapes))
+    })
 }
 
 #[cfg(test)]

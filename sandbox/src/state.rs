@@ -104,6 +104,22 @@ enum Applied {
     Post(Posted),
 }
 
+impl Applied {
+    fn put(self) -> Option<Qualification> {
+        match self {
+            Self::Put(answer) => Some(answer),
+            Self::Post(_) => None,
+        }
+    }
+
+    fn post(self) -> Option<Posted> {
+        match self {
+            Self::Post(answer) => Some(answer),
+            Self::Put(_) => None,
+        }
+    }
+}
+
 /// Whether Partner Center reviews the qualification (and answers a vetting status for it).
 fn is_vetted(qualification: Qualification) -> bool {
     matches!(
@@ -309,43 +325,43 @@ impl State {
         code: Option<&str>,
         origin: &Origin,
     ) -> Result<Qualification, ApiFailure> {
-        let key = self.existing(customer_id)?;
-        let request_id = origin.request_id.as_deref();
-        if let Some(Applied::Put(done)) = request_id.and_then(|id| self.answered.get(id, &key)) {
-            return Ok(done);
-        }
-        let wanted = serde_json::from_str::<serde_json::Value>(body.trim())
-            .ok()
-            .and_then(|v| v.as_u64())
-            .and_then(Qualification::from_integer)
-            .ok_or_else(|| {
-                ApiFailure::bad_request(
-                    error_codes::INVALID_PROPERTY,
-                    "The request body must be a CustomerQualification integer from 0 to 4.",
-                )
-            })?;
-        // The REST reference lets the PUT set these two only.
-        if !is_vetted(wanted) {
-            return Err(ApiFailure::bad_request(
-                error_codes::INVALID_PROPERTY,
-                format!(
-                    "The qualification {} cannot be set through this API; \
-                     only Education and GovernmentCommunityCloud can.",
-                    wanted.name()
-                ),
-            ));
-        }
-        let current = self.customers[&key].qualification;
-        // Setting GovernmentCommunityCloud again is a no-op and must not spend a second create.
-        if wanted == Qualification::GovernmentCommunityCloud && current != wanted {
-            self.consume_code(code, "in the code query parameter")?;
-        }
-        self.change(&key, origin, |customer| customer.take(wanted));
-        self.count_accepted(&key, request_id);
-        if let Some(id) = request_id {
-            self.answered.insert(id, key, Applied::Put(wanted));
-        }
-        Ok(wanted)
+        self.apply_once(
+            customer_id,
+            origin,
+            Applied::Put,
+            Applied::put,
+            |state, key| {
+                let wanted = serde_json::from_str::<serde_json::Value>(body.trim())
+                    .ok()
+                    .and_then(|v| v.as_u64())
+                    .and_then(Qualification::from_integer)
+                    .ok_or_else(|| {
+                        ApiFailure::bad_request(
+                            error_codes::INVALID_PROPERTY,
+                            "The request body must be a CustomerQualification integer from 0 to 4.",
+                        )
+                    })?;
+                // The REST reference lets the PUT set these two only.
+                if !is_vetted(wanted) {
+                    return Err(ApiFailure::bad_request(
+                        error_codes::INVALID_PROPERTY,
+                        format!(
+                            "The qualification {} cannot be set through this API; \
+                             only Education and GovernmentCommunityCloud can.",
+                            wanted.name()
+                        ),
+                    ));
+                }
+                let current = state.customers[key].qualification;
+                // Setting GovernmentCommunityCloud again is a no-op and must not spend a second
+                // create.
+                if wanted == Qualification::GovernmentCommunityCloud && current != wanted {
+                    state.consume_code(code, "in the code query parameter")?;
+                }
+                state.change(key, origin, |customer| customer.take(wanted));
+                Ok(wanted)
+            },
+        )
     }
 
     /// The asynchronous POST, its body already read into `requested`; idempotent by its
@@ -356,35 +372,61 @@ impl State {
         requested: Requested,
         origin: &Origin,
     ) -> Result<Posted, ApiFailure> {
+        self.apply_once(
+            customer_id,
+            origin,
+            Applied::Post,
+            Applied::post,
+            |state, key| {
+                let wanted = match requested {
+                    Requested::Education => Qualification::Education,
+                    Requested::StateOwnedEntity => Qualification::StateOwnedEntity,
+                    Requested::GovernmentCommunityCloud { validation_code } => {
+                        let gcc = Qualification::GovernmentCommunityCloud;
+                        if state.customers[key].qualification != gcc {
+                            state.consume_code(Some(&validation_code), "as validationCode")?;
+                        }
+                        gcc
+                    }
+                };
+                state.change(key, origin, |customer| customer.take(wanted));
+                let all = state.customers[key].held();
+                let set = all
+                    .iter()
+                    .find(|held| held.qualification == wanted)
+                    .cloned()
+                    .expect("the customer has just taken it");
+                Ok(Posted { set, all })
+            },
+        )
+    }
+
+    /// Applies a change to an existing customer once per `MS-RequestId`: a retry of a change
+    /// already applied gets its answer again (`answered` picks it out of what the request got,
+    /// which `applied` records), and is neither applied nor counted twice. An id reused for
+    /// another kind of change is another request.
+    fn apply_once<T: Clone>(
+        &mut self,
+        customer_id: &str,
+        origin: &Origin,
+        applied: fn(T) -> Applied,
+        answered: fn(Applied) -> Option<T>,
+        apply: impl FnOnce(&mut Self, &str) -> Result<T, ApiFailure>,
+    ) -> Result<T, ApiFailure> {
         let key = self.existing(customer_id)?;
         let request_id = origin.request_id.as_deref();
-        if let Some(Applied::Post(done)) = request_id.and_then(|id| self.answered.get(id, &key)) {
+        if let Some(done) = request_id
+            .and_then(|id| self.answered.get(id, &key))
+            .and_then(answered)
+        {
             return Ok(done);
         }
-        let wanted = match requested {
-            Requested::Education => Qualification::Education,
-            Requested::StateOwnedEntity => Qualification::StateOwnedEntity,
-            Requested::GovernmentCommunityCloud { validation_code } => {
-                let gcc = Qualification::GovernmentCommunityCloud;
-                if self.customers[&key].qualification != gcc {
-                    self.consume_code(Some(&validation_code), "as validationCode")?;
-                }
-                gcc
-            }
-        };
-        self.change(&key, origin, |customer| customer.take(wanted));
-        let all = self.customers[&key].held();
-        let set = all
-            .iter()
-            .find(|held| held.qualification == wanted)
-            .cloned()
-            .expect("the customer has just taken it");
-        let posted = Posted { set, all };
+        let answer = apply(self, &key)?;
         self.count_accepted(&key, request_id);
         if let Some(id) = request_id {
-            self.answered.insert(id, key, Applied::Post(posted.clone()));
+            self.answered.insert(id, key, applied(answer.clone()));
         }
-        Ok(posted)
+        Ok(answer)
     }
 
     /// Changes a customer and records it in the activity log: its qualifications before and
@@ -743,31 +785,37 @@ mod tests {
         );
     }
 
+    /// Makes `change` twice as the request `request_id`, the customer set back to None between:
+    /// the retry must be answered as the first one was, and not applied again.
+    fn assert_retry_not_applied<T: PartialEq + std::fmt::Debug>(
+        s: &mut State,
+        customer: &str,
+        request_id: &str,
+        change: impl Fn(&mut State, &Origin) -> T,
+    ) {
+        let origin = request(request_id);
+        let first = change(s, &origin);
+        s.force_qualification(customer, Qualification::None, &Origin::default())
+            .expect("guid");
+        let retry = change(s, &origin);
+        assert_eq!(first, retry);
+        assert_eq!(
+            s.qualification(customer),
+            Ok(Qualification::None),
+            "not applied"
+        );
+    }
+
     #[test]
     fn a_retried_request_id_is_answered_without_applying_twice() {
         let mut s = demo();
-        let first = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), &request("req-1"));
-        s.force_qualification(AGENCY, Qualification::None, &Origin::default())
-            .expect("guid");
-        let retry = s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), &request("req-1"));
-        assert_eq!(first, retry);
-        assert_eq!(
-            s.qualification(AGENCY),
-            Ok(Qualification::None),
-            "not applied"
-        );
+        assert_retry_not_applied(&mut s, AGENCY, "req-1", |s, origin| {
+            s.set_qualification(AGENCY, "3", Some(DEMO_VALIDATION_CODE), origin)
+        });
         assert_eq!(remaining(&s, DEMO_VALIDATION_CODE), 9);
-
-        let posted = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), &request("req-2"));
-        s.force_qualification(SCHOOL, Qualification::None, &Origin::default())
-            .expect("guid");
-        let retried = s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), &request("req-2"));
-        assert_eq!(posted, retried);
-        assert_eq!(
-            s.qualification(SCHOOL),
-            Ok(Qualification::None),
-            "not applied"
-        );
+        assert_retry_not_applied(&mut s, SCHOOL, "req-2", |s, origin| {
+            s.post_qualification(SCHOOL, gcc(DEMO_VALIDATION_CODE), origin)
+        });
         assert_eq!(remaining(&s, DEMO_VALIDATION_CODE), 8);
         // The same id for another kind of change is another request.
         assert_eq!(

@@ -310,18 +310,21 @@ mod tests {
         form("refresh_token", DEMO_CLIENT_SECRET, Some(refresh_token))
     }
 
+    /// A grant for the demo tenant, in the public cloud.
+    fn grant(tokens: &mut Tokens, form: &TokenForm, now: Instant) -> Result<Granted, EntraError> {
+        tokens.grant(DEMO_TENANT_ID, form, Cloud::Public, now)
+    }
+
     #[test]
     fn issued_tokens_are_accepted_until_they_expire() {
         let mut tokens = Tokens::from_seed(&Seed::demo());
         let now = Instant::now();
-        let granted = tokens
-            .grant(
-                DEMO_TENANT_ID,
-                &form("client_credentials", DEMO_CLIENT_SECRET, None),
-                Cloud::Public,
-                now,
-            )
-            .expect("granted");
+        let granted = grant(
+            &mut tokens,
+            &form("client_credentials", DEMO_CLIENT_SECRET, None),
+            now,
+        )
+        .expect("granted");
         assert!(granted.refresh_token.is_none());
         let header = format!("Bearer {}", granted.access_token);
         assert_eq!(access(&tokens, Some(&header), now), Some(Access::AppOnly));
@@ -348,14 +351,7 @@ mod tests {
         seed.token_lifetime_secs = u64::MAX;
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
-        let granted = tokens
-            .grant(
-                DEMO_TENANT_ID,
-                &app_user_form(DEMO_REFRESH_TOKEN),
-                Cloud::Public,
-                now,
-            )
-            .expect("granted");
+        let granted = grant(&mut tokens, &app_user_form(DEMO_REFRESH_TOKEN), now).expect("granted");
         let header = format!("Bearer {}", granted.access_token);
         assert_eq!(access(&tokens, Some(&header), now), Some(Access::AppUser));
         assert_eq!(granted.expires_in, MAX_LIFETIME.as_secs());
@@ -365,11 +361,8 @@ mod tests {
     fn wrong_credentials_are_invalid_grant() {
         let mut tokens = Tokens::from_seed(&Seed::demo());
         let now = Instant::now();
-        let refused = |t: &mut Tokens, f: &TokenForm| {
-            t.grant(DEMO_TENANT_ID, f, Cloud::Public, now)
-                .map(|_| ())
-                .map_err(|e| e.error)
-        };
+        let refused =
+            |t: &mut Tokens, f: &TokenForm| grant(t, f, now).map(|_| ()).map_err(|e| e.error);
         assert_eq!(
             refused(&mut tokens, &form("client_credentials", "wrong", None)),
             Err("invalid_grant")
@@ -405,9 +398,7 @@ mod tests {
         let mut tokens = Tokens::from_seed(&Seed::demo());
         let now = Instant::now();
         let actor = |t: &mut Tokens, f: &TokenForm| {
-            let granted = t
-                .grant(DEMO_TENANT_ID, f, Cloud::Public, now)
-                .expect("granted");
+            let granted = grant(t, f, now).expect("granted");
             let header = format!("Bearer {}", granted.access_token);
             t.caller(Some(&header), now).expect("issued").actor
         };
@@ -467,27 +458,12 @@ mod tests {
         seed.rotate_refresh_tokens = true;
         let mut tokens = Tokens::from_seed(&seed);
         let now = Instant::now();
-        let first = tokens
-            .grant(
-                DEMO_TENANT_ID,
-                &app_user_form(DEMO_REFRESH_TOKEN),
-                Cloud::Public,
-                now,
-            )
-            .expect("granted");
+        let first = grant(&mut tokens, &app_user_form(DEMO_REFRESH_TOKEN), now).expect("granted");
         let rotated = first.refresh_token.expect("rotated");
         assert_ne!(rotated, DEMO_REFRESH_TOKEN);
         let reuse = app_user_form(DEMO_REFRESH_TOKEN);
-        assert!(
-            tokens
-                .grant(DEMO_TENANT_ID, &reuse, Cloud::Public, now)
-                .is_err()
-        );
+        assert!(grant(&mut tokens, &reuse, now).is_err());
         let next = app_user_form(&rotated);
-        assert!(
-            tokens
-                .grant(DEMO_TENANT_ID, &next, Cloud::Public, now)
-                .is_ok()
-        );
+        assert!(grant(&mut tokens, &next, now).is_ok());
     }
 }

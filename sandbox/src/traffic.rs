@@ -128,14 +128,23 @@ pub struct Counters {
     pub token_resources: BTreeMap<String, u64>,
 }
 
+/// A count kept by customer (keyed by its lowercase id) and then by `key`; 0 when none.
+fn by_customer(
+    counts: &BTreeMap<String, BTreeMap<String, u64>>,
+    customer_id: &str,
+    key: &str,
+) -> u64 {
+    counts
+        .get(&customer_id.to_ascii_lowercase())
+        .and_then(|by_key| by_key.get(key))
+        .copied()
+        .unwrap_or(0)
+}
+
 impl Counters {
     /// How many times the change `request_id` was applied to a customer (its id in any case).
     pub fn accepted(&self, customer_id: &str, request_id: &str) -> u64 {
-        self.accepted
-            .get(&customer_id.to_ascii_lowercase())
-            .and_then(|ids| ids.get(request_id))
-            .copied()
-            .unwrap_or(0)
+        by_customer(&self.accepted, customer_id, request_id)
     }
 
     /// Every (customer, `MS-RequestId`, times) applied more than once: empty when nothing was
@@ -158,11 +167,7 @@ impl Counters {
 
     /// Requests of `method` about one customer (its id in any case).
     pub fn customer(&self, customer_id: &str, method: &str) -> u64 {
-        self.customers
-            .get(&customer_id.to_ascii_lowercase())
-            .and_then(|methods| methods.get(method))
-            .copied()
-            .unwrap_or(0)
+        by_customer(&self.customers, customer_id, method)
     }
 
     /// Answers with this HTTP status.

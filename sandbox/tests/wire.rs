@@ -739,50 +739,44 @@ async fn throttling_and_injected_errors() {
     let school = qualification(DEMO_SCHOOL);
     let token = Some(DEMO_ACCESS_TOKEN);
 
-    admin
-        .add_fault(json!({"kind": "status", "status": 429, "retry_after_secs": 7, "count": 1}))
-        .await
-        .expect("fault");
-    assert_eq!(
-        wire.api(Method::GET, &school, token, "").await,
-        Answer {
-            retry_after: Some("7".to_owned()),
-            ..json_answer(
+    for (fault, answer) in [
+        (
+            json!({"kind": "status", "status": 429, "retry_after_secs": 7, "count": 1}),
+            Answer {
+                retry_after: Some("7".to_owned()),
+                ..json_answer(
+                    429,
+                    r#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 7 seconds."}"#,
+                )
+            },
+        ),
+        (
+            json!({"kind": "status", "status": 429, "count": 1}),
+            json_answer(
                 429,
-                r#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 7 seconds."}"#
-            )
-        }
-    );
-    admin
-        .add_fault(json!({"kind": "status", "status": 429, "count": 1}))
-        .await
-        .expect("fault");
-    assert_eq!(
-        wire.api(Method::GET, &school, token, "").await,
-        json_answer(
-            429,
-            r#"{"statusCode":429,"message":"Rate limit is exceeded."}"#
-        )
-    );
-    admin
-        .add_fault(json!({"kind": "status", "status": 503, "count": 1}))
-        .await
-        .expect("fault");
-    assert_eq!(
-        wire.api(Method::GET, &school, token, "").await,
-        json_answer(
-            503,
-            r#"{"description":"The sandbox injected HTTP 503.","data":[],"source":"PartnerFD"}"#
-        )
-    );
-    admin
-        .add_fault(json!({"kind": "status", "status": 403, "body": "Access is denied", "count": 1}))
-        .await
-        .expect("fault");
-    assert_eq!(
-        wire.api(Method::GET, &school, token, "").await,
-        json_answer(403, r#""Access is denied""#)
-    );
+                r#"{"statusCode":429,"message":"Rate limit is exceeded."}"#,
+            ),
+        ),
+        (
+            json!({"kind": "status", "status": 503, "count": 1}),
+            json_answer(
+                503,
+                r#"{"description":"The sandbox injected HTTP 503.","data":[],"source":"PartnerFD"}"#,
+            ),
+        ),
+        (
+            json!({"kind": "status", "status": 403, "body": "Access is denied", "count": 1}),
+            json_answer(403, r#""Access is denied""#),
+        ),
+    ] {
+        let injected = fault.to_string();
+        admin.add_fault(fault).await.expect("fault");
+        assert_eq!(
+            wire.api(Method::GET, &school, token, "").await,
+            answer,
+            "{injected}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -987,4 +981,28 @@ async fn customer_list_and_its_continuation() {
             r#"{"code":3000,"description":"seekOperation=Next needs the MS-ContinuationToken of the page before.","data":[],"source":"PartnerFD"}"#
         )
     );
+}
+
+#[tokio::test]
+async fn a_malformed_list_query_is_refused_after_the_token() {
+    let wire = Wire::start().await;
+    for path in [
+        "/v1/customers?size=1&size=2",
+        "/v1/auditrecords?size=1&size=2",
+    ] {
+        assert_eq!(
+            wire.api(Method::GET, path, None, "").await.status,
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            wire.api(Method::GET, path, Some(DEMO_ACCESS_TOKEN), "")
+                .await,
+            json_answer(
+                400,
+                r#"{"code":3000,"description":"The query is malformed.","data":[],"source":"PartnerFD"}"#
+            ),
+            "{path}"
+        );
+    }
 }
