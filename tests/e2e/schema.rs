@@ -1,6 +1,8 @@
 //! Real Terraform (each pinned version) loads the provider, reads its schema and shows its logs.
 
-use crate::common::{OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version};
+use crate::common::{
+    OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version, for_each_version_with_sandbox,
+};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -103,13 +105,12 @@ fn check_schema(version: &'static str) {
 /// Terraform shows the provider's hclog lines at their own level under TF_LOG.
 #[test]
 fn shows_provider_debug_logs() {
-    for_each_version(check_debug_log);
+    for_each_version_with_sandbox(check_debug_log);
 }
 
-fn check_debug_log(version: &'static str) {
+fn check_debug_log(version: &'static str, sandbox: &Sandbox) {
     // Planning a create sends no request; the sandbox is there so that nothing depends on what
     // happens to listen on some fixed port.
-    let sandbox = Sandbox::start();
     let mut workspace = Workspace::new(
         version,
         &format!(

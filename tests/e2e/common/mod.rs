@@ -45,6 +45,12 @@ pub(crate) fn for_each_version(test: impl Fn(&'static str)) {
     }
 }
 
+/// Runs `test` under each version of [`VERSIONS`], each time against a fresh sandbox of the
+/// demo seed, so that no version's run starts from what an earlier one left behind.
+pub(crate) fn for_each_version_with_sandbox(test: impl Fn(&'static str, &Sandbox)) {
+    for_each_version(|version| test(version, &Sandbox::start()));
+}
+
 /// How long a test waits for something that must happen before it calls it a hang: far longer
 /// than it ever takes, so that a loaded machine cannot fail a test that is right. It guards
 /// against hangs; it is no claim about speed.
