@@ -8,7 +8,8 @@ use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, ErrorCase};
 use serde_json::Value as Json;
 
 use crate::common::{
-    Sandbox, Workspace, assert_no_secret, diagnostics, for_each_version_with_sandbox,
+    Sandbox, Workspace, assert_contains_all, assert_no_secret, diagnostics,
+    for_each_version_with_sandbox,
 };
 
 /// How a case is brought about.
@@ -199,9 +200,7 @@ fn check(setup: Setup, version: &'static str, sandbox: &Sandbox) {
     let (first, rest) = detail
         .split_once("\n\n")
         .unwrap_or_else(|| panic!("{context}: one paragraph only: {detail}"));
-    for word in expected.advice {
-        assert!(first.contains(word), "{context}: {word:?} not in: {first}");
-    }
+    assert_contains_all(first, expected.advice, &context);
     assert!(
         rest.contains(expected.quoted),
         "{context}: {:?} not quoted in: {rest}",

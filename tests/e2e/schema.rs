@@ -1,7 +1,8 @@
 //! Real Terraform (each pinned version) loads the provider, reads its schema and shows its logs.
 
 use crate::common::{
-    OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version, for_each_version_with_sandbox,
+    OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, assert_contains_all, for_each_version,
+    for_each_version_with_sandbox,
 };
 use partnercenter_sandbox::DEMO_SCHOOL;
 
@@ -144,14 +145,16 @@ fn check_debug_log(version: &'static str, sandbox: &Sandbox) {
         .lines()
         .find(|l| l.contains("Served request") && l.contains("tf_rpc=PlanResourceChange"))
         .unwrap_or_else(|| panic!("{version}: no line for PlanResourceChange in:\n{stderr}"));
-    for field in [
-        "tf_resource_type=partnercenter_customer_qualification",
-        "tf_req_id=",
-        "tf_req_duration_ms=",
-        "tf_provider_addr=registry.terraform.io/partnercenter-oss/partnercenter",
-    ] {
-        assert!(served.contains(field), "{version}: no {field} in {served}");
-    }
+    assert_contains_all(
+        served,
+        &[
+            "tf_resource_type=partnercenter_customer_qualification",
+            "tf_req_id=",
+            "tf_req_duration_ms=",
+            "tf_provider_addr=registry.terraform.io/partnercenter-oss/partnercenter",
+        ],
+        version,
+    );
     assert!(
         served.contains("[DEBUG]"),
         "{version}: wrong level: {served}"
