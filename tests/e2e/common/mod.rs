@@ -72,6 +72,7 @@ pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// The `TF_REATTACH_PROVIDERS` value a provider started with `--debug` printed on `stdout`, on
 /// a line that starts with `prefix` (the shell's way to set a variable) among its first ten.
+/// The caller keeps `stdout`, so that the provider's stdout stays open while it serves.
 pub(crate) fn reattach_providers(stdout: impl Read, prefix: &str) -> Json {
     let mut reader = BufReader::new(stdout);
     for _ in 0..10 {

@@ -540,7 +540,10 @@ async fn windows_debug_mode_prints_a_tcp_reattach_address_that_serves() {
             .unwrap(),
     );
     // PowerShell's way to set a variable.
-    let reattach = reattach_providers(child.stdout.take().unwrap(), "$env:TF_REATTACH_PROVIDERS=");
+    let reattach = reattach_providers(
+        child.stdout.as_mut().unwrap(),
+        "$env:TF_REATTACH_PROVIDERS=",
+    );
     let addr = &reattach[PROVIDER_ADDRESS]["Addr"];
     assert_eq!(addr["Network"], "tcp", "{reattach}");
     let address: std::net::SocketAddr = addr["String"].as_str().unwrap().parse().unwrap();

@@ -502,7 +502,7 @@ fn version_flag_prints_the_version() {
 async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
     let mut child = KillOnDrop(plugin_command().arg("--debug").spawn().unwrap());
     let reattach = reattach_providers(
-        child.stdout.take().unwrap(),
+        child.stdout.as_mut().unwrap(),
         "export TF_REATTACH_PROVIDERS=",
     );
     let entry = &reattach[PROVIDER_ADDRESS];
