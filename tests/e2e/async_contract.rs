@@ -3,7 +3,7 @@
 //! denial, drift and its repair, import, StateOwnedEntity beside Education, the plan-time
 //! errors, every documented answer shape, the request counts, and no secret in the logs.
 
-use crate::common::{NEWEST, Sandbox, Workspace, diagnostic, for_each_version, text};
+use crate::common::{NEWEST, Sandbox, Workspace, diagnostic, for_each_version_with_sandbox, text};
 use partnercenter_sandbox::{
     AnswerShapes, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE as CODE,
     DateField, GetShape, PostShape, Qualification,
@@ -17,10 +17,7 @@ const ASYNC_PROVIDER: &str = "provider \"partnercenter\" {\n  qualification_api 
 
 /// A workspace whose provider speaks the asynchronous contract to `sandbox`.
 fn workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> Workspace {
-    let mut workspace = Workspace::new(version, &format!("{ASYNC_PROVIDER}{resources}"));
-    workspace.use_sandbox(sandbox);
-    workspace.init();
-    workspace
+    Workspace::on_sandbox(version, sandbox, &format!("{ASYNC_PROVIDER}{resources}"))
 }
 
 /// The school as Education (K12) and, for the same customer, StateOwnedEntity.
@@ -38,12 +35,11 @@ fn school_and_state_owned() -> String {
 /// requests.
 #[test]
 fn lifecycle() {
-    for_each_version(lifecycle_under);
+    for_each_version_with_sandbox(lifecycle_under);
 }
 
-fn lifecycle_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = workspace(version, &sandbox, &school_and_state_owned());
+fn lifecycle_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = workspace(version, sandbox, &school_and_state_owned());
 
     // Create: one POST each, no read.
     workspace.apply();
@@ -122,7 +118,7 @@ fn lifecycle_under(version: &'static str) {
     assert_eq!(code, 0, "{version}: {plan}");
 
     // Import into an empty state: the qualifications are read back; nothing is sent.
-    let imported = workspace_for_import(version, &sandbox);
+    let imported = workspace_for_import(version, sandbox);
     sandbox.reset_counters();
     imported.ok(&[
         "import",
@@ -146,7 +142,7 @@ fn lifecycle_under(version: &'static str) {
     );
 
     // The data source lists both qualifications.
-    let data = workspace_with_data_source(version, &sandbox);
+    let data = workspace_with_data_source(version, sandbox);
     let outputs = data.json(&["output", "-json"]);
     let listed: Vec<&str> = outputs["held"]["value"]
         .as_array()
@@ -189,11 +185,10 @@ fn workspace_with_data_source(version: &'static str, sandbox: &Sandbox) -> Works
 /// Each case's `plan -json` gives `summary` of `severity`, pointing at `attribute`.
 #[test]
 fn plan_time_checks() {
-    for_each_version(plan_time_checks_under);
+    for_each_version_with_sandbox(plan_time_checks_under);
 }
 
-fn plan_time_checks_under(version: &'static str) {
-    let sandbox = Sandbox::start();
+fn plan_time_checks_under(version: &'static str, sandbox: &Sandbox) {
     let legacy = "provider \"partnercenter\" {}\n\n";
     let school = |body: &str| {
         format!(
@@ -232,9 +227,7 @@ fn plan_time_checks_under(version: &'static str) {
         ),
     ];
     for (provider, resource, attribute, summary, severity) in cases {
-        let mut workspace = Workspace::new(version, &format!("{provider}{resource}"));
-        workspace.use_sandbox(&sandbox);
-        workspace.init();
+        let workspace = Workspace::on_sandbox(version, sandbox, &format!("{provider}{resource}"));
         let output = workspace.run(&["plan", "-input=false", "-no-color", "-json"]);
         assert_eq!(
             output.status.success(),

@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::common::{
-    Sandbox, Workspace, assert_no_secret, diagnostic, diagnostics, for_each_version,
+    Sandbox, Workspace, assert_no_secret, diagnostic, diagnostics, for_each_version_with_sandbox,
 };
 use partnercenter_sandbox::{
     Actor, AuditOrder, AuditSettings, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, Qualification,
@@ -69,14 +69,6 @@ fn config(contract: Contract, provider: &str, customers: &[&str]) -> String {
 
 fn name(index: usize) -> &'static str {
     ["school", "agency"][index]
-}
-
-/// A workspace for `config` whose provider talks to `sandbox`, initialised.
-fn workspace(version: &'static str, sandbox: &Sandbox, config: &str) -> Workspace {
-    let mut workspace = Workspace::new(version, config);
-    workspace.use_sandbox(sandbox);
-    workspace.init();
-    workspace
 }
 
 /// `before` now.
@@ -141,9 +133,9 @@ fn warning_detail(workspace: &Workspace, extra: &[&str], summary: &str) -> Strin
 
 /// An out-of-band change of two customers shows in plan, refresh-only plan and apply, each with
 /// its own warning; one lookup per drifted resource, none without drift.
-fn names_who_and_when(version: &'static str, contract: Contract) {
-    let sandbox = Sandbox::start();
-    let workspace = workspace(version, &sandbox, &config(contract, "", &[SCHOOL, AGENCY]));
+fn names_who_and_when(version: &'static str, sandbox: &Sandbox, contract: Contract) {
+    let workspace =
+        Workspace::on_sandbox(version, sandbox, &config(contract, "", &[SCHOOL, AGENCY]));
     workspace.apply();
 
     sandbox.reset_counters();
@@ -155,8 +147,8 @@ fn names_who_and_when(version: &'static str, contract: Contract) {
     );
 
     // After the apply, whose own records are then older.
-    let school_at = bob_changes(&sandbox, SCHOOL, Duration::ZERO);
-    let agency_at = bob_changes(&sandbox, AGENCY, Duration::ZERO);
+    let school_at = bob_changes(sandbox, SCHOOL, Duration::ZERO);
+    let agency_at = bob_changes(sandbox, AGENCY, Duration::ZERO);
     sandbox.reset_counters();
     let plan = drifted_plan(&workspace, &[]);
     for summary in [named(SCHOOL, BOB, school_at), named(AGENCY, BOB, agency_at)] {
@@ -208,23 +200,27 @@ fn names_who_and_when(version: &'static str, contract: Contract) {
 
 #[test]
 fn legacy_names_who_and_when() {
-    for_each_version(|version| names_who_and_when(version, Contract::Legacy));
+    for_each_version_with_sandbox(|version, sandbox| {
+        names_who_and_when(version, sandbox, Contract::Legacy);
+    });
 }
 
 #[test]
 fn async_names_who_and_when() {
-    for_each_version(|version| names_who_and_when(version, Contract::Async));
+    for_each_version_with_sandbox(|version, sandbox| {
+        names_who_and_when(version, sandbox, Contract::Async);
+    });
 }
 
 /// A vetting that moves (InReview, then Denied) is no drift: no lookup.
 #[test]
 fn vetting_is_no_drift() {
-    for_each_version(vetting_is_no_drift_under);
+    for_each_version_with_sandbox(vetting_is_no_drift_under);
 }
 
-fn vetting_is_no_drift_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = workspace(version, &sandbox, &config(Contract::Async, "", &[SCHOOL]));
+fn vetting_is_no_drift_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace =
+        Workspace::on_sandbox(version, sandbox, &config(Contract::Async, "", &[SCHOOL]));
     workspace.apply();
     assert_eq!(
         workspace.attributes("partnercenter_customer_qualification.school")["vetting_status"],
@@ -250,7 +246,8 @@ fn imported_school(version: &'static str, sandbox: &Sandbox, before: Duration) -
         &Actor::user("alice@contoso.com"),
         Some(ago(before)),
     ));
-    let workspace = workspace(version, sandbox, &config(Contract::Legacy, "", &[SCHOOL]));
+    let workspace =
+        Workspace::on_sandbox(version, sandbox, &config(Contract::Legacy, "", &[SCHOOL]));
     workspace.ok(&[
         "import",
         "-input=false",
@@ -300,14 +297,13 @@ fn history(sandbox: &Sandbox) -> SystemTime {
 /// takes: one request per page, and more only while an answer says more follow.
 #[test]
 fn the_newest_change_is_named() {
-    for_each_version(the_newest_change_is_named_under);
+    for_each_version_with_sandbox(the_newest_change_is_named_under);
 }
 
-fn the_newest_change_is_named_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let bob_at = history(&sandbox);
+fn the_newest_change_is_named_under(version: &'static str, sandbox: &Sandbox) {
+    let bob_at = history(sandbox);
     sandbox.reset_counters();
-    let workspace = imported_school(version, &sandbox, 20 * DAY);
+    let workspace = imported_school(version, sandbox, 20 * DAY);
     sandbox.assert_requests(
         &[(LOOKUPS, 0)],
         &format!("{version}: an import is no drift"),
@@ -349,18 +345,17 @@ fn the_newest_change_is_named_under(version: &'static str) {
 /// and repeats no secret.
 #[test]
 fn a_failing_lookup_leaves_the_drift() {
-    for_each_version(a_failing_lookup_leaves_the_drift_under);
+    for_each_version_with_sandbox(a_failing_lookup_leaves_the_drift_under);
 }
 
-fn a_failing_lookup_leaves_the_drift_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = workspace(
+fn a_failing_lookup_leaves_the_drift_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = Workspace::on_sandbox(
         version,
-        &sandbox,
+        sandbox,
         &config(Contract::Legacy, "  max_retries = 1\n", &[SCHOOL]),
     );
     workspace.apply();
-    bob_changes(&sandbox, SCHOOL, Duration::ZERO);
+    bob_changes(sandbox, SCHOOL, Duration::ZERO);
     let on_lookups = |fault: serde_json::Value| {
         let mut fault = fault;
         fault["path_prefix"] = json!("/v1/auditrecords");
@@ -415,13 +410,12 @@ fn a_failing_lookup_leaves_the_drift_under(version: &'static str) {
 /// and changed 40 days ago.
 #[test]
 fn an_unrecorded_drift_says_so() {
-    for_each_version(an_unrecorded_drift_says_so_under);
+    for_each_version_with_sandbox(an_unrecorded_drift_says_so_under);
 }
 
-fn an_unrecorded_drift_says_so_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = imported_school(version, &sandbox, 60 * DAY);
-    bob_changes(&sandbox, SCHOOL, 40 * DAY);
+fn an_unrecorded_drift_says_so_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = imported_school(version, sandbox, 60 * DAY);
+    bob_changes(sandbox, SCHOOL, 40 * DAY);
     let plan = drifted_plan(&workspace, &[]);
     assert!(
         plan.contains(&format!("Warning: {}\n", unknown(SCHOOL))),
@@ -438,18 +432,17 @@ fn an_unrecorded_drift_says_so_under(version: &'static str) {
 /// looked up.
 #[test]
 fn explain_drift_off_makes_no_lookup() {
-    for_each_version(explain_drift_off_makes_no_lookup_under);
+    for_each_version_with_sandbox(explain_drift_off_makes_no_lookup_under);
 }
 
-fn explain_drift_off_makes_no_lookup_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let mut workspace = workspace(
+fn explain_drift_off_makes_no_lookup_under(version: &'static str, sandbox: &Sandbox) {
+    let mut workspace = Workspace::on_sandbox(
         version,
-        &sandbox,
+        sandbox,
         &config(Contract::Legacy, "  explain_drift = false\n", &[SCHOOL]),
     );
     workspace.apply();
-    bob_changes(&sandbox, SCHOOL, Duration::ZERO);
+    bob_changes(sandbox, SCHOOL, Duration::ZERO);
     let silent = |workspace: &Workspace, context: &str| {
         sandbox.reset_counters();
         let plan = drifted_plan(workspace, &[]);

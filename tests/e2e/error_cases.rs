@@ -7,7 +7,10 @@
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, ErrorCase};
 use serde_json::Value as Json;
 
-use crate::common::{Sandbox, Workspace, assert_no_secret, diagnostics, for_each_version};
+use crate::common::{
+    Sandbox, Workspace, assert_contains_all, assert_no_secret, diagnostics,
+    for_each_version_with_sandbox,
+};
 
 /// How a case is brought about.
 #[derive(Clone, Copy, Debug)]
@@ -125,7 +128,7 @@ macro_rules! cases {
         $(
             #[test]
             fn $name() {
-                for_each_version(|version| check($setup, version));
+                for_each_version_with_sandbox(|version, sandbox| check($setup, version, sandbox));
             }
         )*
 
@@ -160,15 +163,14 @@ cases! {
 }
 
 /// Creates the school's Education under `setup`: the apply fails with the case's diagnostic.
-fn check(setup: Setup, version: &'static str) {
-    let sandbox = Sandbox::start();
+fn check(setup: Setup, version: &'static str, sandbox: &Sandbox) {
     let mut workspace = Workspace::new(
         version,
         &format!(
             "provider \"partnercenter\" {{}}\n\nresource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{SCHOOL}\"\n  qualification = \"Education\"\n}}\n"
         ),
     );
-    workspace.use_sandbox(&sandbox);
+    workspace.use_sandbox(sandbox);
     match setup {
         Setup::Case(case) => {
             sandbox.admin(sandbox.client.add_error_case(case, None));
@@ -198,15 +200,13 @@ fn check(setup: Setup, version: &'static str) {
     let (first, rest) = detail
         .split_once("\n\n")
         .unwrap_or_else(|| panic!("{context}: one paragraph only: {detail}"));
-    for word in expected.advice {
-        assert!(first.contains(word), "{context}: {word:?} not in: {first}");
-    }
+    assert_contains_all(first, expected.advice, &context);
     assert!(
         rest.contains(expected.quoted),
         "{context}: {:?} not quoted in: {rest}",
         expected.quoted
     );
-    assert_names_the_failed_request(&sandbox, rest, &context);
+    assert_names_the_failed_request(sandbox, rest, &context);
 }
 
 /// The detail names the ids of the one request that failed, which was not retried: for the

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::common::{Sandbox, Workspace, for_each_version};
+use crate::common::{Sandbox, Workspace, for_each_version_with_sandbox};
 use partnercenter_sandbox::{
     Actor, AuditOrder, AuditSettings, DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, Qualification,
     SeedAuditRecord,
@@ -75,12 +75,11 @@ output "everyone" {
 
 #[test]
 fn lists_qualification_changes() {
-    for_each_version(lists_qualification_changes_under);
+    for_each_version_with_sandbox(lists_qualification_changes_under);
 }
 
-fn lists_qualification_changes_under(version: &'static str) {
+fn lists_qualification_changes_under(version: &'static str, sandbox: &Sandbox) {
     assert!(CONFIG.contains(SCHOOL));
-    let sandbox = Sandbox::start();
     let alice = change(
         SCHOOL,
         "Contoso School",
@@ -121,9 +120,7 @@ fn lists_qualification_changes_under(version: &'static str) {
         ..AuditSettings::default()
     }));
 
-    let mut workspace = Workspace::new(version, CONFIG);
-    workspace.use_sandbox(&sandbox);
-    workspace.init();
+    let workspace = Workspace::on_sandbox(version, sandbox, CONFIG);
     sandbox.reset_counters();
     workspace.apply();
     // One request for each 30 days: 30, 90 and 30 days.
@@ -152,14 +149,11 @@ fn lists_qualification_changes_under(version: &'static str) {
 
 #[test]
 fn invalid_arguments_point_at_their_attribute() {
-    for_each_version(invalid_arguments_under);
+    for_each_version_with_sandbox(invalid_arguments_under);
 }
 
-fn invalid_arguments_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let mut workspace = Workspace::new(version, "");
-    workspace.use_sandbox(&sandbox);
-    workspace.init();
+fn invalid_arguments_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = Workspace::on_sandbox(version, sandbox, "");
     for (arguments, attribute, summary) in [
         ("days = 91", "days", "Invalid days"),
         ("days = 0", "days", "Invalid days"),

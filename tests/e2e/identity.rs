@@ -16,13 +16,6 @@ fn school(customer_id: &str) -> String {
     )
 }
 
-fn workspace(version: &'static str, sandbox: &Sandbox, main_tf: &str) -> Workspace {
-    let mut workspace = Workspace::new(version, main_tf);
-    workspace.use_sandbox(sandbox);
-    workspace.init();
-    workspace
-}
-
 fn set_education(sandbox: &Sandbox, customer: &str) {
     sandbox.admin(
         sandbox
@@ -50,7 +43,7 @@ fn import_by_identity() {
         SCHOOL.to_uppercase(),
         school(SCHOOL)
     );
-    let workspace = workspace(NEWEST, &sandbox, &config);
+    let workspace = Workspace::on_sandbox(NEWEST, &sandbox, &config);
     let change = workspace.planned_change(ADDRESS);
     assert_eq!(change["actions"], json!(["no-op"]), "{change}");
     // Terraform records the identity the provider answered: the canonical one.
@@ -72,7 +65,7 @@ fn a_bad_import_identity_is_refused() {
         "import {{\n  to = {ADDRESS}\n  identity = {{\n    customer_id = \"school-1\"\n  }}\n}}\n\n{}",
         school(SCHOOL)
     );
-    let workspace = workspace(NEWEST, &sandbox, &config);
+    let workspace = Workspace::on_sandbox(NEWEST, &sandbox, &config);
     let all = workspace.fails(&["plan", "-input=false", "-no-color"]);
     assert!(all.contains("Invalid import id"), "{all}");
     assert!(all.contains("school-1"), "{all}");
@@ -90,7 +83,7 @@ fn a_state_without_identity_gains_one_under_a_newer_terraform() {
     let sandbox = Sandbox::start();
     // Another spelling of the id, to show that the identity is canonical.
     let config = school(&SCHOOL.to_uppercase());
-    let old = workspace(OLDEST, &sandbox, &config);
+    let old = Workspace::on_sandbox(OLDEST, &sandbox, &config);
     old.apply();
     assert_eq!(
         stored_identity(&old),
@@ -98,7 +91,7 @@ fn a_state_without_identity_gains_one_under_a_newer_terraform() {
         "{OLDEST} stores no identity"
     );
 
-    let new = workspace(NEWEST, &sandbox, &config);
+    let new = Workspace::on_sandbox(NEWEST, &sandbox, &config);
     std::fs::copy(
         old.work_dir().join("terraform.tfstate"),
         new.work_dir().join("terraform.tfstate"),

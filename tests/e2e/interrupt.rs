@@ -41,9 +41,11 @@ fn apply_args() -> [&'static str; 5] {
 /// PUTs than one round of Terraform's parallelism: PUTs are then on their way all the time.
 fn apply_under_way(version: &'static str) -> (Sandbox, Workspace, Background) {
     let sandbox = sandbox_with_customers(RESOURCES, None);
-    let mut workspace = Workspace::new(version, &generated_resources(RESOURCES, "Education"));
-    workspace.use_sandbox(&sandbox);
-    workspace.init();
+    let workspace = Workspace::on_sandbox(
+        version,
+        &sandbox,
+        &generated_resources(RESOURCES, "Education"),
+    );
     slow_answers_to_puts(&sandbox, ANSWER_LATENCY_MS);
     let mut apply = Background::spawn(&workspace, &apply_args());
     apply.wait_for("a second round of PUTs was applied", || {

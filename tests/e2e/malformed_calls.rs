@@ -85,6 +85,12 @@ fn assert_bounded_errors(diagnostics: &[proto::Diagnostic], what: &str, values: 
     }
 }
 
+/// What an in-process call of the provider's service answered; a gRPC status instead of an
+/// answer fails the test (the provider reports every problem as a diagnostic).
+async fn answer<T>(call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> T {
+    call.await.expect("an answer, not a status").into_inner()
+}
+
 async fn validate_resource(config: proto::DynamicValue) -> Vec<proto::Diagnostic> {
     let server = GrpcProvider::new(PartnerCenterProvider::new());
     let request = proto::validate_resource_config::Request {
@@ -92,11 +98,8 @@ async fn validate_resource(config: proto::DynamicValue) -> Vec<proto::Diagnostic
         config: Some(config),
         ..Default::default()
     };
-    server
-        .validate_resource_config(Request::new(request))
+    answer(server.validate_resource_config(Request::new(request)))
         .await
-        .expect("an answer, not a status")
-        .into_inner()
         .diagnostics
 }
 
@@ -127,44 +130,38 @@ async fn long_resource_values_are_quoted_by_their_beginning() {
             Value::string(not_a_number.clone()),
         )])),
     };
-    let answer = server
-        .validate_provider_config(Request::new(request))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_bounded_errors(&answer.diagnostics, "max_retries text", &[&not_a_number]);
+    let validated = answer(server.validate_provider_config(Request::new(request))).await;
+    assert_bounded_errors(&validated.diagnostics, "max_retries text", &[&not_a_number]);
 }
 
 #[tokio::test]
 async fn long_type_names_import_ids_and_urls_are_quoted_by_their_beginning() {
     let server = GrpcProvider::new(PartnerCenterProvider::new());
     let type_name = huge("type-");
-    let read = server
-        .read_resource(Request::new(proto::read_resource::Request {
+    let read = answer(
+        server.read_resource(Request::new(proto::read_resource::Request {
             type_name: type_name.clone(),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+        })),
+    )
+    .await;
     assert_bounded_errors(&read.diagnostics, "unknown type name", &[&type_name]);
     assert_eq!(read.new_state, None);
 
     let id = huge("import-");
-    let import = server
-        .import_resource_state(Request::new(proto::import_resource_state::Request {
+    let import = answer(server.import_resource_state(Request::new(
+        proto::import_resource_state::Request {
             type_name: TYPE_NAME.to_owned(),
             id: id.clone(),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )))
+    .await;
     assert_bounded_errors(&import.diagnostics, "import id", &[&id]);
 
     let authority_url = huge("authority-");
-    let configure = server
-        .configure_provider(Request::new(proto::configure_provider::Request {
+    let configure = answer(server.configure_provider(Request::new(
+        proto::configure_provider::Request {
             config: Some(object(&[
                 (
                     "base_url",
@@ -175,10 +172,9 @@ async fn long_type_names_import_ids_and_urls_are_quoted_by_their_beginning() {
                 ("access_token", Value::string("t")),
             ])),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )))
+    .await;
     assert_bounded_errors(&configure.diagnostics, "provider URLs", &[&authority_url]);
 }
 

@@ -8,25 +8,23 @@ use std::collections::{HashMap, HashSet};
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, DEMO_UNIVERSITY as UNIVERSITY};
 use serde_json::{Value as Json, json};
 
-use crate::common::{Sandbox, Workspace, for_each_version};
+use crate::common::{Sandbox, Workspace, for_each_version_with_sandbox};
 
 #[test]
 fn every_request_has_its_own_correlation_id_and_retries_keep_their_request_id() {
-    for_each_version(ids_under);
+    for_each_version_with_sandbox(ids_under);
 }
 
-fn ids_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let mut workspace = Workspace::new(
+fn ids_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = Workspace::on_sandbox(
         version,
+        sandbox,
         &format!(
             "provider \"partnercenter\" {{}}\n\ndata \"partnercenter_validation_codes\" \"all\" {{}}\n\n\
              resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{SCHOOL}\"\n  qualification = \"Education\"\n}}\n\n\
              resource \"partnercenter_customer_qualification\" \"university\" {{\n  customer_id   = \"{UNIVERSITY}\"\n  qualification = \"Education\"\n}}\n"
         ),
     );
-    workspace.use_sandbox(&sandbox);
-    workspace.init();
     // Both changes are applied, then their answers are lost: one connection dropped, one
     // replaced by a gateway's 503. Each is retried.
     for fault in [

@@ -1,6 +1,9 @@
 //! Real Terraform (each pinned version) loads the provider, reads its schema and shows its logs.
 
-use crate::common::{OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, for_each_version};
+use crate::common::{
+    OLDEST, PROVIDER_ADDRESS, Sandbox, Workspace, assert_contains_all, for_each_version,
+    for_each_version_with_sandbox,
+};
 use partnercenter_sandbox::DEMO_SCHOOL;
 
 fn attribute<'a>(block: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -103,13 +106,12 @@ fn check_schema(version: &'static str) {
 /// Terraform shows the provider's hclog lines at their own level under TF_LOG.
 #[test]
 fn shows_provider_debug_logs() {
-    for_each_version(check_debug_log);
+    for_each_version_with_sandbox(check_debug_log);
 }
 
-fn check_debug_log(version: &'static str) {
+fn check_debug_log(version: &'static str, sandbox: &Sandbox) {
     // Planning a create sends no request; the sandbox is there so that nothing depends on what
     // happens to listen on some fixed port.
-    let sandbox = Sandbox::start();
     let mut workspace = Workspace::new(
         version,
         &format!(
@@ -143,14 +145,16 @@ fn check_debug_log(version: &'static str) {
         .lines()
         .find(|l| l.contains("Served request") && l.contains("tf_rpc=PlanResourceChange"))
         .unwrap_or_else(|| panic!("{version}: no line for PlanResourceChange in:\n{stderr}"));
-    for field in [
-        "tf_resource_type=partnercenter_customer_qualification",
-        "tf_req_id=",
-        "tf_req_duration_ms=",
-        "tf_provider_addr=registry.terraform.io/partnercenter-oss/partnercenter",
-    ] {
-        assert!(served.contains(field), "{version}: no {field} in {served}");
-    }
+    assert_contains_all(
+        served,
+        &[
+            "tf_resource_type=partnercenter_customer_qualification",
+            "tf_req_id=",
+            "tf_req_duration_ms=",
+            "tf_provider_addr=registry.terraform.io/partnercenter-oss/partnercenter",
+        ],
+        version,
+    );
     assert!(
         served.contains("[DEBUG]"),
         "{version}: wrong level: {served}"

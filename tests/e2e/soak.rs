@@ -42,9 +42,11 @@ fn soak_under(version: &'static str) {
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(DEFAULT_SEED);
     let sandbox = sandbox_with_customers(RESOURCES, Some(seed));
-    let mut workspace = Workspace::new(version, &generated_resources(RESOURCES, "Education"));
-    workspace.use_sandbox(&sandbox);
-    workspace.init();
+    let workspace = Workspace::on_sandbox(
+        version,
+        &sandbox,
+        &generated_resources(RESOURCES, "Education"),
+    );
     for fault in faults() {
         sandbox.admin(sandbox.client.add_fault(fault));
     }

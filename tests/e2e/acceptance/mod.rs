@@ -6,7 +6,9 @@ mod refusals;
 mod secrets;
 mod validation;
 
-use crate::common::{NEWEST, OLDEST, Sandbox, Workspace, for_each_version, terraform, text};
+use crate::common::{
+    NEWEST, OLDEST, Sandbox, Workspace, for_each_version_with_sandbox, terraform, text,
+};
 use partnercenter_sandbox::{DEMO_AGENCY as AGENCY, DEMO_SCHOOL as SCHOOL, Qualification};
 use serde_json::json;
 
@@ -14,10 +16,7 @@ const ADDRESS: &str = "partnercenter_customer_qualification.school";
 
 /// A workspace whose provider talks to `sandbox` with App+User credentials from the environment.
 fn new_workspace(version: &'static str, sandbox: &Sandbox, resources: &str) -> Workspace {
-    let mut workspace = Workspace::new(version, &config(sandbox, resources));
-    workspace.use_sandbox(sandbox);
-    workspace.init();
-    workspace
+    Workspace::on_sandbox(version, sandbox, &config(sandbox, resources))
 }
 
 /// A workspace whose provider block is empty: every setting comes from `PARTNERCENTER_*`.
@@ -112,28 +111,27 @@ fn state_qualification(workspace: &Workspace) -> Option<String> {
 /// destroy, counting requests.
 #[test]
 fn lifecycle() {
-    for_each_version(lifecycle_under);
+    for_each_version_with_sandbox(lifecycle_under);
 }
 
-fn lifecycle_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = new_workspace(version, &sandbox, &school("education"));
+fn lifecycle_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = new_workspace(version, sandbox, &school("education"));
 
     // Create: exactly one PUT, and the user's lower-case spelling gives no perpetual diff.
     sandbox.reset_counters();
     workspace.apply();
     assert_eq!(
-        requests(&sandbox, SCHOOL, "PUT"),
+        requests(sandbox, SCHOOL, "PUT"),
         1,
         "{version}: create is one PUT"
     );
     assert_eq!(
-        requests(&sandbox, SCHOOL, "GET"),
+        requests(sandbox, SCHOOL, "GET"),
         0,
         "{version}: create needs no GET"
     );
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(sandbox, SCHOOL),
         Qualification::Education
     );
     assert_eq!(
@@ -148,16 +146,16 @@ fn lifecycle_under(version: &'static str) {
         "{version}: plan after create must be empty:\n{output}"
     );
     assert_eq!(
-        requests(&sandbox, SCHOOL, "GET"),
+        requests(sandbox, SCHOOL, "GET"),
         1,
         "{version}: refresh is one GET"
     );
-    assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0);
+    assert_eq!(requests(sandbox, SCHOOL, "PUT"), 0);
 
     // Case variants: another spelling of the qualification and of the customer id is an
     // in-place update (never a replacement) that sends nothing, and leaves no diff behind.
     workspace.write_config(&config(
-        &sandbox,
+        sandbox,
         &school_with(&SCHOOL.to_uppercase(), "EDUCATION"),
     ));
     let change = workspace.planned_change(ADDRESS);
@@ -180,21 +178,18 @@ fn lifecycle_under(version: &'static str) {
     );
 
     // Update in place to GovernmentCommunityCloud with a code from the data source.
-    workspace.write_config(&config(
-        &sandbox,
-        &agency_with_code_from_data_source(SCHOOL),
-    ));
+    workspace.write_config(&config(sandbox, &agency_with_code_from_data_source(SCHOOL)));
     let change = workspace.planned_change(ADDRESS);
     assert_eq!(change["actions"], json!(["update"]), "{version}: {change}");
     sandbox.reset_counters();
     workspace.apply();
     assert_eq!(
-        requests(&sandbox, SCHOOL, "PUT"),
+        requests(sandbox, SCHOOL, "PUT"),
         1,
         "{version}: update is one PUT"
     );
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(sandbox, SCHOOL),
         Qualification::GovernmentCommunityCloud
     );
     let (code, output) = workspace.plan_exit(&[]);
@@ -204,7 +199,7 @@ fn lifecycle_under(version: &'static str) {
     );
 
     // Drift: someone sets another qualification outside Terraform.
-    set_out_of_band(&sandbox, SCHOOL, Qualification::Nonprofit);
+    set_out_of_band(sandbox, SCHOOL, Qualification::Nonprofit);
     let (code, output) = workspace.plan_exit(&["-refresh-only"]);
     assert_eq!(
         code, 2,
@@ -222,22 +217,19 @@ fn lifecycle_under(version: &'static str) {
     sandbox.reset_counters();
     workspace.apply();
     assert_eq!(
-        requests(&sandbox, SCHOOL, "PUT"),
+        requests(sandbox, SCHOOL, "PUT"),
         1,
         "{version}: restoring is one PUT"
     );
     assert_eq!(sandbox.puts(), 1, "{version}: restoring is one PUT");
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(sandbox, SCHOOL),
         Qualification::GovernmentCommunityCloud,
         "{version}: apply restores"
     );
 
     // Another customer replaces the resource: one PUT to the new customer, none to the old.
-    workspace.write_config(&config(
-        &sandbox,
-        &agency_with_code_from_data_source(AGENCY),
-    ));
+    workspace.write_config(&config(sandbox, &agency_with_code_from_data_source(AGENCY)));
     let change = workspace.planned_change(ADDRESS);
     let actions = change["actions"].clone();
     assert!(
@@ -250,20 +242,16 @@ fn lifecycle_under(version: &'static str) {
         output.contains("Partner Center cannot remove a qualification"),
         "{version}: the replaced customer keeps its qualification, and the user is told: {output}"
     );
-    assert_eq!(requests(&sandbox, AGENCY, "PUT"), 1, "{version}");
-    assert_eq!(requests(&sandbox, SCHOOL, "PUT"), 0, "{version}");
+    assert_eq!(requests(sandbox, AGENCY, "PUT"), 1, "{version}");
+    assert_eq!(requests(sandbox, SCHOOL, "PUT"), 0, "{version}");
     assert_eq!(sandbox.puts(), 1, "{version}");
     assert_eq!(
-        server_qualification(&sandbox, AGENCY),
+        server_qualification(sandbox, AGENCY),
         Qualification::GovernmentCommunityCloud
     );
 
     // Import into an empty state: a matching configuration plans no qualification change.
-    let imported = new_workspace(
-        version,
-        &sandbox,
-        &agency_with_code_from_data_source(SCHOOL),
-    );
+    let imported = new_workspace(version, sandbox, &agency_with_code_from_data_source(SCHOOL));
     imported.ok(&["import", "-input=false", "-no-color", ADDRESS, SCHOOL]);
     assert_eq!(
         state_qualification(&imported).as_deref(),
@@ -277,7 +265,7 @@ fn lifecycle_under(version: &'static str) {
     sandbox.reset_counters();
     imported.apply();
     assert_eq!(
-        requests(&sandbox, SCHOOL, "PUT"),
+        requests(sandbox, SCHOOL, "PUT"),
         0,
         "{version}: recording the code needs no PUT"
     );
@@ -310,7 +298,7 @@ fn lifecycle_under(version: &'static str) {
     );
     assert_eq!(sandbox.puts(), 0);
     assert_eq!(
-        server_qualification(&sandbox, AGENCY),
+        server_qualification(sandbox, AGENCY),
         Qualification::GovernmentCommunityCloud
     );
     assert_eq!(state_qualification(&workspace), None);

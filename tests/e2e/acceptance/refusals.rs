@@ -8,18 +8,17 @@ use super::{
     ADDRESS, config, config_with_base_url, env_workspace, in_state, new_workspace, school,
     school_government, server_qualification, set_out_of_band, state_qualification,
 };
-use crate::common::{Sandbox, diagnostic, events, for_each_version};
+use crate::common::{Sandbox, diagnostic, events, for_each_version_with_sandbox};
 
 /// Throttling and server errors during apply are retried until the apply converges; a PUT the
 /// server refuses leaves the state as it was.
 #[test]
 fn faults_and_refusals() {
-    for_each_version(faults_and_refusals_under);
+    for_each_version_with_sandbox(faults_and_refusals_under);
 }
 
-fn faults_and_refusals_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = new_workspace(version, &sandbox, &school("Education"));
+fn faults_and_refusals_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = new_workspace(version, sandbox, &school("Education"));
     sandbox.admin(sandbox.client.add_fault(
         json!({ "kind": "status", "status": 429, "retry_after_secs": 1, "count": 1, "method": "PUT" }),
     ));
@@ -30,7 +29,7 @@ fn faults_and_refusals_under(version: &'static str) {
     );
     workspace.apply();
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(sandbox, SCHOOL),
         Qualification::Education,
         "{version}: converged"
     );
@@ -42,7 +41,7 @@ fn faults_and_refusals_under(version: &'static str) {
     // Refused PUTs: the code does not exist. Terraform's state keeps Education for the school,
     // and the agency, not yet created, stays out of it.
     workspace.write_config(&config(
-        &sandbox,
+        sandbox,
         &format!(
             "{}\nresource \"partnercenter_customer_qualification\" \"agency\" {{\n  customer_id     = \"{AGENCY}\"\n  \
              qualification   = \"GovernmentCommunityCloud\"\n  validation_code = \"NO-SUCH-CODE\"\n}}\n",
@@ -84,7 +83,7 @@ fn faults_and_refusals_under(version: &'static str) {
         "{version}: a failed create leaves nothing in state"
     );
     assert_eq!(
-        server_qualification(&sandbox, SCHOOL),
+        server_qualification(sandbox, SCHOOL),
         Qualification::Education
     );
 
@@ -92,7 +91,7 @@ fn faults_and_refusals_under(version: &'static str) {
     // code: refresh fails, and the resource stays in state.
     workspace.write_config(&config_with_base_url(
         &format!("{}/nope", sandbox.url),
-        &sandbox,
+        sandbox,
         &school("Education"),
     ));
     let all = workspace.fails(&[
@@ -118,18 +117,17 @@ fn faults_and_refusals_under(version: &'static str) {
 /// setting comes from the environment.
 #[test]
 fn missing_customer_and_data_source() {
-    for_each_version(missing_customer_and_data_source_under);
+    for_each_version_with_sandbox(missing_customer_and_data_source_under);
 }
 
-fn missing_customer_and_data_source_under(version: &'static str) {
-    let sandbox = Sandbox::start();
+fn missing_customer_and_data_source_under(version: &'static str, sandbox: &Sandbox) {
     let resources = format!(
         "{}\ndata \"partnercenter_customer_qualification\" \"agency\" {{\n  customer_id = \"{AGENCY}\"\n}}\n\n\
          output \"agency\" {{\n  value = data.partnercenter_customer_qualification.agency.qualification\n}}\n",
         school("Education")
     );
-    set_out_of_band(&sandbox, AGENCY, Qualification::Nonprofit);
-    let workspace = env_workspace(version, &sandbox, &resources);
+    set_out_of_band(sandbox, AGENCY, Qualification::Nonprofit);
+    let workspace = env_workspace(version, sandbox, &resources);
     workspace.apply();
     let output = workspace.json(&["output", "-json"]);
     assert_eq!(

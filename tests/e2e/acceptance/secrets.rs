@@ -4,22 +4,17 @@
 use partnercenter_sandbox::{DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, Qualification};
 
 use super::{ADDRESS, agency_with_code_from_data_source, env_workspace, server_qualification};
-use crate::common::{OLDEST, Sandbox, assert_no_secret, for_each_version};
+use crate::common::{OLDEST, Sandbox, assert_no_secret, for_each_version_with_sandbox};
 
 /// Secrets stay out of trace logs and human output; the JSON output marks them sensitive.
 /// The provider block is empty: every setting comes from the environment.
 #[test]
 fn secrets_stay_hidden() {
-    for_each_version(secrets_stay_hidden_under);
+    for_each_version_with_sandbox(secrets_stay_hidden_under);
 }
 
-fn secrets_stay_hidden_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let mut workspace = env_workspace(
-        version,
-        &sandbox,
-        &agency_with_code_from_data_source(AGENCY),
-    );
+fn secrets_stay_hidden_under(version: &'static str, sandbox: &Sandbox) {
+    let mut workspace = env_workspace(version, sandbox, &agency_with_code_from_data_source(AGENCY));
     // App+User credentials: a token request, the validation codes read and one sent.
     workspace.traced(&["apply", "-input=false", "-no-color", "-auto-approve"]);
 
@@ -53,7 +48,7 @@ fn secrets_stay_hidden_under(version: &'static str) {
         );
     }
     assert_eq!(
-        server_qualification(&sandbox, AGENCY),
+        server_qualification(sandbox, AGENCY),
         Qualification::GovernmentCommunityCloud
     );
 }

@@ -5,18 +5,19 @@ use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, DEMO_VALIDATION_CODE};
 use serde_json::Value as Json;
 
 use super::{ADDRESS, config, in_state, new_workspace, school, school_government, school_with};
-use crate::common::{Sandbox, diagnostic, diagnostics, events, for_each_version, text};
+use crate::common::{
+    Sandbox, diagnostic, diagnostics, events, for_each_version_with_sandbox, text,
+};
 
 /// Each invalid configuration is refused at plan time, pointing at the attribute; a value
 /// known only at apply is accepted at plan and refused at apply, before any request.
 #[test]
 fn validation_errors() {
-    for_each_version(validation_errors_under);
+    for_each_version_with_sandbox(validation_errors_under);
 }
 
-fn validation_errors_under(version: &'static str) {
-    let sandbox = Sandbox::start();
-    let workspace = new_workspace(version, &sandbox, &school("Education"));
+fn validation_errors_under(version: &'static str, sandbox: &Sandbox) {
+    let workspace = new_workspace(version, sandbox, &school("Education"));
     let invalid = "Invalid qualification";
     let missing_code = "Missing validation_code";
     let cases = [
@@ -52,7 +53,7 @@ fn validation_errors_under(version: &'static str) {
         ),
     ];
     for (resources, attribute, summary, severity) in cases {
-        workspace.write_config(&config(&sandbox, &resources));
+        workspace.write_config(&config(sandbox, &resources));
         // A missing code is an error only when a request will be sent, which only a plan
         // knows (here: a create); the other checks need no state and run at validate.
         let (output, found) = if summary == missing_code {
@@ -90,12 +91,12 @@ fn validation_errors_under(version: &'static str) {
     }
 
     // `terraform validate` knows nothing of what a plan will send: a missing code is fine there.
-    workspace.write_config(&config(&sandbox, &school_government("null")));
+    workspace.write_config(&config(sandbox, &school_government("null")));
     let report = workspace.json(&["validate", "-json", "-no-color"]);
     assert_eq!(report["valid"], true, "{version}: {report}");
 
     // The same checks run at plan time (validate is only one way to reach them).
-    workspace.write_config(&config(&sandbox, &school_government("\"\"")));
+    workspace.write_config(&config(sandbox, &school_government("\"\"")));
     let said = workspace.fails(&["plan", "-input=false", "-no-color", "-json"]);
     let refused = diagnostic(&said, missing_code);
     assert_eq!(refused["severity"], "error", "{version}: {refused}");
@@ -103,7 +104,7 @@ fn validation_errors_under(version: &'static str) {
 
     // Known only at apply: the plan accepts it, the apply refuses it at the attribute.
     workspace.write_config(&config(
-        &sandbox,
+        sandbox,
         &format!(
             "resource \"partnercenter_customer_qualification\" \"school\" {{\n  customer_id   = \"{SCHOOL}\"\n  \
              qualification = timestamp() != \"\" ? \"Nonprofit\" : \"Education\"\n}}\n"

@@ -5,13 +5,11 @@ use std::time::Duration;
 
 use partnercenter_sandbox::{DEMO_SCHOOL as SCHOOL, Seed};
 use serde_json::json;
-use terraform_provider_partnercenter::partnercenter::{
-    Client, Error, Qualification, QualificationRequest, RetryPolicy,
-};
+use terraform_provider_partnercenter::partnercenter::{Client, Error, RetryPolicy};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{app_user, config, count, start, with_customers};
+use super::{app_user, config, count, set_school_education, start, with_customers};
 
 /// Terraform's StopProvider, `after` from now.
 fn cancel_after(cancel: CancellationToken, after: Duration) -> tokio::task::JoinHandle<()> {
@@ -44,13 +42,7 @@ async fn cancellation_ends_a_wait_at_once() {
 
     let stopper = cancel_after(cancel, Duration::from_millis(200));
     let started = Instant::now();
-    let error = client
-        .set_qualification(
-            SCHOOL,
-            &QualificationRequest::new(Qualification::Education, None),
-        )
-        .await
-        .expect_err("cancelled");
+    let error = set_school_education(&client).await.expect_err("cancelled");
     let took = started.elapsed();
     stopper.await.expect("stopper");
     assert!(matches!(error, Error::Cancelled { .. }), "{error:?}");

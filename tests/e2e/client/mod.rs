@@ -27,6 +27,8 @@ use terraform_provider_partnercenter::partnercenter::{
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::common::assert_contains_all;
+
 async fn start(seed: Seed) -> RunningSandbox {
     sandbox::spawn(SandboxConfig {
         seed,
@@ -87,6 +89,21 @@ async fn get_fails_after(sandbox: &RunningSandbox, client: &Client, fault: Value
         .expect_err("the call fails")
 }
 
+/// Sets the school's qualification to Education, a change the demo seed accepts.
+async fn set_school_education(client: &Client) -> Result<Vec<VettedQualification>, Error> {
+    client
+        .set_qualification(
+            SCHOOL,
+            &QualificationRequest::new(Qualification::Education, None),
+        )
+        .await
+}
+
+/// Reads the school with a new client of `config`, which must fail; `why` says why it must.
+async fn read_school_fails(config: ClientConfig, why: &str) -> Error {
+    client(config).qualifications(SCHOOL).await.expect_err(why)
+}
+
 async fn count(sandbox: &RunningSandbox, route: &str) -> u64 {
     let counters = sandbox.admin().counters().await.expect("counters");
     counters.route(route)
@@ -100,13 +117,7 @@ async fn every_call_round_trips() {
         client.qualifications(SCHOOL).await.expect("get"),
         [VettedQualification::unvetted(Qualification::None)]
     );
-    let set = client
-        .set_qualification(
-            SCHOOL,
-            &QualificationRequest::new(Qualification::Education, None),
-        )
-        .await
-        .expect("set");
+    let set = set_school_education(&client).await.expect("set");
     assert_eq!(
         set,
         [VettedQualification::unvetted(Qualification::Education)]
@@ -155,15 +166,17 @@ async fn api_errors_are_typed_and_quotable() {
     );
     let text = missing.to_string();
     let request_id = missing.request_id().expect("request id");
-    for part in [
-        "HTTP 404",
-        "code 1000",
-        UNKNOWN,
-        request_id,
-        missing.correlation_id().expect("correlation id"),
-    ] {
-        assert!(text.contains(part), "{part:?} missing from {text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "HTTP 404",
+            "code 1000",
+            UNKNOWN,
+            request_id,
+            missing.correlation_id().expect("correlation id"),
+        ],
+        "the 404's error",
+    );
 
     let bad_id = client.qualifications("not-a-guid").await.expect_err("400");
     assert_eq!(
@@ -239,11 +252,7 @@ async fn retry_after_is_honoured_then_the_call_succeeds() {
         .expect("fault");
 
     let started = Instant::now();
-    let answer = client
-        .set_qualification(
-            SCHOOL,
-            &QualificationRequest::new(Qualification::Education, None),
-        )
+    let answer = set_school_education(&client)
         .await
         .expect("succeeds after the wait");
     assert_eq!(
@@ -311,14 +320,16 @@ async fn exhausted_retries_give_a_clear_error_with_one_request_id() {
     let request_id = error.request_id().expect("request id").to_owned();
     let text = error.to_string();
     let last_correlation_id = error.correlation_id().expect("correlation id").to_owned();
-    for part in [
-        "after 3 attempts",
-        "HTTP 503",
-        &request_id,
-        &last_correlation_id,
-    ] {
-        assert!(text.contains(part), "{part:?} missing from {text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "after 3 attempts",
+            "HTTP 503",
+            &request_id,
+            &last_correlation_id,
+        ],
+        "the exhausted retries' error",
+    );
 
     admin.clear_faults().await.expect("clear");
     client.qualifications(SCHOOL).await.expect("next call");
@@ -441,11 +452,7 @@ async fn app_only_and_ready_tokens_read() {
         2
     );
     // Setting a qualification needs App+User, as in Partner Center.
-    let refused = reader
-        .set_qualification(
-            SCHOOL,
-            &QualificationRequest::new(Qualification::Education, None),
-        )
+    let refused = set_school_education(&reader)
         .await
         .expect_err("app-only cannot set");
     assert_eq!(refused.status(), Some(403), "{refused}");
@@ -651,11 +658,7 @@ async fn a_revoked_token_is_renewed_once() {
     client.qualifications(SCHOOL).await.expect("first token");
     sandbox.admin().revoke_tokens().await.expect("revoke");
     assert_eq!(
-        client
-            .set_qualification(
-                SCHOOL,
-                &QualificationRequest::new(Qualification::Education, None)
-            )
+        set_school_education(&client)
             .await
             .expect("renewed, then set"),
         [VettedQualification::unvetted(Qualification::Education)]
@@ -722,19 +725,13 @@ async fn a_404_that_is_not_partner_centers_is_not_a_missing_customer() {
     let sandbox = start(Seed::demo()).await;
     let mut wrong_prefix = config(&sandbox, app_user());
     wrong_prefix.base_url = format!("{}/nope", sandbox.url());
-    let error = client(wrong_prefix)
-        .qualifications(SCHOOL)
-        .await
-        .expect_err("no such route");
+    let error = read_school_fails(wrong_prefix, "no such route").await;
     assert_eq!(error.status(), Some(404), "{error}");
     assert!(!error.is_not_found(), "{error}");
 
     let mut wrong_authority = config(&sandbox, app_user());
     wrong_authority.authority_url = format!("{}/nope", sandbox.url());
-    let error = client(wrong_authority)
-        .qualifications(SCHOOL)
-        .await
-        .expect_err("no token endpoint there");
+    let error = read_school_fails(wrong_authority, "no token endpoint there").await;
     assert!(!error.is_not_found(), "{error}");
 
     let (_sandbox, client) = demo().await;

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partnercenter_sandbox::{
-    ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID,
-    DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID, Seed, UNKNOWN_CUSTOMER as UNKNOWN,
+    ACCESS_TOKEN_PREFIX, DEMO_ACCESS_TOKEN, DEMO_AGENCY as AGENCY, DEMO_CLIENT_ID, DEMO_TENANT_ID,
+    Seed, UNKNOWN_CUSTOMER as UNKNOWN,
 };
 use serde_json::{Value, json};
 use terraform_provider_partnercenter::partnercenter::{
@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::{client, config, config_at, start};
+use super::{client, config, config_at, read_school_fails, start};
 
 #[tokio::test(start_paused = true)]
 async fn no_secret_in_any_error_text() {
@@ -41,18 +41,8 @@ async fn no_secret_in_any_error_text() {
     let mut errors: Vec<Error> = Vec::new();
 
     // The authority refuses a wrong refresh token, and a wrong client secret.
-    errors.push(
-        client(config(&sandbox, with(CLIENT_SECRET, "wrong")))
-            .qualifications(SCHOOL)
-            .await
-            .expect_err("refused"),
-    );
-    errors.push(
-        client(config(&sandbox, with("wrong", REFRESH)))
-            .qualifications(SCHOOL)
-            .await
-            .expect_err("refused"),
-    );
+    errors.push(read_school_fails(config(&sandbox, with(CLIENT_SECRET, "wrong")), "refused").await);
+    errors.push(read_school_fails(config(&sandbox, with("wrong", REFRESH)), "refused").await);
 
     // With the code in the URL: the API refuses it as unknown; a server echoes it; the
     // connection drops; retries run out; the deadline passes; Terraform cancels.
@@ -107,12 +97,7 @@ async fn no_secret_in_any_error_text() {
         .expect("fault");
     let mut once = config(&sandbox, Credentials::AccessToken(Secret::new(STATIC)));
     once.max_retries = 0;
-    errors.push(
-        client(once)
-            .qualifications(SCHOOL)
-            .await
-            .expect_err("refused"),
-    );
+    errors.push(read_school_fails(once, "refused").await);
 
     assert_eq!(errors.len(), 10);
     for error in &errors {

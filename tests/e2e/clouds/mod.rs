@@ -15,7 +15,10 @@ mod proxy;
 use base64::Engine as _;
 use partnercenter_sandbox::{Cloud, DEMO_SCHOOL as SCHOOL, DEMO_TENANT_ID, SandboxConfig};
 
-use crate::common::{Sandbox, Workspace, diagnostics, for_each_version, text};
+use crate::common::{
+    Sandbox, Workspace, assert_contains_all, diagnostics, for_each_version,
+    for_each_version_with_sandbox, text,
+};
 use pki::Pki;
 use proxy::RecordingProxy;
 
@@ -136,6 +139,19 @@ fn failure(workspace: &Workspace, args: &[&str]) -> (String, String) {
     (field("summary"), field("detail"))
 }
 
+/// Runs `test` in an isolated network namespace under each version, each time with a fresh
+/// demo sandbox and a recording proxy in front of it that ends TLS with the test PKI's server
+/// certificate.
+fn for_each_version_behind_a_proxy(test: impl Fn(&'static str, &Pki, &Sandbox, &RecordingProxy)) {
+    netns::isolated(|| {
+        let pki = pki();
+        for_each_version_with_sandbox(|version, sandbox| {
+            let proxy = RecordingProxy::start(&sandbox.url, pki.server.clone());
+            test(version, &pki, sandbox, &proxy);
+        });
+    });
+}
+
 /// `environment` alone sends the token request to the cloud's authority asking for the
 /// cloud's resource, and the API calls to the cloud's root; 21Vianet is not asked for
 /// validation codes.
@@ -222,50 +238,44 @@ fn each_cloud_signs_in_at_its_authority_and_calls_its_root() {
 /// around the proxy, where nothing can be reached from the namespace.
 #[test]
 fn lower_case_variables_and_no_proxy_are_honoured() {
-    netns::isolated(|| {
-        let pki = pki();
-        let (_, login, api) = CLOUDS[0];
-        for_each_version(|version| {
-            let sandbox = Sandbox::start();
-            let proxy = RecordingProxy::start(&sandbox.url, pki.server.clone());
-            let workspace = |no_proxy: &str| {
-                let mut proxies = inspected_by(&proxy, "https_proxy", &pki, &pki.ca);
-                proxies.push(("no_proxy", no_proxy.to_owned()));
-                proxies.push(("PARTNERCENTER_MAX_RETRIES", "0".to_owned()));
-                workspace(
-                    version,
-                    &sandbox,
-                    Cloud::Public,
-                    &proxies,
-                    &[SCHOOL_EDUCATION],
-                )
-            };
+    let (_, login, api) = CLOUDS[0];
+    for_each_version_behind_a_proxy(|version, pki, sandbox, proxy| {
+        let workspace = |no_proxy: &str| {
+            let mut proxies = inspected_by(proxy, "https_proxy", pki, &pki.ca);
+            proxies.push(("no_proxy", no_proxy.to_owned()));
+            proxies.push(("PARTNERCENTER_MAX_RETRIES", "0".to_owned()));
+            workspace(
+                version,
+                sandbox,
+                Cloud::Public,
+                &proxies,
+                &[SCHOOL_EDUCATION],
+            )
+        };
 
-            let (summary, detail) = failed_apply(&workspace("example.com, microsoftonline.com"));
-            assert_eq!(summary, "Partner Center authentication failed", "{version}");
-            assert!(
-                detail.contains(
-                    "could not reach the token endpoint https://login.microsoftonline.com/"
-                ),
-                "{version}: {detail}"
-            );
-            assert_eq!(proxy.targets(), Vec::<String>::new(), "{version}");
+        let (summary, detail) = failed_apply(&workspace("example.com, microsoftonline.com"));
+        assert_eq!(summary, "Partner Center authentication failed", "{version}");
+        assert!(
+            detail
+                .contains("could not reach the token endpoint https://login.microsoftonline.com/"),
+            "{version}: {detail}"
+        );
+        assert_eq!(proxy.targets(), Vec::<String>::new(), "{version}");
 
-            let (summary, detail) = failed_apply(&workspace("microsoft.com"));
-            assert_eq!(summary, "Partner Center request failed", "{version}");
-            assert!(
-                detail.contains("failed before Partner Center answered"),
-                "{version}: {detail}"
-            );
-            assert_eq!(
-                proxy.targets(),
-                [login],
-                "{version}: the token request only"
-            );
+        let (summary, detail) = failed_apply(&workspace("microsoft.com"));
+        assert_eq!(summary, "Partner Center request failed", "{version}");
+        assert!(
+            detail.contains("failed before Partner Center answered"),
+            "{version}: {detail}"
+        );
+        assert_eq!(
+            proxy.targets(),
+            [login],
+            "{version}: the token request only"
+        );
 
-            workspace("").apply();
-            assert_eq!(proxy.targets(), [login, api], "{version}");
-        });
+        workspace("").apply();
+        assert_eq!(proxy.targets(), [login, api], "{version}");
     });
 }
 
@@ -273,67 +283,62 @@ fn lower_case_variables_and_no_proxy_are_honoured() {
 /// loopback addresses never go through a proxy.
 #[test]
 fn http_proxy_with_credentials_and_loopback_direct() {
-    netns::isolated(|| {
-        let pki = pki();
-        for_each_version(|version| {
-            let sandbox = Sandbox::start();
-            let proxy = RecordingProxy::start(&sandbox.url, pki.server.clone());
-            let credentials = "proxyuser:proxy-Secret-7";
-            let with_credentials = proxy
-                .url
-                .replace("http://", &format!("http://{credentials}@"));
-            let proxies = [("HTTP_PROXY", with_credentials)];
+    for_each_version_behind_a_proxy(|version, _, sandbox, proxy| {
+        let credentials = "proxyuser:proxy-Secret-7";
+        let with_credentials = proxy
+            .url
+            .replace("http://", &format!("http://{credentials}@"));
+        let proxies = [("HTTP_PROXY", with_credentials)];
 
-            let mut loopback = workspace(
-                version,
-                &sandbox,
-                Cloud::Public,
-                &proxies,
-                &[SCHOOL_EDUCATION],
-            );
-            loopback.set_env("PARTNERCENTER_BASE_URL", &sandbox.url);
-            loopback.set_env("PARTNERCENTER_AUTHORITY_URL", &sandbox.url);
-            loopback.apply();
+        let mut loopback = workspace(
+            version,
+            sandbox,
+            Cloud::Public,
+            &proxies,
+            &[SCHOOL_EDUCATION],
+        );
+        loopback.set_env("PARTNERCENTER_BASE_URL", &sandbox.url);
+        loopback.set_env("PARTNERCENTER_AUTHORITY_URL", &sandbox.url);
+        loopback.apply();
+        assert!(
+            proxy.tunnels().is_empty(),
+            "{version}: {:?}",
+            proxy.tunnels()
+        );
+
+        let host = "partnercenter.sandbox.test";
+        let mut named = workspace(
+            version,
+            sandbox,
+            Cloud::Public,
+            &proxies,
+            &[SCHOOL_EDUCATION],
+        );
+        named.set_env("PARTNERCENTER_BASE_URL", &format!("http://{host}"));
+        named.set_env("PARTNERCENTER_AUTHORITY_URL", &format!("http://{host}"));
+        let said = named.traced(&["apply", "-input=false", "-no-color", "-auto-approve"]);
+        let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
+        for secret in ["proxy-Secret-7", basic.as_str()] {
             assert!(
-                proxy.tunnels().is_empty(),
-                "{version}: {:?}",
-                proxy.tunnels()
+                !said.contains(secret),
+                "{version}: the proxy's password showed"
             );
-
-            let host = "partnercenter.sandbox.test";
-            let mut named = workspace(
-                version,
-                &sandbox,
-                Cloud::Public,
-                &proxies,
-                &[SCHOOL_EDUCATION],
+        }
+        let tunnels = proxy.tunnels();
+        assert!(!tunnels.is_empty(), "{version}");
+        for tunnel in tunnels {
+            assert_eq!(tunnel.target, host, "{version}");
+            assert_eq!(
+                tunnel.authorization,
+                Some(format!("Basic {basic}")),
+                "{version}"
             );
-            named.set_env("PARTNERCENTER_BASE_URL", &format!("http://{host}"));
-            named.set_env("PARTNERCENTER_AUTHORITY_URL", &format!("http://{host}"));
-            let said = named.traced(&["apply", "-input=false", "-no-color", "-auto-approve"]);
-            let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
-            for secret in ["proxy-Secret-7", basic.as_str()] {
-                assert!(
-                    !said.contains(secret),
-                    "{version}: the proxy's password showed"
-                );
-            }
-            let tunnels = proxy.tunnels();
-            assert!(!tunnels.is_empty(), "{version}");
-            for tunnel in tunnels {
-                assert_eq!(tunnel.target, host, "{version}");
-                assert_eq!(
-                    tunnel.authorization,
-                    Some(format!("Basic {basic}")),
-                    "{version}"
-                );
-                let first = tunnel.first_request.unwrap_or_default();
-                assert!(
-                    first.contains(&format!(" http://{host}/")),
-                    "{version}: {first}"
-                );
-            }
-        });
+            let first = tunnel.first_request.unwrap_or_default();
+            assert!(
+                first.contains(&format!(" http://{host}/")),
+                "{version}: {first}"
+            );
+        }
     });
 }
 
@@ -341,40 +346,37 @@ fn http_proxy_with_credentials_and_loopback_direct() {
 /// diagnostic that names the proxy's CA and where the provider reads trust roots.
 #[test]
 fn an_untrusted_inspecting_proxy_is_named_and_not_retried() {
-    netns::isolated(|| {
-        let pki = pki();
-        let (_, login, _) = CLOUDS[0];
-        for_each_version(|version| {
-            let sandbox = Sandbox::start();
-            let proxy = RecordingProxy::start(&sandbox.url, pki.server.clone());
-            let proxies = inspected_by(&proxy, "HTTPS_PROXY", &pki, &pki.other_ca);
-            let workspace = workspace(
-                version,
-                &sandbox,
-                Cloud::Public,
-                &proxies,
-                &[SCHOOL_EDUCATION],
-            );
-            let (summary, detail) = failed_apply(&workspace);
-            assert!(
-                summary.contains("the server's TLS certificate is not trusted"),
-                "{version}: {summary}: {detail}"
-            );
-            for part in [
+    let (_, login, _) = CLOUDS[0];
+    for_each_version_behind_a_proxy(|version, pki, sandbox, proxy| {
+        let proxies = inspected_by(proxy, "HTTPS_PROXY", pki, &pki.other_ca);
+        let workspace = workspace(
+            version,
+            sandbox,
+            Cloud::Public,
+            &proxies,
+            &[SCHOOL_EDUCATION],
+        );
+        let (summary, detail) = failed_apply(&workspace);
+        assert!(
+            summary.contains("the server's TLS certificate is not trusted"),
+            "{version}: {summary}: {detail}"
+        );
+        assert_contains_all(
+            &detail,
+            &[
                 "TLS-inspecting proxy",
                 "/etc/ssl/certs",
                 "SSL_CERT_FILE",
                 "UnknownIssuer",
-            ] {
-                assert!(detail.contains(part), "{version}: {part} not in {detail}");
-            }
-            let tunnels = proxy.tunnels();
-            assert_eq!(tunnels.len(), 1, "{version}: not retried: {tunnels:?}");
-            assert_eq!(
-                (tunnels[0].target.as_str(), &tunnels[0].first_request),
-                (login, &None)
-            );
-        });
+            ],
+            version,
+        );
+        let tunnels = proxy.tunnels();
+        assert_eq!(tunnels.len(), 1, "{version}: not retried: {tunnels:?}");
+        assert_eq!(
+            (tunnels[0].target.as_str(), &tunnels[0].first_request),
+            (login, &None)
+        );
     });
 }
 
@@ -385,15 +387,14 @@ fn an_unknown_environment_names_the_accepted_values() {
     for_each_version(|version| {
         let sandbox = Sandbox::start();
         let accepted = "environment must be \"public\", \"usgovernment\" or \"china\"";
-        let mut workspace = Workspace::new(
+        let mut workspace = Workspace::on_sandbox(
             version,
+            &sandbox,
             &format!(
                 "provider \"partnercenter\" {{\n  environment = \"AzureChinaCloud\"\n}}\n\n{}",
                 SCHOOL_EDUCATION.replace("SCHOOL", SCHOOL)
             ),
         );
-        workspace.use_sandbox(&sandbox);
-        workspace.init();
         let output = workspace.run(&["validate", "-json"]);
         let validated: serde_json::Value =
             serde_json::from_slice(&output.stdout).expect("validate -json prints JSON");

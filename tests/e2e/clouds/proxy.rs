@@ -17,6 +17,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use crate::common::server_runtime;
+
 /// One connection the proxy was asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Tunnel {
@@ -44,11 +46,7 @@ impl RecordingProxy {
             .trim_end_matches('/')
             .parse()
             .expect("the sandbox's address");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("proxy runtime");
+        let runtime = server_runtime("proxy", 1);
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("the proxy listens");

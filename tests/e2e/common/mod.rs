@@ -9,6 +9,7 @@ mod sandbox;
 mod workspace;
 pub(crate) mod zip;
 
+use std::io::{BufRead, BufReader, Read};
 use std::ops::{Deref, DerefMut};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ pub(crate) fn for_each_version(test: impl Fn(&'static str)) {
     }
 }
 
+/// Runs `test` under each version of [`VERSIONS`], each time against a fresh sandbox of the
+/// demo seed, so that no version's run starts from what an earlier one left behind.
+pub(crate) fn for_each_version_with_sandbox(test: impl Fn(&'static str, &Sandbox)) {
+    for_each_version(|version| test(version, &Sandbox::start()));
+}
+
 /// How long a test waits for something that must happen before it calls it a hang: far longer
 /// than it ever takes, so that a loaded machine cannot fail a test that is right. It guards
 /// against hangs; it is no claim about speed.
@@ -61,6 +68,34 @@ pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The `TF_REATTACH_PROVIDERS` value a provider started with `--debug` printed on `stdout`, on
+/// a line that starts with `prefix` (the shell's way to set a variable) among its first ten.
+/// The caller keeps `stdout`, so that the provider's stdout stays open while it serves.
+pub(crate) fn reattach_providers(stdout: impl Read, prefix: &str) -> Json {
+    let mut reader = BufReader::new(stdout);
+    for _ in 0..10 {
+        let mut line = String::new();
+        reader
+            .read_line(&mut line)
+            .expect("read the provider's stdout");
+        if let Some(value) = line.trim().strip_prefix(prefix) {
+            return serde_json::from_str(value.trim_matches('\''))
+                .unwrap_or_else(|e| panic!("{prefix}: no JSON ({e}): {line}"));
+        }
+    }
+    panic!("no line starting {prefix:?} among the first ten the provider printed")
+}
+
+/// A multi-threaded runtime of its own for a server `what` that a test runs in-process, so that
+/// it keeps serving while the test blocks on Terraform.
+pub(crate) fn server_runtime(what: &str, worker_threads: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{what} runtime: {e}"))
 }
 
 /// A child process that is killed and reaped when dropped, so that a failing test leaves no
@@ -150,6 +185,14 @@ pub(crate) fn diagnostic(stdout: &str, summary: &str) -> Json {
         .into_iter()
         .find(|d| d["summary"] == summary)
         .unwrap_or_else(|| panic!("no diagnostic \"{summary}\" in:\n{stdout}"))
+}
+
+/// Fails the test unless `said` contains each of `parts`, naming the first it lacks; `context`
+/// says what said it.
+pub(crate) fn assert_contains_all(said: &str, parts: &[&str], context: &str) {
+    for part in parts {
+        assert!(said.contains(part), "{context}: {part:?} not in: {said}");
+    }
 }
 
 /// Every secret the sandbox's demo partner has: its two validation codes, the App+User

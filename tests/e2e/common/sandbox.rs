@@ -5,6 +5,8 @@ use std::future::Future;
 
 use partnercenter_sandbox::{AdminError, Counters, RunningSandbox, SandboxAdmin, SandboxConfig};
 
+use super::server_runtime;
+
 /// A sandbox serving in this test process, on a runtime of its own, stopped when dropped.
 ///
 /// In-process rather than the `partnercenter-sandbox` binary: Cargo builds a package's own
@@ -27,11 +29,7 @@ impl Sandbox {
     }
 
     pub(crate) fn start_with(config: SandboxConfig) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("sandbox runtime");
+        let runtime = server_runtime("sandbox", 2);
         let running = runtime
             .block_on(partnercenter_sandbox::spawn(config))
             .expect("the sandbox starts");

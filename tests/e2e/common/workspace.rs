@@ -43,6 +43,15 @@ impl Workspace {
         Self::in_dir(dir, version, &mirror_config(&mirror), main_tf)
     }
 
+    /// A workspace for `main_tf` whose provider talks to `sandbox` (see
+    /// [`Workspace::use_sandbox`]), initialised.
+    pub(crate) fn on_sandbox(version: &'static str, sandbox: &Sandbox, main_tf: &str) -> Self {
+        let mut workspace = Self::new(version, main_tf);
+        workspace.use_sandbox(sandbox);
+        workspace.init();
+        workspace
+    }
+
     /// A workspace whose Terraform CLI configuration is `cli_config`.
     pub(crate) fn with_cli_config(version: &'static str, cli_config: &str, main_tf: &str) -> Self {
         let dir = temp_dir("tfpc-test");

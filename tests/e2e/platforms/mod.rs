@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use crate::common::{
-    KillOnDrop, NEWEST, PROVIDER_ADDRESS, Sandbox, Workspace, mirror_config, repo_root, temp_dir,
-    text,
+    KillOnDrop, NEWEST, PROVIDER_ADDRESS, Sandbox, Workspace, mirror_config, reattach_providers,
+    repo_root, temp_dir, text,
 };
 use partnercenter_sandbox::{DEMO_SCHOOL, Qualification};
 use terraform_provider_partnercenter::protocol::tfplugin6::get_provider_schema;
@@ -557,7 +557,6 @@ fn windows_amd64_under_wine_serves_terraform() {
 /// `TF_REATTACH_PROVIDERS`, as a PowerShell line; a client at that address gets the schema.
 #[tokio::test]
 async fn windows_debug_mode_prints_a_tcp_reattach_address_that_serves() {
-    use std::io::BufRead as _;
     let binary = cross_binary("windows_amd64", PROVIDER);
     let wine = wine(std::slice::from_ref(&binary));
     let mut child = KillOnDrop(
@@ -569,18 +568,11 @@ async fn windows_debug_mode_prints_a_tcp_reattach_address_that_serves() {
             .spawn()
             .unwrap(),
     );
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut reattach = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if let Some(value) = line.trim().strip_prefix("$env:TF_REATTACH_PROVIDERS=") {
-            reattach = Some(value.trim_matches('\'').to_owned());
-            break;
-        }
-    }
-    let reattach: serde_json::Value =
-        serde_json::from_str(&reattach.expect("a PowerShell reattach line")).unwrap();
+    // PowerShell's way to set a variable.
+    let reattach = reattach_providers(
+        child.stdout.as_mut().unwrap(),
+        "$env:TF_REATTACH_PROVIDERS=",
+    );
     let addr = &reattach[PROVIDER_ADDRESS]["Addr"];
     assert_eq!(addr["Network"], "tcp", "{reattach}");
     let address: std::net::SocketAddr = addr["String"].as_str().unwrap().parse().unwrap();

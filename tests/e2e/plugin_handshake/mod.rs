@@ -25,7 +25,9 @@ use terraform_provider_partnercenter::protocol::tfplugin6::{
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
-use crate::common::{HANG_GUARD, KillOnDrop, PROVIDER_ADDRESS, provider_binary, text, wait_until};
+use crate::common::{
+    HANG_GUARD, KillOnDrop, PROVIDER_ADDRESS, provider_binary, reattach_providers, text, wait_until,
+};
 use go_plugin_client::{ClientIdentity, connect, go_plugin_client_identity};
 
 /// The provider started as Terraform starts it, once it printed its handshake line.
@@ -458,26 +460,29 @@ async fn stdio_stream_stays_open_and_silent_until_shutdown() {
     assert!(status.success(), "{status}");
 }
 
+/// Runs the plugin as `command` starts it: it must refuse to serve, exiting 1 with no
+/// handshake line on stdout, and say `explanation` on stderr.
+fn assert_refuses_to_serve(command: &mut Command, explanation: &str) {
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no handshake line on stdout");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(explanation), "{stderr}");
+}
+
 #[test]
 fn started_by_hand_it_explains_and_exits_1() {
-    let output = plugin_command().output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty(), "nothing on stdout");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("plugin for Terraform"), "{stderr}");
+    assert_refuses_to_serve(&mut plugin_command(), "plugin for Terraform");
 }
 
 #[test]
 fn fails_clearly_when_protocol_6_is_not_offered() {
-    let output = plugin_command()
-        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty(), "no handshake line");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("protocol 6"), "{stderr}");
+    assert_refuses_to_serve(
+        plugin_command()
+            .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
+        "protocol 6",
+    );
 }
 
 #[test]
@@ -496,18 +501,10 @@ fn version_flag_prints_the_version() {
 #[tokio::test]
 async fn debug_mode_prints_reattach_instructions_and_serves_plain_grpc() {
     let mut child = KillOnDrop(plugin_command().arg("--debug").spawn().unwrap());
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut reattach = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if let Some(value) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS=") {
-            reattach = Some(value.trim_matches('\'').to_owned());
-            break;
-        }
-    }
-    let reattach: serde_json::Value =
-        serde_json::from_str(&reattach.expect("reattach line")).unwrap();
+    let reattach = reattach_providers(
+        child.stdout.as_mut().unwrap(),
+        "export TF_REATTACH_PROVIDERS=",
+    );
     let entry = &reattach[PROVIDER_ADDRESS];
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Addr"]["Network"], "unix");
