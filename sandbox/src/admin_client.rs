@@ -13,6 +13,19 @@ use crate::seed::{Actor, Seed, SeedAuditRecord, SeedCustomer, rfc3339};
 use crate::traffic::Counters;
 use crate::wire::{Cloud, Qualification};
 
+/// A client for plain-HTTP calls to a sandbox, whatever TLS features the build gave reqwest.
+///
+/// Cargo builds reqwest once for everything compiled together, so next to the provider it
+/// carries TLS without a crypto backend of its own (`rustls-no-provider`: the provider hands its
+/// client a ring configuration), and then refuses to build a client unless the process has a
+/// default backend. Ring is installed as that default here: in the processes that talk to a
+/// sandbox (tests, benchmarks), never in the provider.
+pub fn http_client() -> reqwest::Client {
+    // An error means a default is there already, which serves as well.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Drives a sandbox's admin routes (in-process or a `partnercenter-sandbox` process).
 #[derive(Clone, Debug)]
 pub struct SandboxAdmin {
@@ -53,7 +66,7 @@ impl SandboxAdmin {
     /// `base_url` as printed by the sandbox, e.g. `http://127.0.0.1:40449`.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: http_client(),
             base_url: base_url.into().trim_end_matches('/').to_owned(),
         }
     }

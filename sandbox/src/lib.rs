@@ -284,7 +284,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use admin_client::{AdminError, SandboxAdmin};
+pub use admin_client::{AdminError, SandboxAdmin, http_client};
 pub use audit::{AuditOrder, AuditSettings};
 pub use cases::ErrorCase;
 pub use cli::run_cli;

@@ -23,7 +23,7 @@ struct Raw {
 impl Raw {
     fn new(base: String) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: sandbox::http_client(),
             base,
         }
     }
@@ -508,7 +508,7 @@ async fn ten_thousand_customers_page_through() {
     })
     .await
     .expect("starts");
-    let http = reqwest::Client::new();
+    let http = sandbox::http_client();
     let mut ids: Vec<String> = Vec::new();
     let mut token: Option<String> = None;
     let mut pages = 0;
@@ -572,7 +572,7 @@ async fn the_rate_limit_throttles_the_api_with_retry_after() {
     for _ in 0..3 {
         assert_eq!(raw.get(&school).await.0, StatusCode::OK, "the burst");
     }
-    let throttled = reqwest::Client::new()
+    let throttled = sandbox::http_client()
         .get(format!("{}{school}", sandbox.url()))
         .bearer_auth(DEMO_ACCESS_TOKEN)
         .send()

@@ -140,7 +140,7 @@ impl Wire {
     async fn start_with(config: SandboxConfig) -> Self {
         Self {
             sandbox: sandbox::spawn(config).await.expect("starts"),
-            http: reqwest::Client::new(),
+            http: sandbox::http_client(),
         }
     }
 

@@ -52,6 +52,24 @@ struct Inner {
     explain_drift: bool,
 }
 
+/// The TLS of every call to Partner Center and its token service: ring, given to this client
+/// rather than installed as the process's default, which reqwest (built without a backend of
+/// its own) would otherwise need; certificates checked against the system's trust store (the macOS keychain, the Windows
+/// certificate store, the Linux CA bundle), where companies put their TLS-inspection CAs.
+/// The ALPN protocols are those reqwest offers on its own.
+fn https_config() -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| ConfigError::Http(source_chain(&e)))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// A successful answer and the call it belongs to (for errors found while decoding it).
 pub(super) struct Answer {
     status: u16,
@@ -69,6 +87,7 @@ impl Client {
             &config.token_resource,
         )?;
         let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(https_config()?)
             .user_agent(config.user_agent)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(config.request_timeout)

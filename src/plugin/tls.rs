@@ -3,17 +3,18 @@
 //! Terraform hands us its client certificate in `PLUGIN_CLIENT_CERT`: a self-signed ECDSA P-521
 //! certificate marked CA:true and used as a leaf. A path-building verifier (webpki) rejects that,
 //! so we pin it instead: the presented certificate must equal Terraform's byte for byte, and the
-//! handshake signature is checked with aws-lc-rs, which (unlike ring) verifies P-521.
+//! handshake signature is checked with the pure-Rust `p521` crate, as ring verifies no P-521.
 //!
-//! Everything else (our key, its certificate, key exchange, ciphers, randomness) runs on ring:
-//! aws-lc seeds its random generator with CPU jitter on first use, tens of milliseconds that
-//! would fall between exec and the handshake line, which Terraform waits for on every plan and
-//! apply. Our key is made and used by ring directly, not through rcgen's `KeyPair`: rcgen picks
-//! aws-lc-rs whenever any crate in the build enables its `aws_lc_rs` feature, so the key would
-//! otherwise depend on which targets are built alongside the provider.
+//! Everything else (our key, its certificate, key exchange, ciphers, randomness) runs on ring,
+//! which takes its random numbers straight from the OS: nothing to seed between exec and the
+//! handshake line, which Terraform waits for on every plan and apply. Our key is made and used
+//! by ring directly, not through rcgen's `KeyPair`: rcgen picks aws-lc-rs whenever any crate in
+//! the build enables its `aws_lc_rs` feature, so the key would otherwise depend on which targets
+//! are built alongside the provider.
 
 use std::sync::Arc;
 
+use p521::ecdsa::signature::Verifier as _;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod,
     KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
@@ -23,7 +24,10 @@ use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, PrivateKeyDer, PrivatePkcs8KeyDer,
+    SignatureVerificationAlgorithm, UnixTime, alg_id,
+};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
@@ -219,11 +223,44 @@ pub fn crypto_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// The signature checks of the client's handshake: aws-lc-rs's, because Terraform signs with
-/// P-521, which ring cannot verify. Verifying needs no random numbers, so aws-lc's slow seeding
-/// never happens.
+/// The signature checks of the client's handshake: ECDSA P-521 with SHA-512 alone, the key
+/// go-plugin's AutoMTLS gives Terraform, which ring cannot verify.
 pub fn client_signature_algorithms() -> WebPkiSupportedAlgorithms {
-    rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms
+    WebPkiSupportedAlgorithms {
+        all: &[ECDSA_P521_SHA512],
+        mapping: &[(SignatureScheme::ECDSA_NISTP521_SHA512, &[ECDSA_P521_SHA512])],
+    }
+}
+
+/// ECDSA over P-521 with SHA-512, verified by the RustCrypto `p521` crate.
+#[derive(Debug)]
+struct EcdsaP521Sha512;
+
+const ECDSA_P521_SHA512: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha512;
+
+impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
+    /// `public_key` is the certificate's point (SEC1), `signature` the DER form TLS carries.
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let key =
+            p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature =
+            p521::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        key.verify(message, &signature)
+            .map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_P521
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_SHA512
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +352,51 @@ mod tests {
                 .supported_verify_schemes()
                 .contains(&SignatureScheme::ECDSA_NISTP521_SHA512),
             "Terraform signs with P-521"
+        );
+    }
+
+    /// A fresh P-521 key, as go-plugin makes Terraform's.
+    fn p521_key() -> p521::ecdsa::SigningKey {
+        let mut scalar = [0; 66];
+        SystemRandom::new().fill(&mut scalar).unwrap();
+        // Below 2^521, as a P-521 scalar's bytes must be; below the group order too, but for
+        // odds under 2^-260.
+        scalar[0] &= 0x01;
+        p521::ecdsa::SigningKey::from_slice(&scalar).unwrap()
+    }
+
+    fn p521_verifies(key: &p521::ecdsa::SigningKey, message: &[u8], signature: &[u8]) -> bool {
+        let point = key.verifying_key().to_sec1_point(false);
+        ECDSA_P521_SHA512
+            .verify_signature(point.as_bytes(), message, signature)
+            .is_ok()
+    }
+
+    #[test]
+    fn p521_signatures_verify_for_their_message_and_key_only() {
+        use p521::ecdsa::signature::Signer as _;
+
+        let key = p521_key();
+        let message = b"TLS 1.3, client CertificateVerify";
+        let signature: p521::ecdsa::DerSignature = key.sign(message);
+        let signature = signature.as_bytes();
+        assert!(p521_verifies(&key, message, signature));
+
+        assert!(!p521_verifies(&key, b"another message", signature));
+        assert!(!p521_verifies(&p521_key(), message, signature));
+        let mut mangled = signature.to_vec();
+        let last = mangled.len() - 1;
+        mangled[last] ^= 0x01;
+        assert!(!p521_verifies(&key, message, &mangled));
+        let fixed_size: p521::ecdsa::Signature = key.sign(message);
+        assert!(
+            !p521_verifies(&key, message, &fixed_size.to_bytes()),
+            "TLS carries DER signatures"
+        );
+        assert!(
+            ECDSA_P521_SHA512
+                .verify_signature(b"no point", message, signature)
+                .is_err()
         );
     }
 

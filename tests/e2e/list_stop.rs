@@ -69,7 +69,7 @@ async fn stop_provider_ends_a_listing_at_once() {
     let stopper = Arc::clone(&server);
     let faults = format!("{}/admin/faults", sandbox.url());
     let stopped = tokio::spawn(async move {
-        let http = reqwest::Client::new();
+        let http = sandbox::http_client();
         while reads_held(&http, &faults).await == 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }

@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
+use p521::ecdsa::signature::Signer as _;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::{CertifiedKey, Signer, SigningKey, SingleCertAndKey};
+use rustls::{DigitallySignedStruct, SignatureAlgorithm, SignatureScheme};
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 use yasna::models::{GeneralizedTime, ObjectIdentifier, UTCTime};
@@ -22,16 +21,17 @@ use super::Plugin;
 /// A client certificate as go-plugin's client makes it: ECDSA P-521, self-signed with SHA-512,
 /// CA:true, "localhost". The tests write it out themselves: rcgen makes P-521 keys only with its
 /// aws-lc backend, and enabling that here would change the provider built alongside the tests
-/// (the `crypto_backend` tests).
+/// (the `crypto_backend` tests). The key is the RustCrypto `p521` crate's, which the provider
+/// verifies with too: ring knows no P-521.
 pub(super) struct ClientIdentity {
     pub(super) pem: String,
     cert: CertificateDer<'static>,
-    key: PrivatePkcs8KeyDer<'static>,
+    key: P521Key,
 }
 
 pub(super) fn go_plugin_client_identity() -> ClientIdentity {
-    let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
-    let public_key_info = key.public_key().as_der().unwrap();
+    let key = P521Key::generate();
+    let public_key_info = key.subject_public_key_info();
     // Whole seconds: X.509 times have no fractions.
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -52,7 +52,7 @@ pub(super) fn go_plugin_client_identity() -> ClientIdentity {
                     .write_generalized_time(&GeneralizedTime::from_datetime(not_after));
             });
             write_go_plugin_name(w.next());
-            w.next().write_der(public_key_info.as_ref());
+            w.next().write_der(&public_key_info);
             w.next().write_tagged(Tag::context(3), |w| {
                 w.write_sequence(|w| {
                     // digitalSignature, keyEncipherment, keyAgreement, keyCertSign
@@ -81,13 +81,12 @@ pub(super) fn go_plugin_client_identity() -> ClientIdentity {
             });
         });
     });
-    let signature = key.sign(&SystemRandom::new(), &tbs).unwrap();
+    let signature = key.sign(&tbs).unwrap();
     let der = yasna::construct_der(|w| {
         w.write_sequence(|w| {
             w.next().write_der(&tbs);
             write_algorithm(w.next(), ECDSA_WITH_SHA512);
-            let signature = signature.as_ref();
-            w.next().write_bitvec_bytes(signature, signature.len() * 8);
+            w.next().write_bitvec_bytes(&signature, signature.len() * 8);
         });
     });
     let base64 = base64::engine::general_purpose::STANDARD.encode(&der);
@@ -102,11 +101,68 @@ pub(super) fn go_plugin_client_identity() -> ClientIdentity {
             lines.join("\n")
         ),
         cert: CertificateDer::from(der),
-        key: PrivatePkcs8KeyDer::from(key.to_pkcs8v1().unwrap().as_ref().to_vec()),
+        key,
+    }
+}
+
+/// An ECDSA P-521 key that signs with SHA-512, as Terraform's does, for the certificate and for
+/// the client's handshake.
+#[derive(Clone, Debug)]
+struct P521Key(p521::ecdsa::SigningKey);
+
+impl P521Key {
+    fn generate() -> Self {
+        let mut scalar = rand::random::<[u8; 66]>();
+        // Below 2^521, as a P-521 scalar's bytes must be; below the group order too, but for
+        // odds under 2^-260.
+        scalar[0] &= 0x01;
+        Self(p521::ecdsa::SigningKey::from_slice(&scalar).unwrap())
+    }
+
+    /// SubjectPublicKeyInfo: id-ecPublicKey on secp521r1, and the uncompressed point.
+    fn subject_public_key_info(&self) -> Vec<u8> {
+        let point = self.0.verifying_key().to_sec1_point(false);
+        yasna::construct_der(|w| {
+            w.write_sequence(|w| {
+                w.next().write_sequence(|w| {
+                    w.next()
+                        .write_oid(&ObjectIdentifier::from_slice(EC_PUBLIC_KEY));
+                    w.next().write_oid(&ObjectIdentifier::from_slice(SECP521R1));
+                });
+                let point = point.as_bytes();
+                w.next().write_bitvec_bytes(point, point.len() * 8);
+            });
+        })
+    }
+}
+
+impl SigningKey for P521Key {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+        offered
+            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+            .then(|| Box::new(self.clone()) as Box<dyn Signer>)
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::ECDSA
+    }
+}
+
+impl Signer for P521Key {
+    /// DER, as X.509 and TLS carry ECDSA signatures.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        let signature: p521::ecdsa::DerSignature = self.0.sign(message);
+        Ok(signature.as_bytes().to_vec())
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP521_SHA512
     }
 }
 
 const ECDSA_WITH_SHA512: &[u64] = &[1, 2, 840, 10045, 4, 3, 4];
+const EC_PUBLIC_KEY: &[u64] = &[1, 2, 840, 10045, 2, 1];
+const SECP521R1: &[u64] = &[1, 3, 132, 0, 35];
 const ORGANIZATION: &[u64] = &[2, 5, 4, 10];
 const COMMON_NAME: &[u64] = &[2, 5, 4, 3];
 const KEY_USAGE: &[u64] = &[2, 5, 29, 15];
@@ -201,8 +257,8 @@ pub(super) async fn connect(
     plugin: &Plugin,
     identity: Option<&ClientIdentity>,
 ) -> Result<Channel, tonic::transport::Error> {
-    // Like Terraform, this client signs with a P-521 key, which only aws-lc-rs can.
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // ring for everything but the P-521 signature, which the client's own key makes.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = PinnedServer {
         cert: plugin.server_cert.clone(),
         algorithms: provider.signature_verification_algorithms,
@@ -213,12 +269,11 @@ pub(super) async fn connect(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier));
     let mut config = match identity {
-        Some(identity) => builder
-            .with_client_auth_cert(
-                vec![identity.cert.clone()],
-                PrivateKeyDer::Pkcs8(identity.key.clone_key()),
-            )
-            .unwrap(),
+        Some(identity) => {
+            let key =
+                CertifiedKey::new(vec![identity.cert.clone()], Arc::new(identity.key.clone()));
+            builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key)))
+        }
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
