@@ -66,18 +66,26 @@ impl<T: ?Sized> Registered<T> {
         }
     }
 
+    /// Decodes a value of this type that Terraform sent.
+    fn decode(&self, value: Option<&proto::DynamicValue>) -> Result<Value, Diagnostic> {
+        dynamic::decode(value, &self.ty)
+    }
+
     /// Encodes a value of this type for Terraform; write-only attributes always go back null.
     fn encode(&self, value: Value) -> Result<proto::DynamicValue, Diagnostic> {
         dynamic::encode(&self.schema.without_write_only(value), &self.ty)
     }
 }
 
+/// A registered managed resource type.
+type ResourceType<C> = Registered<dyn DynResource<C>>;
+
 /// Serves a [`Provider`] over tfplugin6.
 pub struct GrpcProvider<P: Provider> {
     provider: P,
     schema: Schema,
     ty: Type,
-    resources: HashMap<&'static str, Registered<dyn DynResource<P::Context>>>,
+    resources: HashMap<&'static str, ResourceType<P::Context>>,
     data_sources: HashMap<&'static str, Registered<dyn DynDataSource<P::Context>>>,
     list_resources: HashMap<&'static str, Registered<dyn DynListResource<P::Context>>>,
     context: RwLock<Option<Arc<P::Context>>>,
@@ -124,10 +132,7 @@ impl<P: Provider> GrpcProvider<P> {
         }
     }
 
-    fn resource(
-        &self,
-        type_name: &str,
-    ) -> Result<&Registered<dyn DynResource<P::Context>>, Diagnostic> {
+    fn resource(&self, type_name: &str) -> Result<&ResourceType<P::Context>, Diagnostic> {
         registered(&self.resources, "resource", type_name)
     }
 
@@ -212,6 +217,17 @@ fn registered<'a, T: ?Sized>(
     })
 }
 
+/// The diagnostics of a configuration of the type `registered` (or why there is none): those
+/// `validate` finds in it, or why it could not be decoded.
+fn validated<T: ?Sized>(
+    registered: Result<&Registered<T>, Diagnostic>,
+    config: Option<&proto::DynamicValue>,
+    validate: impl FnOnce(&Registered<T>, &Value) -> Diagnostics,
+) -> Vec<proto::Diagnostic> {
+    let decoded = registered.and_then(|r| Ok((r, r.decode(config)?)));
+    to_proto(decoded.map_or_else(Diagnostics::from, |(r, config)| validate(r, &config)))
+}
+
 /// The answer itself, or the one `on_error` builds around the diagnostics of a failure, so
 /// that no failure reaches Terraform as a bare gRPC status.
 fn or_diagnostics<T>(
@@ -221,31 +237,123 @@ fn or_diagnostics<T>(
     result.unwrap_or_else(|diagnostics| on_error(to_proto(diagnostics)))
 }
 
+/// A request, and the type it asks about: Terraform's type name, or "" for the provider-level
+/// RPCs.
+trait Asked {
+    fn type_name(&self) -> &str;
+}
+
+macro_rules! asked {
+    (typed: [$($typed:ident),* $(,)?], provider: [$($provider:ident),* $(,)?] $(,)?) => {
+        $(impl Asked for proto::$typed::Request {
+            fn type_name(&self) -> &str {
+                &self.type_name
+            }
+        })*
+        $(impl Asked for proto::$provider::Request {
+            fn type_name(&self) -> &str {
+                ""
+            }
+        })*
+    };
+}
+
+asked!(
+    typed: [
+        upgrade_resource_identity,
+        validate_resource_config,
+        upgrade_resource_state,
+        read_resource,
+        plan_resource_change,
+        apply_resource_change,
+        import_resource_state,
+        validate_data_resource_config,
+        read_data_source,
+        validate_list_resource_config,
+        list_resource,
+    ],
+    provider: [
+        get_metadata,
+        get_provider_schema,
+        validate_provider_config,
+        configure_provider,
+        stop_provider,
+        get_resource_identity_schemas,
+        get_functions,
+    ],
+);
+
+impl<P: Provider> GrpcProvider<P> {
+    /// Serves RPC `rpc`: `answer` answers the request inside the RPC's span.
+    async fn serve<Q: Asked, A, F: Future<Output = A>>(
+        &self,
+        rpc: &'static str,
+        request: Request<Q>,
+        answer: impl FnOnce(Q) -> F,
+    ) -> RpcResult<A> {
+        let request = request.into_inner();
+        let type_name = request.type_name().to_owned();
+        self.traced(rpc, &type_name, answer(request)).await
+    }
+}
+
+/// An answer that carries only what went wrong, every other field left empty.
+trait Failed {
+    fn failed(diagnostics: Vec<proto::Diagnostic>) -> Self;
+}
+
+macro_rules! failed {
+    ($($rpc:ident),* $(,)?) => {
+        $(impl Failed for proto::$rpc::Response {
+            fn failed(diagnostics: Vec<proto::Diagnostic>) -> Self {
+                let mut answer = Self::default();
+                answer.diagnostics = diagnostics;
+                answer
+            }
+        })*
+    };
+}
+
+failed!(
+    configure_provider,
+    upgrade_resource_identity,
+    upgrade_resource_state,
+    plan_resource_change,
+    import_resource_state,
+    read_data_source,
+);
+
+/// The answer itself, or the one that carries only the diagnostics of its failure.
+fn answered<T: Failed>(result: Result<T, Diagnostics>) -> T {
+    or_diagnostics(result, T::failed)
+}
+
 #[tonic::async_trait]
 impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     async fn get_metadata(
         &self,
-        _: Request<proto::get_metadata::Request>,
+        request: Request<proto::get_metadata::Request>,
     ) -> RpcResult<proto::get_metadata::Response> {
-        self.traced("GetMetadata", "", async { self.metadata() })
+        self.serve("GetMetadata", request, |_| async { self.metadata() })
             .await
     }
 
     async fn get_provider_schema(
         &self,
-        _: Request<proto::get_provider_schema::Request>,
+        request: Request<proto::get_provider_schema::Request>,
     ) -> RpcResult<proto::get_provider_schema::Response> {
-        self.traced("GetProviderSchema", "", async { self.schema_response() })
-            .await
+        self.serve("GetProviderSchema", request, |_| async {
+            self.schema_response()
+        })
+        .await
     }
 
     async fn validate_provider_config(
         &self,
         request: Request<proto::validate_provider_config::Request>,
     ) -> RpcResult<proto::validate_provider_config::Response> {
-        let request = request.into_inner();
-        self.traced("ValidateProviderConfig", "", async {
-            self.validate_provider_config(request)
+        self.serve("ValidateProviderConfig", request, |r| {
+            self.validate_provider_config(r)
         })
         .await
     }
@@ -254,24 +362,23 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::configure_provider::Request>,
     ) -> RpcResult<proto::configure_provider::Response> {
-        let request = request.into_inner();
-        self.traced("ConfigureProvider", "", self.configure_provider(request))
+        self.serve("ConfigureProvider", request, |r| self.configure_provider(r))
             .await
     }
 
     async fn stop_provider(
         &self,
-        _: Request<proto::stop_provider::Request>,
+        request: Request<proto::stop_provider::Request>,
     ) -> RpcResult<proto::stop_provider::Response> {
-        self.traced("StopProvider", "", async { self.stop_provider() })
+        self.serve("StopProvider", request, |_| async { self.stop_provider() })
             .await
     }
 
     async fn get_resource_identity_schemas(
         &self,
-        _: Request<proto::get_resource_identity_schemas::Request>,
+        request: Request<proto::get_resource_identity_schemas::Request>,
     ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
-        self.traced("GetResourceIdentitySchemas", "", async {
+        self.serve("GetResourceIdentitySchemas", request, |_| async {
             self.identity_schemas()
         })
         .await
@@ -281,21 +388,19 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::upgrade_resource_identity::Request>,
     ) -> RpcResult<proto::upgrade_resource_identity::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("UpgradeResourceIdentity", &type_name, async {
-            self.upgrade_resource_identity(request)
+        self.serve("UpgradeResourceIdentity", request, |r| {
+            self.upgrade_resource_identity(r)
         })
         .await
     }
 
     async fn get_functions(
         &self,
-        _: Request<proto::get_functions::Request>,
+        request: Request<proto::get_functions::Request>,
     ) -> RpcResult<proto::get_functions::Response> {
         // No provider functions: an empty map is the truthful answer. Never an error
         // diagnostic: Terraform 1.12+ fails to load the provider's schemas on one.
-        self.traced("GetFunctions", "", async {
+        self.serve("GetFunctions", request, |_| async {
             proto::get_functions::Response::default()
         })
         .await
@@ -305,10 +410,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::validate_resource_config::Request>,
     ) -> RpcResult<proto::validate_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateResourceConfig", &type_name, async {
-            self.validate_resource_config(request)
+        self.serve("ValidateResourceConfig", request, |r| {
+            self.validate_resource_config(r)
         })
         .await
     }
@@ -317,10 +420,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::upgrade_resource_state::Request>,
     ) -> RpcResult<proto::upgrade_resource_state::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("UpgradeResourceState", &type_name, async {
-            self.upgrade_resource_state(request)
+        self.serve("UpgradeResourceState", request, |r| {
+            self.upgrade_resource_state(r)
         })
         .await
     }
@@ -329,9 +430,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::read_resource::Request>,
     ) -> RpcResult<proto::read_resource::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ReadResource", &type_name, self.read_resource(request))
+        self.serve("ReadResource", request, |r| self.read_resource(r))
             .await
     }
 
@@ -339,10 +438,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::plan_resource_change::Request>,
     ) -> RpcResult<proto::plan_resource_change::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("PlanResourceChange", &type_name, async {
-            self.plan_resource_change(request)
+        self.serve("PlanResourceChange", request, |r| {
+            self.plan_resource_change(r)
         })
         .await
     }
@@ -351,13 +448,9 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::apply_resource_change::Request>,
     ) -> RpcResult<proto::apply_resource_change::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced(
-            "ApplyResourceChange",
-            &type_name,
-            self.apply_resource_change(request),
-        )
+        self.serve("ApplyResourceChange", request, |r| {
+            self.apply_resource_change(r)
+        })
         .await
     }
 
@@ -365,10 +458,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::import_resource_state::Request>,
     ) -> RpcResult<proto::import_resource_state::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ImportResourceState", &type_name, async {
-            self.import_resource_state(request)
+        self.serve("ImportResourceState", request, |r| {
+            self.import_resource_state(r)
         })
         .await
     }
@@ -377,10 +468,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::validate_data_resource_config::Request>,
     ) -> RpcResult<proto::validate_data_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateDataResourceConfig", &type_name, async {
-            self.validate_data_resource_config(request)
+        self.serve("ValidateDataResourceConfig", request, |r| {
+            self.validate_data_resource_config(r)
         })
         .await
     }
@@ -389,9 +478,7 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::read_data_source::Request>,
     ) -> RpcResult<proto::read_data_source::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ReadDataSource", &type_name, self.read_data_source(request))
+        self.serve("ReadDataSource", request, |r| self.read_data_source(r))
             .await
     }
 
@@ -399,10 +486,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::validate_list_resource_config::Request>,
     ) -> RpcResult<proto::validate_list_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateListResourceConfig", &type_name, async {
-            self.validate_list_resource_config(request)
+        self.serve("ValidateListResourceConfig", request, |r| {
+            self.validate_list_resource_config(r)
         })
         .await
     }
@@ -413,13 +498,9 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::list_resource::Request>,
     ) -> RpcResult<Self::ListResourceStream> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
         // The span covers starting the listing; the stream's own work logs as it goes.
-        self.traced("ListResource", &type_name, async {
-            self.list_resource(request)
-        })
-        .await
+        self.serve("ListResource", request, |r| self.list_resource(r))
+            .await
     }
 
     type ReadStateBytesStream = BoxStream<proto::read_state_bytes::Response>;
