@@ -514,10 +514,11 @@ mod tests {
         rate: Option<f64>,
     }
 
-    /// `requests` calls by `parallelism` workers through one throttle to `limiter`, each with a
-    /// round trip of `rtt`, retrying a 429 after its `Retry-After`.
-    async fn drive(limiter: Limiter, requests: u64, parallelism: usize, rtt: Duration) -> Run {
-        let limiter = Arc::new(limiter);
+    /// `requests` calls by `parallelism` workers through one throttle to a [`Limiter`] that
+    /// `refuses` as said, each with a round trip of `rtt`, retrying a 429 after its
+    /// `Retry-After`.
+    async fn drive(refuses: Refuses, requests: u64, parallelism: usize, rtt: Duration) -> Run {
+        let limiter = Arc::new(Limiter::new(refuses));
         let throttle = Arc::new(Throttle::default());
         let start = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
@@ -569,7 +570,7 @@ mod tests {
     /// A limit of 100 a second that `refuses` past: the rate measured is the limit's, and
     /// after the first burst's collisions the rate keeps under it.
     async fn measured_and_kept(refuses: Refuses) {
-        let run = drive(Limiter::new(refuses), 5_000, 50, RTT).await;
+        let run = drive(refuses, 5_000, 50, RTT).await;
         assert_measured(&run, 100.0);
         assert!(run.throttled <= 100, "{run:?}");
     }
@@ -588,13 +589,7 @@ mod tests {
     /// must be as fast as the first (it once lost 5% a minute: 1.3 x N / limit over this run).
     #[tokio::test(start_paused = true)]
     async fn a_long_run_keeps_close_to_the_limit() {
-        let run = drive(
-            Limiter::new(Refuses::PastBucket { limit: 20 }),
-            10_000,
-            50,
-            RTT,
-        )
-        .await;
+        let run = drive(Refuses::PastBucket { limit: 20 }, 10_000, 50, RTT).await;
         let least = Duration::from_secs(10_000 / 20);
         assert!(
             run.elapsed <= least.mul_f64(1.2),
@@ -609,13 +604,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn chance_429s_cost_their_windows_only() {
         let rtt = Duration::from_millis(100);
-        let run = drive(
-            Limiter::new(Refuses::ByChance { one_in: 20 }),
-            1_000,
-            10,
-            rtt,
-        )
-        .await;
+        let run = drive(Refuses::ByChance { one_in: 20 }, 1_000, 10, rtt).await;
         let unthrottled = rtt * (1_000 / 10);
         let windows = SECOND * u32::try_from(run.throttled).expect("a count");
         assert!(run.elapsed <= unthrottled + windows, "{run:?}");
