@@ -14,6 +14,7 @@ unless --out says otherwise. Python 3 standard library only.
 """
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -542,26 +543,13 @@ def apply_then_plan(parent, cli_config, provider, count, parallelism, rate_limit
     through (step "limited plan")."""
     flag = f"-parallelism={parallelism}"
     sandbox = Sandbox(["--customers", str(count)]) if provider == OURS else None
-    workspace = None
     plan_args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", flag]
-    steps = [("apply", ["apply", "-auto-approve", "-input=false", "-no-color", flag]),
-             ("plan", plan_args)]
+    steps = [("apply", ["apply", "-auto-approve", "-input=false", "-no-color", flag], None),
+             ("plan", plan_args, None)]
     if sandbox and rate_limit:
-        steps.append(("limited plan", plan_args))
-    try:
-        workspace = Workspace(parent, cli_config, provider, count, sandbox)
-        outcome = {}
-        for step, args in steps:
-            limited = step == "limited plan"
-            if limited:
-                limit_rate(sandbox, rate_limit)
-            outcome[step] = run_step(workspace, sandbox, args, watch=limited)
-        return outcome
-    finally:
-        if workspace:
-            workspace.remove()
-        if sandbox:
-            sandbox.stop()
+        steps.append(("limited plan", plan_args, rate_limit))
+    with workspace_of(parent, cli_config, provider, count, sandbox) as workspace:
+        return run_steps(workspace, sandbox, steps)
 
 
 def measure_operations(sizes, parallelisms, runs_for, parent, cli_config, limited):
@@ -607,31 +595,50 @@ def plans_of_written_state(parent, cli_config, provider, count, parallelisms, ra
     the instance that is copied `count` times, with its id changed, and the sandbox is given the
     qualifications that state describes."""
     sandbox = Sandbox(["--customers", "2"]) if provider == OURS else None
-    workspace = None
-    try:
-        workspace = Workspace(parent, cli_config, provider, 2, sandbox)
+    with workspace_of(parent, cli_config, provider, 2, sandbox) as workspace:
         workspace.terraform(["apply", "-auto-approve", "-input=false", "-no-color"])
         (workspace.dir / "main.tf").write_text(main_tf(provider, count))
         write_copies(workspace.dir / "terraform.tfstate", provider, count)
         if sandbox:
             sandbox.admin("POST", "/admin/customers", [
                 {"id": customer_id(i), "qualification": "Education"} for i in range(count)])
-        steps = [("plan", parallelism, None) for parallelism in parallelisms]
+
+        def plan_args(parallelism):
+            return ["plan", "-input=false", "-no-color", "-detailed-exitcode",
+                    f"-parallelism={parallelism}"]
+
+        steps = [(("plan", parallelism), plan_args(parallelism), None)
+                 for parallelism in parallelisms]
         if sandbox and rate_limit:
-            steps.append(("limited plan", max(parallelisms), rate_limit))
-        outcome = {}
-        for step, parallelism, limit in steps:
-            if limit:
-                limit_rate(sandbox, limit)
-            outcome[(step, parallelism)] = run_step(
-                workspace, sandbox, ["plan", "-input=false", "-no-color", "-detailed-exitcode",
-                                     f"-parallelism={parallelism}"], watch=bool(limit))
-        return outcome
+            highest = max(parallelisms)
+            steps.append((("limited plan", highest), plan_args(highest), rate_limit))
+        return run_steps(workspace, sandbox, steps)
+
+
+@contextlib.contextmanager
+def workspace_of(parent, cli_config, provider, count, sandbox):
+    """A workspace of `count` resources; at the end it is removed and `sandbox` stopped,
+    whatever happened."""
+    workspace = None
+    try:
+        workspace = Workspace(parent, cli_config, provider, count, sandbox)
+        yield workspace
     finally:
         if workspace:
             workspace.remove()
         if sandbox:
             sandbox.stop()
+
+
+def run_steps(workspace, sandbox, steps):
+    """Runs each step, `(key, terraform arguments, rate limit)`, in turn and gives their
+    outcomes by key: a step with a rate limit first limits the sandbox to it, and is watched."""
+    outcome = {}
+    for key, args, limit in steps:
+        if limit:
+            limit_rate(sandbox, limit)
+        outcome[key] = run_step(workspace, sandbox, args, watch=bool(limit))
+    return outcome
 
 
 def limit_rate(sandbox, limit):

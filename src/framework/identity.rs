@@ -15,7 +15,7 @@ use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::json;
 use crate::protocol::{Diagnostic, Diagnostics, IdentitySchema, Type, Value};
 
-use super::typed::Object;
+use super::typed::{Object, OfValue, of_value};
 
 /// Terraform asked about the identity of a resource type that has none. It asks only about
 /// the types whose identity schema it has, so this is a bug in Terraform or in the provider.
@@ -36,14 +36,13 @@ impl From<NoIdentity> for Diagnostic {
 }
 
 type OfState<S> = Box<dyn Fn(&S) -> Value + Send + Sync>;
-type Import<S> = Box<dyn Fn(&Value) -> Result<S, Diagnostics> + Send + Sync>;
 
 /// A resource's identity, over its state type `S`.
 pub struct Identity<S> {
     schema: IdentitySchema,
     ty: Type,
     of_state: OfState<S>,
-    import: Import<S>,
+    import: OfValue<S>,
 }
 
 impl<S> std::fmt::Debug for Identity<S> {
@@ -70,7 +69,7 @@ impl<S> Identity<S> {
             },
             ty: I::ty(),
             of_state: Box::new(move |state| of_state(state).to_value()),
-            import: Box::new(move |value| import(I::from_value(value).map_err(Diagnostic::from)?)),
+            import: of_value(import),
         }
     }
 

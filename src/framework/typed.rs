@@ -9,7 +9,7 @@
 //! configuration value may be unknown until apply.
 
 use crate::protocol::value::Number;
-use crate::protocol::{AttributePath, Diagnostic, Type, Value};
+use crate::protocol::{AttributePath, Diagnostic, Diagnostics, Type, Value};
 
 /// An attribute's value as Terraform has it: known, null, or not known until apply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -109,70 +109,34 @@ fn mismatch(path: &AttributePath, expected: &'static str, value: &Value) -> Type
     }
 }
 
-impl AttrValue for String {
-    fn ty() -> Type {
-        Type::String
-    }
+/// The scalar attribute types, one a row: the Rust type, its value type, how it is read from a
+/// [`Value`] (and what a value that is not one is told it should have been), and how it is
+/// written.
+macro_rules! scalars {
+    ($($rust:ty: $ty:expr, $expected:literal, $read:expr, $write:expr;)*) => {
+        $(impl AttrValue for $rust {
+            fn ty() -> Type {
+                $ty
+            }
 
-    fn decode(value: &Value, path: &AttributePath) -> Result<Self, TypedError> {
-        value
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| mismatch(path, "a string", value))
-    }
+            fn decode(value: &Value, path: &AttributePath) -> Result<Self, TypedError> {
+                $read(value).ok_or_else(|| mismatch(path, $expected, value))
+            }
 
-    fn encode(&self) -> Value {
-        Value::string(self)
-    }
+            fn encode(&self) -> Value {
+                $write(self)
+            }
+        })*
+    };
 }
 
-impl AttrValue for i64 {
-    fn ty() -> Type {
-        Type::Number
-    }
-
-    fn decode(value: &Value, path: &AttributePath) -> Result<Self, TypedError> {
-        value
-            .as_i64()
-            .ok_or_else(|| mismatch(path, "a whole number", value))
-    }
-
-    fn encode(&self) -> Value {
-        Value::number(*self)
-    }
-}
-
-impl AttrValue for Number {
-    fn ty() -> Type {
-        Type::Number
-    }
-
-    fn decode(value: &Value, path: &AttributePath) -> Result<Self, TypedError> {
-        value
-            .as_number()
-            .cloned()
-            .ok_or_else(|| mismatch(path, "a number", value))
-    }
-
-    fn encode(&self) -> Value {
-        Value::Number(self.clone())
-    }
-}
-
-impl AttrValue for bool {
-    fn ty() -> Type {
-        Type::Bool
-    }
-
-    fn decode(value: &Value, path: &AttributePath) -> Result<Self, TypedError> {
-        value
-            .as_bool()
-            .ok_or_else(|| mismatch(path, "a bool", value))
-    }
-
-    fn encode(&self) -> Value {
-        Value::Bool(*self)
-    }
+scalars! {
+    String: Type::String, "a string",
+        |v: &Value| v.as_str().map(str::to_owned), |s: &String| Value::string(s);
+    i64: Type::Number, "a whole number", Value::as_i64, |n: &i64| Value::number(*n);
+    Number: Type::Number, "a number",
+        |v: &Value| v.as_number().cloned(), |n: &Number| Value::Number(n.clone());
+    bool: Type::Bool, "a bool", Value::as_bool, |b: &bool| Value::Bool(*b);
 }
 
 /// A list whose elements are all known and not null (what this provider's lists hold).
@@ -221,6 +185,16 @@ impl<T: AttrValue> Attr<T> {
             Attr::Known(value) => value.encode(),
         }
     }
+}
+
+/// A function of a typed object, taking the [`Value`] of its argument.
+pub(crate) type OfValue<S> = Box<dyn Fn(&Value) -> Result<S, Diagnostics> + Send + Sync>;
+
+/// `f`, taking its argument as a [`Value`]: one that does not decode as an `O` is an error.
+pub(crate) fn of_value<O: Object, S>(
+    f: impl Fn(O) -> Result<S, Diagnostics> + Send + Sync + 'static,
+) -> OfValue<S> {
+    Box::new(move |value| f(O::from_value(value).map_err(Diagnostic::from)?))
 }
 
 /// A struct declared with [`object!`](crate::object): a whole config, plan or state, or an

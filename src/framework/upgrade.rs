@@ -14,17 +14,15 @@ use crate::protocol::tfplugin6 as proto;
 use crate::protocol::value::json;
 use crate::protocol::{Diagnostic, Diagnostics, Type, Value};
 
-use super::typed::Object;
-
-/// Reads a value of the old schema into the current state.
-type Upgrade<S> = Box<dyn Fn(&Value) -> Result<S, Diagnostics> + Send + Sync>;
+use super::typed::{Object, OfValue, of_value};
 
 /// Turns a state stored with schema version `from_version` into the current state `S`.
 pub struct StateUpgrader<S> {
     from_version: i64,
     /// The value type of the old schema, which the stored JSON is read with.
     prior_type: Type,
-    upgrade: Upgrade<S>,
+    /// Reads a value of the old schema into the current state.
+    upgrade: OfValue<S>,
 }
 
 impl<S> std::fmt::Debug for StateUpgrader<S> {
@@ -45,9 +43,7 @@ impl<S> StateUpgrader<S> {
         Self {
             from_version,
             prior_type: P::ty(),
-            upgrade: Box::new(move |value| {
-                upgrade(P::from_value(value).map_err(Diagnostic::from)?)
-            }),
+            upgrade: of_value(upgrade),
         }
     }
 }

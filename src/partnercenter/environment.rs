@@ -6,9 +6,8 @@
 //! learn.microsoft.com/entra/identity-platform/authentication-national-cloud.
 
 use std::fmt;
-use std::str::FromStr;
 
-use super::model::named;
+use super::model::names;
 
 /// The global Partner Center's REST API root; the US Government Partner Center shares it.
 pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
@@ -34,18 +33,13 @@ pub enum Environment {
     China,
 }
 
+names!(Environment {
+    Public => "public",
+    UsGovernment => "usgovernment",
+    China => "china",
+});
+
 impl Environment {
-    pub const ALL: [Self; 3] = [Self::Public, Self::UsGovernment, Self::China];
-
-    /// The value of the `environment` setting: `public`, `usgovernment` or `china`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::UsGovernment => "usgovernment",
-            Self::China => "china",
-        }
-    }
-
     /// Microsoft's name for this Partner Center, for messages.
     pub fn title(self) -> &'static str {
         match self {
@@ -94,15 +88,6 @@ impl Environment {
 impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Environment {
-    type Err = ();
-
-    /// Exactly `public`, `usgovernment` or `china`, in any case.
-    fn from_str(s: &str) -> Result<Self, ()> {
-        named(&Self::ALL, Self::as_str, s).ok_or(())
     }
 }
 

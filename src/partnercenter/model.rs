@@ -3,7 +3,6 @@
 //! qualification be is in `rules.rs`.
 
 use std::fmt;
-use std::str::FromStr;
 
 use super::config::Secret;
 use crate::quote::quote;
@@ -29,26 +28,17 @@ pub enum Qualification {
     StateOwnedEntity,
 }
 
+names!(
+    Qualification {
+        None => "None",
+        Education => "Education",
+        Nonprofit => "Nonprofit",
+        GovernmentCommunityCloud => "GovernmentCommunityCloud",
+        StateOwnedEntity => "StateOwnedEntity",
+    } else |text| UnknownQualification(text.to_owned()) => UnknownQualification
+);
+
 impl Qualification {
-    pub const ALL: [Qualification; 5] = [
-        Self::None,
-        Self::Education,
-        Self::Nonprofit,
-        Self::GovernmentCommunityCloud,
-        Self::StateOwnedEntity,
-    ];
-
-    /// The canonical spelling, as in Partner Center's documentation (`"Education"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "None",
-            Self::Education => "Education",
-            Self::Nonprofit => "Nonprofit",
-            Self::GovernmentCommunityCloud => "GovernmentCommunityCloud",
-            Self::StateOwnedEntity => "StateOwnedEntity",
-        }
-    }
-
     /// The integer that the PUT body carries.
     pub fn wire_value(self) -> u8 {
         match self {
@@ -72,13 +62,42 @@ impl fmt::Display for Qualification {
     }
 }
 
-/// The one of `all` whose name is `text`, trimmed, in any case.
-pub(super) fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
-    let trimmed = text.trim();
-    all.iter()
-        .copied()
-        .find(|value| name(*value).eq_ignore_ascii_case(trimmed))
+/// Gives a fieldless enum `ALL` (its variants, in order), `as_str` (each one's name, in the
+/// spelling given) and a `FromStr` that reads a name back, trimmed and in any case. Without an
+/// `else`, an unknown name is an `Err(())`.
+macro_rules! names {
+    ($enum:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        names!($enum { $($variant => $name),+ } else |_text| () => ());
+    };
+    (
+        $enum:ident { $($variant:ident => $name:literal),+ $(,)? }
+        else |$text:ident| $unknown:expr => $err:ty
+    ) => {
+        impl $enum {
+            pub const ALL: [Self; [$($name),+].len()] = [$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $enum {
+            type Err = $err;
+
+            fn from_str($text: &str) -> Result<Self, $err> {
+                let trimmed = $text.trim();
+                Self::ALL
+                    .into_iter()
+                    .find(|value| value.as_str().eq_ignore_ascii_case(trimmed))
+                    .ok_or_else(|| $unknown)
+            }
+        }
+    };
 }
+
+pub(super) use names;
 
 /// A string that names no qualification.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -87,15 +106,6 @@ pub(super) fn named<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str)
     quote(.0)
 )]
 pub struct UnknownQualification(pub String);
-
-impl FromStr for Qualification {
-    type Err = UnknownQualification;
-
-    /// Case-insensitive: Partner Center answers `"education"` as readily as `"Education"`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        named(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownQualification(s.to_owned()))
-    }
-}
 
 /// Which Partner Center contract sets and reads qualifications.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -107,23 +117,7 @@ pub enum QualificationApi {
     Async,
 }
 
-impl QualificationApi {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Legacy => "legacy",
-            Self::Async => "async",
-        }
-    }
-}
-
-impl FromStr for QualificationApi {
-    type Err = ();
-
-    /// Exactly `legacy` or `async`, in any case.
-    fn from_str(s: &str) -> Result<Self, ()> {
-        named(&[Self::Legacy, Self::Async], Self::as_str, s).ok_or(())
-    }
-}
+names!(QualificationApi { Legacy => "legacy", Async => "async" });
 
 /// The kind of school an Education qualification is for (asynchronous contract).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,23 +126,7 @@ pub enum EducationSegment {
     HigherEducation,
 }
 
-impl EducationSegment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::K12 => "K12",
-            Self::HigherEducation => "HigherEducation",
-        }
-    }
-}
-
-impl FromStr for EducationSegment {
-    type Err = ();
-
-    /// `K12` or `HigherEducation`, in any case.
-    fn from_str(s: &str) -> Result<Self, ()> {
-        named(&[Self::K12, Self::HigherEducation], Self::as_str, s).ok_or(())
-    }
-}
+names!(EducationSegment { K12 => "K12", HigherEducation => "HigherEducation" });
 
 /// What setting a qualification asks for. The client sends of it what its contract has a
 /// place for (`QualificationRequest::as_sent` in `rules.rs`).

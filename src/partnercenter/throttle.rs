@@ -283,14 +283,21 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn the_first_429_sets_the_rate_once_concurrent_429s_confirm_it() {
+    /// A throttle that has seen 100 requests sent at once (at the instant given with it), all
+    /// accepted.
+    async fn a_hundred_accepted() -> (Throttle, Instant) {
         let throttle = Throttle::default();
         throttle.wait().await;
         let sent = Instant::now();
         for _ in 0..100 {
             throttle.accepted(sent);
         }
+        (throttle, sent)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_429_sets_the_rate_once_concurrent_429s_confirm_it() {
+        let (throttle, sent) = a_hundred_accepted().await;
         // 100 accepted, then "try again in 1 second": 100 a second, used at 95 a second, once
         // the requests concurrent with it are refused too.
         concurrent_429s(&throttle, sent, 1);
@@ -318,12 +325,7 @@ mod tests {
     /// rate.
     #[tokio::test(start_paused = true)]
     async fn a_429_by_chance_only_holds() {
-        let throttle = Throttle::default();
-        throttle.wait().await;
-        let sent = Instant::now();
-        for _ in 0..100 {
-            throttle.accepted(sent);
-        }
+        let (throttle, sent) = a_hundred_accepted().await;
         concurrent_429s(&throttle, sent, 1);
         for _ in 0..3 {
             throttle.accepted(sent);
@@ -512,10 +514,11 @@ mod tests {
         rate: Option<f64>,
     }
 
-    /// `requests` calls by `parallelism` workers through one throttle to `limiter`, each with a
-    /// round trip of `rtt`, retrying a 429 after its `Retry-After`.
-    async fn drive(limiter: Limiter, requests: u64, parallelism: usize, rtt: Duration) -> Run {
-        let limiter = Arc::new(limiter);
+    /// `requests` calls by `parallelism` workers through one throttle to a [`Limiter`] that
+    /// `refuses` as said, each with a round trip of `rtt`, retrying a 429 after its
+    /// `Retry-After`.
+    async fn drive(refuses: Refuses, requests: u64, parallelism: usize, rtt: Duration) -> Run {
+        let limiter = Arc::new(Limiter::new(refuses));
         let throttle = Arc::new(Throttle::default());
         let start = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
@@ -564,44 +567,29 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_fixed_window_limit_is_measured_and_kept() {
-        let run = drive(
-            Limiter::new(Refuses::PastWindow { limit: 100 }),
-            5_000,
-            50,
-            RTT,
-        )
-        .await;
+    /// A limit of 100 a second that `refuses` past: the rate measured is the limit's, and
+    /// after the first burst's collisions the rate keeps under it.
+    async fn measured_and_kept(refuses: Refuses) {
+        let run = drive(refuses, 5_000, 50, RTT).await;
         assert_measured(&run, 100.0);
-        // The first window's burst collides; after that, the rate keeps under the limit.
         assert!(run.throttled <= 100, "{run:?}");
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_fixed_window_limit_is_measured_and_kept() {
+        measured_and_kept(Refuses::PastWindow { limit: 100 }).await;
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_token_bucket_limit_is_measured_and_kept() {
-        let run = drive(
-            Limiter::new(Refuses::PastBucket { limit: 100 }),
-            5_000,
-            50,
-            RTT,
-        )
-        .await;
-        assert_measured(&run, 100.0);
-        assert!(run.throttled <= 100, "{run:?}");
+        measured_and_kept(Refuses::PastBucket { limit: 100 }).await;
     }
 
     /// Longer than the rate lives: each time it expires, the rate measured again
     /// must be as fast as the first (it once lost 5% a minute: 1.3 x N / limit over this run).
     #[tokio::test(start_paused = true)]
     async fn a_long_run_keeps_close_to_the_limit() {
-        let run = drive(
-            Limiter::new(Refuses::PastBucket { limit: 20 }),
-            10_000,
-            50,
-            RTT,
-        )
-        .await;
+        let run = drive(Refuses::PastBucket { limit: 20 }, 10_000, 50, RTT).await;
         let least = Duration::from_secs(10_000 / 20);
         assert!(
             run.elapsed <= least.mul_f64(1.2),
@@ -616,13 +604,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn chance_429s_cost_their_windows_only() {
         let rtt = Duration::from_millis(100);
-        let run = drive(
-            Limiter::new(Refuses::ByChance { one_in: 20 }),
-            1_000,
-            10,
-            rtt,
-        )
-        .await;
+        let run = drive(Refuses::ByChance { one_in: 20 }, 1_000, 10, rtt).await;
         let unthrottled = rtt * (1_000 / 10);
         let windows = SECOND * u32::try_from(run.throttled).expect("a count");
         assert!(run.elapsed <= unthrottled + windows, "{run:?}");

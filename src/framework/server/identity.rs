@@ -2,9 +2,9 @@
 //! encoding of the identities that read, plan, apply, import and list answers carry (each
 //! derived by the framework from the state the answer carries).
 
-use super::{GrpcProvider, Registered, or_diagnostics};
+use super::{GrpcProvider, ResourceType, answered};
 use crate::framework::Provider;
-use crate::framework::erased::{DynResource, StateValue};
+use crate::framework::erased::StateValue;
 use crate::framework::identity::NoIdentity;
 use crate::protocol::tfplugin6 as proto;
 use crate::protocol::{Diagnostic, Type, Value, dynamic};
@@ -26,11 +26,11 @@ impl<P: Provider> GrpcProvider<P> {
         }
     }
 
-    pub(super) fn upgrade_resource_identity(
+    pub(super) async fn upgrade_resource_identity(
         &self,
         request: proto::upgrade_resource_identity::Request,
     ) -> proto::upgrade_resource_identity::Response {
-        let upgraded = || {
+        answered((|| {
             let resource = self.resource(&request.type_name)?;
             let raw = request.raw_identity.clone().unwrap_or_default();
             let identity = resource.handler.upgrade_identity(request.version, &raw)?;
@@ -38,20 +38,14 @@ impl<P: Provider> GrpcProvider<P> {
                 upgraded_identity: resource.encode_identity(Some(identity))?,
                 diagnostics: Vec::new(),
             })
-        };
-        or_diagnostics(upgraded(), |diagnostics| {
-            proto::upgrade_resource_identity::Response {
-                upgraded_identity: None,
-                diagnostics,
-            }
-        })
+        })())
     }
 }
 
 /// What an answer carries for one object: its state and its identity.
 pub(super) type Encoded = (proto::DynamicValue, Option<proto::ResourceIdentityData>);
 
-impl<C> Registered<dyn DynResource<C>> {
+impl<C> ResourceType<C> {
     /// The value type of this resource's identities; an error for a resource without one.
     pub(super) fn identity_type(&self) -> Result<&Type, Diagnostic> {
         let identity = self.identity.as_ref().map(|(_, ty)| ty);
@@ -94,7 +88,7 @@ impl<C> Registered<dyn DynResource<C>> {
         &self,
         state: Option<&proto::DynamicValue>,
     ) -> Option<proto::ResourceIdentityData> {
-        let state = dynamic::decode(state, &self.ty).ok()?;
+        let state = self.decode(state).ok()?;
         let identity = self.handler.identity_of(&state).ok()?;
         self.encode_identity(identity).ok()?
     }

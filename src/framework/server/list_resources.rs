@@ -10,7 +10,7 @@ use std::future::ready;
 use futures_util::StreamExt as _;
 use futures_util::stream::{self, BoxStream};
 
-use super::{GrpcProvider, identity, or_diagnostics};
+use super::{GrpcProvider, identity, validated};
 use crate::framework::Provider;
 use crate::framework::erased::ListedValue;
 use crate::protocol::diagnostics::to_proto;
@@ -20,30 +20,25 @@ use crate::protocol::{Diagnostic, Diagnostics, Type, dynamic};
 type Events = super::BoxStream<proto::list_resource::Event>;
 
 impl<P: Provider> GrpcProvider<P> {
-    pub(super) fn validate_list_resource_config(
+    pub(super) async fn validate_list_resource_config(
         &self,
         request: proto::validate_list_resource_config::Request,
     ) -> proto::validate_list_resource_config::Response {
-        let validated = || {
-            let list = self.list_type(&request.type_name)?;
-            let config = dynamic::decode(request.config.as_ref(), &list.ty)?;
-            Ok(proto::validate_list_resource_config::Response {
-                diagnostics: to_proto(list.handler.validate(&config)),
-            })
-        };
-        or_diagnostics(validated(), |diagnostics| {
-            proto::validate_list_resource_config::Response { diagnostics }
-        })
+        let list = self.list_type(&request.type_name);
+        let diagnostics = validated(list, request.config.as_ref(), |list, config| {
+            list.handler.validate(config)
+        });
+        proto::validate_list_resource_config::Response { diagnostics }
     }
 
-    pub(super) fn list_resource(&self, request: proto::list_resource::Request) -> Events {
+    pub(super) async fn list_resource(&self, request: proto::list_resource::Request) -> Events {
         let started = || -> Result<Events, Diagnostics> {
             let list = self.list_type(&request.type_name)?;
             // Results are the managed resource's objects: Terraform decodes them with its
             // state and identity types.
             let resource = self.resource(&request.type_name)?;
             let identity_ty = resource.identity_type()?.clone();
-            let config = dynamic::decode(request.config.as_ref(), &list.ty)?;
+            let config = list.decode(request.config.as_ref())?;
             let ctx = self.context()?;
             // Terraform rejects a negative limit before it asks.
             let limit = u64::try_from(request.limit).unwrap_or(0);

@@ -66,18 +66,26 @@ impl<T: ?Sized> Registered<T> {
         }
     }
 
+    /// Decodes a value of this type that Terraform sent.
+    fn decode(&self, value: Option<&proto::DynamicValue>) -> Result<Value, Diagnostic> {
+        dynamic::decode(value, &self.ty)
+    }
+
     /// Encodes a value of this type for Terraform; write-only attributes always go back null.
     fn encode(&self, value: Value) -> Result<proto::DynamicValue, Diagnostic> {
         dynamic::encode(&self.schema.without_write_only(value), &self.ty)
     }
 }
 
+/// A registered managed resource type.
+type ResourceType<C> = Registered<dyn DynResource<C>>;
+
 /// Serves a [`Provider`] over tfplugin6.
 pub struct GrpcProvider<P: Provider> {
     provider: P,
     schema: Schema,
     ty: Type,
-    resources: HashMap<&'static str, Registered<dyn DynResource<P::Context>>>,
+    resources: HashMap<&'static str, ResourceType<P::Context>>,
     data_sources: HashMap<&'static str, Registered<dyn DynDataSource<P::Context>>>,
     list_resources: HashMap<&'static str, Registered<dyn DynListResource<P::Context>>>,
     context: RwLock<Option<Arc<P::Context>>>,
@@ -124,10 +132,7 @@ impl<P: Provider> GrpcProvider<P> {
         }
     }
 
-    fn resource(
-        &self,
-        type_name: &str,
-    ) -> Result<&Registered<dyn DynResource<P::Context>>, Diagnostic> {
+    fn resource(&self, type_name: &str) -> Result<&ResourceType<P::Context>, Diagnostic> {
         registered(&self.resources, "resource", type_name)
     }
 
@@ -212,6 +217,17 @@ fn registered<'a, T: ?Sized>(
     })
 }
 
+/// The diagnostics of a configuration of the type `registered` (or why there is none): those
+/// `validate` finds in it, or why it could not be decoded.
+fn validated<T: ?Sized>(
+    registered: Result<&Registered<T>, Diagnostic>,
+    config: Option<&proto::DynamicValue>,
+    validate: impl FnOnce(&Registered<T>, &Value) -> Diagnostics,
+) -> Vec<proto::Diagnostic> {
+    let decoded = registered.and_then(|r| Ok((r, r.decode(config)?)));
+    to_proto(decoded.map_or_else(Diagnostics::from, |(r, config)| validate(r, &config)))
+}
+
 /// The answer itself, or the one `on_error` builds around the diagnostics of a failure, so
 /// that no failure reaches Terraform as a bare gRPC status.
 fn or_diagnostics<T>(
@@ -221,21 +237,135 @@ fn or_diagnostics<T>(
     result.unwrap_or_else(|diagnostics| on_error(to_proto(diagnostics)))
 }
 
+/// A request: the RPC it comes with, as logged, and the type it asks about ("" for the
+/// provider-level RPCs and for those of features this provider does not offer).
+trait Asked {
+    const RPC: &'static str;
+
+    fn type_name(&self) -> &str {
+        ""
+    }
+}
+
+macro_rules! asked {
+    (
+        typed: [$($typed:ident => $typed_rpc:literal),* $(,)?],
+        untyped: [$($untyped:ty => $untyped_rpc:literal),* $(,)?] $(,)?
+    ) => {
+        $(impl Asked for proto::$typed::Request {
+            const RPC: &'static str = $typed_rpc;
+
+            fn type_name(&self) -> &str {
+                &self.type_name
+            }
+        })*
+        $(impl Asked for $untyped {
+            const RPC: &'static str = $untyped_rpc;
+        })*
+    };
+}
+
+asked!(
+    typed: [
+        upgrade_resource_identity => "UpgradeResourceIdentity",
+        validate_resource_config => "ValidateResourceConfig",
+        upgrade_resource_state => "UpgradeResourceState",
+        read_resource => "ReadResource",
+        plan_resource_change => "PlanResourceChange",
+        apply_resource_change => "ApplyResourceChange",
+        import_resource_state => "ImportResourceState",
+        validate_data_resource_config => "ValidateDataResourceConfig",
+        read_data_source => "ReadDataSource",
+        validate_list_resource_config => "ValidateListResourceConfig",
+        list_resource => "ListResource",
+    ],
+    untyped: [
+        proto::get_metadata::Request => "GetMetadata",
+        proto::get_provider_schema::Request => "GetProviderSchema",
+        proto::validate_provider_config::Request => "ValidateProviderConfig",
+        proto::configure_provider::Request => "ConfigureProvider",
+        proto::stop_provider::Request => "StopProvider",
+        proto::get_resource_identity_schemas::Request => "GetResourceIdentitySchemas",
+        proto::get_functions::Request => "GetFunctions",
+        proto::move_resource_state::Request => "MoveResourceState",
+        proto::generate_resource_config::Request => "GenerateResourceConfig",
+        proto::validate_ephemeral_resource_config::Request => "ValidateEphemeralResourceConfig",
+        proto::open_ephemeral_resource::Request => "OpenEphemeralResource",
+        proto::renew_ephemeral_resource::Request => "RenewEphemeralResource",
+        proto::close_ephemeral_resource::Request => "CloseEphemeralResource",
+        proto::validate_state_store::Request => "ValidateStateStoreConfig",
+        proto::configure_state_store::Request => "ConfigureStateStore",
+        proto::lock_state::Request => "LockState",
+        proto::unlock_state::Request => "UnlockState",
+        proto::get_states::Request => "GetStates",
+        proto::delete_state::Request => "DeleteState",
+        proto::read_state_bytes::Request => "ReadStateBytes",
+        Streaming<proto::write_state_bytes::RequestChunk> => "WriteStateBytes",
+        proto::plan_action::Request => "PlanAction",
+        proto::validate_action_config::Request => "ValidateActionConfig",
+        proto::invoke_action::Request => "InvokeAction",
+        proto::call_function::Request => "CallFunction",
+    ],
+);
+
+impl<P: Provider> GrpcProvider<P> {
+    /// Serves a request: `answer` answers it inside its RPC's span.
+    async fn serve<Q: Asked, A, F: Future<Output = A>>(
+        &self,
+        request: Request<Q>,
+        answer: impl FnOnce(Q) -> F,
+    ) -> RpcResult<A> {
+        let request = request.into_inner();
+        let type_name = request.type_name().to_owned();
+        self.traced(Q::RPC, &type_name, answer(request)).await
+    }
+}
+
+/// An answer that carries only what went wrong, every other field left empty.
+trait Failed {
+    fn failed(diagnostics: Vec<proto::Diagnostic>) -> Self;
+}
+
+macro_rules! failed {
+    ($($rpc:ident),* $(,)?) => {
+        $(impl Failed for proto::$rpc::Response {
+            fn failed(diagnostics: Vec<proto::Diagnostic>) -> Self {
+                let mut answer = Self::default();
+                answer.diagnostics = diagnostics;
+                answer
+            }
+        })*
+    };
+}
+
+failed!(
+    configure_provider,
+    upgrade_resource_identity,
+    upgrade_resource_state,
+    plan_resource_change,
+    import_resource_state,
+    read_data_source,
+);
+
+/// The answer itself, or the one that carries only the diagnostics of its failure.
+fn answered<T: Failed>(result: Result<T, Diagnostics>) -> T {
+    or_diagnostics(result, T::failed)
+}
+
 #[tonic::async_trait]
 impl<P: Provider> ProviderRpc for GrpcProvider<P> {
     async fn get_metadata(
         &self,
-        _: Request<proto::get_metadata::Request>,
+        request: Request<proto::get_metadata::Request>,
     ) -> RpcResult<proto::get_metadata::Response> {
-        self.traced("GetMetadata", "", async { self.metadata() })
-            .await
+        self.serve(request, |_| async { self.metadata() }).await
     }
 
     async fn get_provider_schema(
         &self,
-        _: Request<proto::get_provider_schema::Request>,
+        request: Request<proto::get_provider_schema::Request>,
     ) -> RpcResult<proto::get_provider_schema::Response> {
-        self.traced("GetProviderSchema", "", async { self.schema_response() })
+        self.serve(request, |_| async { self.schema_response() })
             .await
     }
 
@@ -243,59 +373,48 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::validate_provider_config::Request>,
     ) -> RpcResult<proto::validate_provider_config::Response> {
-        let request = request.into_inner();
-        self.traced("ValidateProviderConfig", "", async {
-            self.validate_provider_config(request)
-        })
-        .await
+        self.serve(request, |r| self.validate_provider_config(r))
+            .await
     }
 
     async fn configure_provider(
         &self,
         request: Request<proto::configure_provider::Request>,
     ) -> RpcResult<proto::configure_provider::Response> {
-        let request = request.into_inner();
-        self.traced("ConfigureProvider", "", self.configure_provider(request))
-            .await
+        self.serve(request, |r| self.configure_provider(r)).await
     }
 
     async fn stop_provider(
         &self,
-        _: Request<proto::stop_provider::Request>,
+        request: Request<proto::stop_provider::Request>,
     ) -> RpcResult<proto::stop_provider::Response> {
-        self.traced("StopProvider", "", async { self.stop_provider() })
+        self.serve(request, |_| async { self.stop_provider() })
             .await
     }
 
     async fn get_resource_identity_schemas(
         &self,
-        _: Request<proto::get_resource_identity_schemas::Request>,
+        request: Request<proto::get_resource_identity_schemas::Request>,
     ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
-        self.traced("GetResourceIdentitySchemas", "", async {
-            self.identity_schemas()
-        })
-        .await
+        self.serve(request, |_| async { self.identity_schemas() })
+            .await
     }
 
     async fn upgrade_resource_identity(
         &self,
         request: Request<proto::upgrade_resource_identity::Request>,
     ) -> RpcResult<proto::upgrade_resource_identity::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("UpgradeResourceIdentity", &type_name, async {
-            self.upgrade_resource_identity(request)
-        })
-        .await
+        self.serve(request, |r| self.upgrade_resource_identity(r))
+            .await
     }
 
     async fn get_functions(
         &self,
-        _: Request<proto::get_functions::Request>,
+        request: Request<proto::get_functions::Request>,
     ) -> RpcResult<proto::get_functions::Response> {
         // No provider functions: an empty map is the truthful answer. Never an error
         // diagnostic: Terraform 1.12+ fails to load the provider's schemas on one.
-        self.traced("GetFunctions", "", async {
+        self.serve(request, |_| async {
             proto::get_functions::Response::default()
         })
         .await
@@ -305,106 +424,67 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::validate_resource_config::Request>,
     ) -> RpcResult<proto::validate_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateResourceConfig", &type_name, async {
-            self.validate_resource_config(request)
-        })
-        .await
+        self.serve(request, |r| self.validate_resource_config(r))
+            .await
     }
 
     async fn upgrade_resource_state(
         &self,
         request: Request<proto::upgrade_resource_state::Request>,
     ) -> RpcResult<proto::upgrade_resource_state::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("UpgradeResourceState", &type_name, async {
-            self.upgrade_resource_state(request)
-        })
-        .await
+        self.serve(request, |r| self.upgrade_resource_state(r))
+            .await
     }
 
     async fn read_resource(
         &self,
         request: Request<proto::read_resource::Request>,
     ) -> RpcResult<proto::read_resource::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ReadResource", &type_name, self.read_resource(request))
-            .await
+        self.serve(request, |r| self.read_resource(r)).await
     }
 
     async fn plan_resource_change(
         &self,
         request: Request<proto::plan_resource_change::Request>,
     ) -> RpcResult<proto::plan_resource_change::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("PlanResourceChange", &type_name, async {
-            self.plan_resource_change(request)
-        })
-        .await
+        self.serve(request, |r| self.plan_resource_change(r)).await
     }
 
     async fn apply_resource_change(
         &self,
         request: Request<proto::apply_resource_change::Request>,
     ) -> RpcResult<proto::apply_resource_change::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced(
-            "ApplyResourceChange",
-            &type_name,
-            self.apply_resource_change(request),
-        )
-        .await
+        self.serve(request, |r| self.apply_resource_change(r)).await
     }
 
     async fn import_resource_state(
         &self,
         request: Request<proto::import_resource_state::Request>,
     ) -> RpcResult<proto::import_resource_state::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ImportResourceState", &type_name, async {
-            self.import_resource_state(request)
-        })
-        .await
+        self.serve(request, |r| self.import_resource_state(r)).await
     }
 
     async fn validate_data_resource_config(
         &self,
         request: Request<proto::validate_data_resource_config::Request>,
     ) -> RpcResult<proto::validate_data_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateDataResourceConfig", &type_name, async {
-            self.validate_data_resource_config(request)
-        })
-        .await
+        self.serve(request, |r| self.validate_data_resource_config(r))
+            .await
     }
 
     async fn read_data_source(
         &self,
         request: Request<proto::read_data_source::Request>,
     ) -> RpcResult<proto::read_data_source::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ReadDataSource", &type_name, self.read_data_source(request))
-            .await
+        self.serve(request, |r| self.read_data_source(r)).await
     }
 
     async fn validate_list_resource_config(
         &self,
         request: Request<proto::validate_list_resource_config::Request>,
     ) -> RpcResult<proto::validate_list_resource_config::Response> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
-        self.traced("ValidateListResourceConfig", &type_name, async {
-            self.validate_list_resource_config(request)
-        })
-        .await
+        self.serve(request, |r| self.validate_list_resource_config(r))
+            .await
     }
 
     type ListResourceStream = BoxStream<proto::list_resource::Event>;
@@ -413,13 +493,8 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
         &self,
         request: Request<proto::list_resource::Request>,
     ) -> RpcResult<Self::ListResourceStream> {
-        let request = request.into_inner();
-        let type_name = request.type_name.clone();
         // The span covers starting the listing; the stream's own work logs as it goes.
-        self.traced("ListResource", &type_name, async {
-            self.list_resource(request)
-        })
-        .await
+        self.serve(request, |r| self.list_resource(r)).await
     }
 
     type ReadStateBytesStream = BoxStream<proto::read_state_bytes::Response>;
@@ -429,128 +504,128 @@ impl<P: Provider> ProviderRpc for GrpcProvider<P> {
 
     async fn move_resource_state(
         &self,
-        _: Request<proto::move_resource_state::Request>,
+        request: Request<proto::move_resource_state::Request>,
     ) -> RpcResult<proto::move_resource_state::Response> {
-        self.not_offered("MoveResourceState").await
+        self.not_offered(request).await
     }
 
     async fn generate_resource_config(
         &self,
-        _: Request<proto::generate_resource_config::Request>,
+        request: Request<proto::generate_resource_config::Request>,
     ) -> RpcResult<proto::generate_resource_config::Response> {
-        self.not_offered("GenerateResourceConfig").await
+        self.not_offered(request).await
     }
 
     async fn validate_ephemeral_resource_config(
         &self,
-        _: Request<proto::validate_ephemeral_resource_config::Request>,
+        request: Request<proto::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<proto::validate_ephemeral_resource_config::Response> {
-        self.not_offered("ValidateEphemeralResourceConfig").await
+        self.not_offered(request).await
     }
 
     async fn open_ephemeral_resource(
         &self,
-        _: Request<proto::open_ephemeral_resource::Request>,
+        request: Request<proto::open_ephemeral_resource::Request>,
     ) -> RpcResult<proto::open_ephemeral_resource::Response> {
-        self.not_offered("OpenEphemeralResource").await
+        self.not_offered(request).await
     }
 
     async fn renew_ephemeral_resource(
         &self,
-        _: Request<proto::renew_ephemeral_resource::Request>,
+        request: Request<proto::renew_ephemeral_resource::Request>,
     ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
-        self.not_offered("RenewEphemeralResource").await
+        self.not_offered(request).await
     }
 
     async fn close_ephemeral_resource(
         &self,
-        _: Request<proto::close_ephemeral_resource::Request>,
+        request: Request<proto::close_ephemeral_resource::Request>,
     ) -> RpcResult<proto::close_ephemeral_resource::Response> {
-        self.not_offered("CloseEphemeralResource").await
+        self.not_offered(request).await
     }
 
     async fn validate_state_store_config(
         &self,
-        _: Request<proto::validate_state_store::Request>,
+        request: Request<proto::validate_state_store::Request>,
     ) -> RpcResult<proto::validate_state_store::Response> {
-        self.not_offered("ValidateStateStoreConfig").await
+        self.not_offered(request).await
     }
 
     async fn configure_state_store(
         &self,
-        _: Request<proto::configure_state_store::Request>,
+        request: Request<proto::configure_state_store::Request>,
     ) -> RpcResult<proto::configure_state_store::Response> {
-        self.not_offered("ConfigureStateStore").await
+        self.not_offered(request).await
     }
 
     async fn lock_state(
         &self,
-        _: Request<proto::lock_state::Request>,
+        request: Request<proto::lock_state::Request>,
     ) -> RpcResult<proto::lock_state::Response> {
-        self.not_offered("LockState").await
+        self.not_offered(request).await
     }
 
     async fn unlock_state(
         &self,
-        _: Request<proto::unlock_state::Request>,
+        request: Request<proto::unlock_state::Request>,
     ) -> RpcResult<proto::unlock_state::Response> {
-        self.not_offered("UnlockState").await
+        self.not_offered(request).await
     }
 
     async fn get_states(
         &self,
-        _: Request<proto::get_states::Request>,
+        request: Request<proto::get_states::Request>,
     ) -> RpcResult<proto::get_states::Response> {
-        self.not_offered("GetStates").await
+        self.not_offered(request).await
     }
 
     async fn delete_state(
         &self,
-        _: Request<proto::delete_state::Request>,
+        request: Request<proto::delete_state::Request>,
     ) -> RpcResult<proto::delete_state::Response> {
-        self.not_offered("DeleteState").await
+        self.not_offered(request).await
     }
 
     async fn read_state_bytes(
         &self,
-        _: Request<proto::read_state_bytes::Request>,
+        request: Request<proto::read_state_bytes::Request>,
     ) -> RpcResult<Self::ReadStateBytesStream> {
-        self.not_offered("ReadStateBytes").await
+        self.not_offered(request).await
     }
 
     async fn write_state_bytes(
         &self,
-        _: Request<Streaming<proto::write_state_bytes::RequestChunk>>,
+        request: Request<Streaming<proto::write_state_bytes::RequestChunk>>,
     ) -> RpcResult<proto::write_state_bytes::Response> {
-        self.not_offered("WriteStateBytes").await
+        self.not_offered(request).await
     }
 
     async fn plan_action(
         &self,
-        _: Request<proto::plan_action::Request>,
+        request: Request<proto::plan_action::Request>,
     ) -> RpcResult<proto::plan_action::Response> {
-        self.not_offered("PlanAction").await
+        self.not_offered(request).await
     }
 
     async fn validate_action_config(
         &self,
-        _: Request<proto::validate_action_config::Request>,
+        request: Request<proto::validate_action_config::Request>,
     ) -> RpcResult<proto::validate_action_config::Response> {
-        self.not_offered("ValidateActionConfig").await
+        self.not_offered(request).await
     }
 
     async fn invoke_action(
         &self,
-        _: Request<proto::invoke_action::Request>,
+        request: Request<proto::invoke_action::Request>,
     ) -> RpcResult<Self::InvokeActionStream> {
-        self.not_offered("InvokeAction").await
+        self.not_offered(request).await
     }
 
     async fn call_function(
         &self,
-        _: Request<proto::call_function::Request>,
+        request: Request<proto::call_function::Request>,
     ) -> RpcResult<proto::call_function::Response> {
-        self.not_offered("CallFunction").await
+        self.not_offered(request).await
     }
 }
 

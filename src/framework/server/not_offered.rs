@@ -2,16 +2,21 @@
 //! resources, …): each answers with a diagnostic that names the feature and the provider,
 //! never a gRPC status, so Terraform shows the user a sentence instead of a transport error.
 
-use super::{BoxStream, GrpcProvider, RpcResult};
+use tonic::Request;
+
+use super::{Asked, BoxStream, GrpcProvider, RpcResult};
 use crate::framework::Provider;
 use crate::protocol::Diagnostic;
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
 
 impl<P: Provider> GrpcProvider<P> {
-    /// The answer of RPC `rpc`, whose feature this provider does not offer.
-    pub(super) async fn not_offered<T: NotOffered>(&self, rpc: &'static str) -> RpcResult<T> {
-        self.traced(rpc, "", async { T::not_offered(self.name()) })
+    /// The answer to a request of a feature this provider does not offer.
+    pub(super) async fn not_offered<Q: Asked, T: NotOffered>(
+        &self,
+        request: Request<Q>,
+    ) -> RpcResult<T> {
+        self.serve(request, |_| async { T::not_offered(self.name()) })
             .await
     }
 }

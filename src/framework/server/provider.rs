@@ -1,8 +1,9 @@
 //! The provider-level RPCs: metadata, schemas, and the provider block.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{GrpcProvider, or_diagnostics};
+use super::{GrpcProvider, Registered, answered};
 use crate::framework::{Object, Provider};
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
@@ -24,27 +25,15 @@ impl<P: Provider> GrpcProvider<P> {
     pub(super) fn metadata(&self) -> proto::get_metadata::Response {
         proto::get_metadata::Response {
             server_capabilities: Some(server_capabilities()),
-            resources: self
-                .resources
-                .keys()
-                .map(|name| proto::get_metadata::ResourceMetadata {
-                    type_name: (*name).to_owned(),
-                })
-                .collect(),
-            data_sources: self
-                .data_sources
-                .keys()
-                .map(|name| proto::get_metadata::DataSourceMetadata {
-                    type_name: (*name).to_owned(),
-                })
-                .collect(),
-            list_resources: self
-                .list_resources
-                .keys()
-                .map(|name| proto::get_metadata::ListResourceMetadata {
-                    type_name: (*name).to_owned(),
-                })
-                .collect(),
+            resources: names(&self.resources, |type_name| {
+                proto::get_metadata::ResourceMetadata { type_name }
+            }),
+            data_sources: names(&self.data_sources, |type_name| {
+                proto::get_metadata::DataSourceMetadata { type_name }
+            }),
+            list_resources: names(&self.list_resources, |type_name| {
+                proto::get_metadata::ListResourceMetadata { type_name }
+            }),
             ..Default::default()
         }
     }
@@ -53,27 +42,15 @@ impl<P: Provider> GrpcProvider<P> {
     pub fn schema_response(&self) -> proto::get_provider_schema::Response {
         proto::get_provider_schema::Response {
             provider: Some(self.schema.to_proto()),
-            resource_schemas: self
-                .resources
-                .iter()
-                .map(|(name, r)| ((*name).to_owned(), r.schema.to_proto()))
-                .collect(),
-            data_source_schemas: self
-                .data_sources
-                .iter()
-                .map(|(name, d)| ((*name).to_owned(), d.schema.to_proto()))
-                .collect(),
-            list_resource_schemas: self
-                .list_resources
-                .iter()
-                .map(|(name, l)| ((*name).to_owned(), l.schema.to_proto()))
-                .collect(),
+            resource_schemas: schemas(&self.resources),
+            data_source_schemas: schemas(&self.data_sources),
+            list_resource_schemas: schemas(&self.list_resources),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()
         }
     }
 
-    pub(super) fn validate_provider_config(
+    pub(super) async fn validate_provider_config(
         &self,
         request: proto::validate_provider_config::Request,
     ) -> proto::validate_provider_config::Response {
@@ -103,9 +80,7 @@ impl<P: Provider> GrpcProvider<P> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(context));
             Ok(proto::configure_provider::Response::default())
         };
-        or_diagnostics(configured.await, |diagnostics| {
-            proto::configure_provider::Response { diagnostics }
-        })
+        answered(configured.await)
     }
 
     /// The provider block as the provider's typed configuration; a block Terraform sent no
@@ -126,4 +101,25 @@ impl<P: Provider> GrpcProvider<P> {
         self.provider.stop();
         proto::stop_provider::Response::default()
     }
+}
+
+/// The metadata of every type registered in `types`, each built by `metadata` from its name.
+fn names<T: ?Sized, M>(
+    types: &HashMap<&'static str, Registered<T>>,
+    metadata: impl Fn(String) -> M,
+) -> Vec<M> {
+    types
+        .keys()
+        .map(|name| metadata((*name).to_owned()))
+        .collect()
+}
+
+/// The schema of every type registered in `types`, by name.
+fn schemas<T: ?Sized>(
+    types: &HashMap<&'static str, Registered<T>>,
+) -> HashMap<String, proto::Schema> {
+    types
+        .iter()
+        .map(|(name, r)| ((*name).to_owned(), r.schema.to_proto()))
+        .collect()
 }

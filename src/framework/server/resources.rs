@@ -2,47 +2,48 @@
 //! and import also answer with the object's identity when the resource has one, always derived
 //! from the state they answer with.
 
-use super::{GrpcProvider, or_diagnostics};
+use std::sync::Arc;
+
+use super::{GrpcProvider, ResourceType, answered, or_diagnostics, validated};
 use crate::framework::Provider;
 use crate::framework::erased::StateValue;
 use crate::framework::resource::Refreshed;
 use crate::protocol::diagnostics::to_proto;
 use crate::protocol::tfplugin6 as proto;
-use crate::protocol::{AttributePath, Diagnostic, Schema, Value, dynamic};
+use crate::protocol::{AttributePath, Diagnostic, Diagnostics, Schema, Value};
+
+/// A change to a resource: its type, the configured context, and the prior state, new state
+/// and configuration decoded with the resource's type.
+type Change<'a, C> = (&'a ResourceType<C>, Arc<C>, [Value; 3]);
 
 impl<P: Provider> GrpcProvider<P> {
-    pub(super) fn validate_resource_config(
+    pub(super) async fn validate_resource_config(
         &self,
         request: proto::validate_resource_config::Request,
     ) -> proto::validate_resource_config::Response {
-        let validated = || {
-            let resource = self.resource(&request.type_name)?;
-            let config = dynamic::decode(request.config.as_ref(), &resource.ty)?;
-            let mut diagnostics = resource.handler.validate(&config);
-            // Terraform before 1.11 sends no capabilities: it would store a write-only value
-            // in plain text, so such a value is refused before anything is planned.
-            let write_only_allowed = request
-                .client_capabilities
-                .is_some_and(|c| c.write_only_attributes_allowed);
+        // Terraform before 1.11 sends no capabilities: it would store a write-only value in
+        // plain text, so such a value is refused before anything is planned.
+        let write_only_allowed = request
+            .client_capabilities
+            .is_some_and(|c| c.write_only_attributes_allowed);
+        let resource = self.resource(&request.type_name);
+        let diagnostics = validated(resource, request.config.as_ref(), |resource, config| {
+            let mut diagnostics = resource.handler.validate(config);
             if !write_only_allowed {
                 diagnostics
                     .0
-                    .extend(write_only_refused(&resource.schema, &config));
+                    .extend(write_only_refused(&resource.schema, config));
             }
-            Ok(proto::validate_resource_config::Response {
-                diagnostics: to_proto(diagnostics),
-            })
-        };
-        or_diagnostics(validated(), |diagnostics| {
-            proto::validate_resource_config::Response { diagnostics }
-        })
+            diagnostics
+        });
+        proto::validate_resource_config::Response { diagnostics }
     }
 
-    pub(super) fn upgrade_resource_state(
+    pub(super) async fn upgrade_resource_state(
         &self,
         request: proto::upgrade_resource_state::Request,
     ) -> proto::upgrade_resource_state::Response {
-        let upgraded = || {
+        answered((|| {
             let resource = self.resource(&request.type_name)?;
             let raw = request.raw_state.clone().unwrap_or_default();
             let state = resource.handler.upgrade_state(request.version, &raw)?;
@@ -50,13 +51,7 @@ impl<P: Provider> GrpcProvider<P> {
                 upgraded_state: Some(resource.encode(state)?),
                 diagnostics: Vec::new(),
             })
-        };
-        or_diagnostics(upgraded(), |diagnostics| {
-            proto::upgrade_resource_state::Response {
-                upgraded_state: None,
-                diagnostics,
-            }
-        })
+        })())
     }
 
     pub(super) async fn read_resource(
@@ -73,7 +68,7 @@ impl<P: Provider> GrpcProvider<P> {
         let mut prior = None;
         let read = async {
             let resource = self.resource(&request.type_name)?;
-            let state = dynamic::decode(request.current_state.as_ref(), &resource.ty)?;
+            let state = resource.decode(request.current_state.as_ref())?;
             if state.is_null() {
                 let identity = request.current_identity.clone();
                 return Ok(answer(request.current_state.clone(), identity, Vec::new()));
@@ -95,18 +90,19 @@ impl<P: Provider> GrpcProvider<P> {
         })
     }
 
-    pub(super) fn plan_resource_change(
+    pub(super) async fn plan_resource_change(
         &self,
         request: proto::plan_resource_change::Request,
     ) -> proto::plan_resource_change::Response {
         let planned = || {
-            let resource = self.resource(&request.type_name)?;
-            let decode =
-                |value: &Option<proto::DynamicValue>| dynamic::decode(value.as_ref(), &resource.ty);
-            let prior = decode(&request.prior_state)?;
-            let proposed = decode(&request.proposed_new_state)?;
-            let config = decode(&request.config)?;
-            let ctx = self.context()?;
+            let (resource, ctx, [prior, proposed, config]) = self.change(
+                &request.type_name,
+                [
+                    &request.prior_state,
+                    &request.proposed_new_state,
+                    &request.config,
+                ],
+            )?;
             let planned = resource.handler.plan(&ctx, &prior, &proposed, &config)?;
             let (planned_state, planned_identity) = resource.encode_state(planned.planned)?;
             Ok(proto::plan_resource_change::Response {
@@ -118,12 +114,7 @@ impl<P: Provider> GrpcProvider<P> {
                 ..Default::default()
             })
         };
-        or_diagnostics(planned(), |diagnostics| {
-            proto::plan_resource_change::Response {
-                diagnostics,
-                ..Default::default()
-            }
-        })
+        answered(planned())
     }
 
     pub(super) async fn apply_resource_change(
@@ -131,13 +122,14 @@ impl<P: Provider> GrpcProvider<P> {
         request: proto::apply_resource_change::Request,
     ) -> proto::apply_resource_change::Response {
         let applied = async {
-            let resource = self.resource(&request.type_name)?;
-            let decode =
-                |value: &Option<proto::DynamicValue>| dynamic::decode(value.as_ref(), &resource.ty);
-            let prior = decode(&request.prior_state)?;
-            let planned = decode(&request.planned_state)?;
-            let config = decode(&request.config)?;
-            let ctx = self.context()?;
+            let (resource, ctx, [prior, planned, config]) = self.change(
+                &request.type_name,
+                [
+                    &request.prior_state,
+                    &request.planned_state,
+                    &request.config,
+                ],
+            )?;
             let applied = resource
                 .handler
                 .apply(&ctx, &prior, &planned, &config)
@@ -164,7 +156,7 @@ impl<P: Provider> GrpcProvider<P> {
         })
     }
 
-    pub(super) fn import_resource_state(
+    pub(super) async fn import_resource_state(
         &self,
         request: proto::import_resource_state::Request,
     ) -> proto::import_resource_state::Response {
@@ -184,12 +176,20 @@ impl<P: Provider> GrpcProvider<P> {
                 ..Default::default()
             })
         };
-        or_diagnostics(imported(), |diagnostics| {
-            proto::import_resource_state::Response {
-                diagnostics,
-                ..Default::default()
-            }
-        })
+        answered(imported())
+    }
+
+    /// What a plan or an apply of `type_name` works on, from the change's prior state, new
+    /// state and configuration as Terraform sent them.
+    fn change(
+        &self,
+        type_name: &str,
+        values: [&Option<proto::DynamicValue>; 3],
+    ) -> Result<Change<'_, P::Context>, Diagnostics> {
+        let resource = self.resource(type_name)?;
+        let [prior, new, config] = values.map(|value| resource.decode(value.as_ref()));
+        let values = [prior?, new?, config?];
+        Ok((resource, self.context()?, values))
     }
 
     /// The identity of the state an apply started from, for the answer to a failed apply.

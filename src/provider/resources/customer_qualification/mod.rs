@@ -274,6 +274,14 @@ mod tests {
         Attr::Known(s.to_owned())
     }
 
+    /// The state Terraform keeps of [`CUSTOMER`] holding `qualification`, set without a code.
+    fn stored(qualification: &str) -> State {
+        State {
+            id: text(CUSTOMER),
+            ..config(text(qualification), Attr::Null)
+        }
+    }
+
     fn config(qualification: Attr<String>, code: Attr<String>) -> State {
         State {
             customer_id: text(CUSTOMER),
@@ -334,10 +342,7 @@ mod tests {
         assert_eq!(paths(&create), vec!["validation_code"]);
         assert_eq!(create.0[0].summary, "Missing validation_code");
         // A change to GovernmentCommunityCloud sends a request, so it needs the code too.
-        let school = State {
-            id: text(CUSTOMER),
-            ..config(text("Education"), Attr::Null)
-        };
+        let school = stored("Education");
         let change = try_plan(Some(school), gcc.clone(), gcc.clone()).unwrap_err();
         assert_eq!(paths(&change), vec!["validation_code"]);
         // Known only at apply: accepted now, checked then.
@@ -352,10 +357,7 @@ mod tests {
     #[test]
     fn a_customer_that_holds_government_needs_no_code() {
         // An import or `terraform query` adoption: Partner Center never returns the code.
-        let held = State {
-            id: text(CUSTOMER),
-            ..config(text("GovernmentCommunityCloud"), Attr::Null)
-        };
+        let held = stored("GovernmentCommunityCloud");
         let adopted = config(text("governmentcommunitycloud"), Attr::Null);
         let planned = try_plan(Some(held.clone()), adopted.clone(), adopted).unwrap();
         assert!(planned.requires_replace.is_empty());
@@ -519,10 +521,7 @@ mod tests {
 
     #[tokio::test]
     async fn destroy_warns_at_plan_and_at_apply() {
-        let prior = State {
-            id: text(CUSTOMER),
-            ..config(text("Education"), Attr::Null)
-        };
+        let prior = stored("Education");
         let planned = CustomerQualification.plan_destroy(&prior);
         assert_eq!(planned.len(), 1);
         assert_eq!(planned[0].summary, "Qualification kept in Partner Center");
@@ -552,10 +551,7 @@ mod tests {
     #[tokio::test]
     async fn spelling_changes_update_without_a_request() {
         let client = cancelled_client();
-        let prior = State {
-            id: text(CUSTOMER),
-            ..config(text("Education"), Attr::Null)
-        };
+        let prior = stored("Education");
         let planned = State {
             id: text(&CUSTOMER.to_uppercase()),
             customer_id: text(&CUSTOMER.to_uppercase()),
