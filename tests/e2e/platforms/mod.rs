@@ -165,14 +165,10 @@ fn macho(file: &[u8]) -> MachO {
     found
 }
 
-/// Checks the ad-hoc signature as macOS does before running the program: the CodeDirectory's
-/// hash of every page of the file up to the signature must match, so a binary changed after
-/// signing (stripped, say) fails here as it would be killed on a Mac.
-fn assert_signed_ad_hoc(what: &str, file: &[u8], (offset, size): (usize, usize)) {
+/// Where in the file the CodeDirectory of the signature at `(offset, size)` starts.
+fn code_directory(what: &str, file: &[u8], (offset, size): (usize, usize)) -> usize {
     const SUPER_BLOB: u32 = 0xfade_0cc0;
     const CODE_DIRECTORY: u32 = 0xfade_0c02;
-    const CS_ADHOC: u32 = 0x2;
-    const HASH_SHA256: u8 = 2;
     let blob = &file[offset..offset + size];
     assert_eq!(
         u32_be(blob, 0),
@@ -183,7 +179,17 @@ fn assert_signed_ad_hoc(what: &str, file: &[u8], (offset, size): (usize, usize))
         .map(|i| u32_be(blob, 12 + i * 8 + 4) as usize)
         .find(|&at| u32_be(blob, at) == CODE_DIRECTORY)
         .unwrap_or_else(|| panic!("{what}: the signature has no CodeDirectory"));
-    let cd = &blob[directory..];
+    offset + directory
+}
+
+/// Checks the ad-hoc signature as macOS does before running the program: the CodeDirectory's
+/// hash of every page of the file up to the signature must match, so a binary changed after
+/// signing (stripped, say) fails here as it would be killed on a Mac.
+fn assert_signed_ad_hoc(what: &str, file: &[u8], signature: (usize, usize)) {
+    const CS_ADHOC: u32 = 0x2;
+    const HASH_SHA256: u8 = 2;
+    let (offset, _) = signature;
+    let cd = &file[code_directory(what, file, signature)..];
     assert_ne!(
         u32_be(cd, 12) & CS_ADHOC,
         0,
@@ -280,8 +286,8 @@ fn darwin_binaries_are_macho_for_macos_11_with_system_libraries_only_and_signed(
 fn the_signing_script_writes_what_zigs_linker_writes() {
     for package in [PROVIDER, SANDBOX] {
         let zigs = read(&cross_binary("darwin_arm64", package));
-        let (offset, _) = macho(&zigs).signature.expect("zig signs arm64 binaries");
-        let directory = offset + u32_be(&zigs, offset + 16) as usize; // the first blob
+        let signature = macho(&zigs).signature.expect("zig signs arm64 binaries");
+        let directory = code_directory(package, &zigs, signature);
         let hashes = directory + u32_be(&zigs, directory + 16) as usize;
         let slots = u32_be(&zigs, directory + 28) as usize;
         let mut wiped = zigs.clone();
